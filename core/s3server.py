@@ -1,0 +1,115 @@
+"""A local S3 (plus STS, IAM and KMS) endpoint: moto's server in a child process.
+
+Used by `courier demo` and by the test suite, so both talk real HTTP to the same kind of server.
+It binds 127.0.0.1 on a free port, its request log goes nowhere, and it is always stopped: on
+`stop()`, on context exit, and at interpreter exit (no orphaned servers).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+LOCAL_ACCESS_KEY = "testing"
+LOCAL_SECRET_KEY = "testing"  # moto's well-known placeholder, not a secret
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalS3:
+    """One moto server. `auth=True` turns IAM enforcement on after `bootstrap_requests` calls."""
+
+    auth: bool = False
+    bootstrap_requests: int = 0
+    port: int = 0
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> LocalS3:
+        env = dict(os.environ)
+        env.pop("AWS_PROFILE", None)
+        if self.auth:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(self.bootstrap_requests)
+        for _attempt in range(3):
+            self.port = free_port()
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env, start_new_session=True,
+            )
+            atexit.register(self.stop)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self._proc.poll() is not None:
+                    break  # port race: try another
+                try:
+                    urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=1).read()
+                    return self
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    time.sleep(0.05)
+            self.stop()
+        raise RuntimeError("the local S3 server did not start")
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def reset(self) -> None:
+        """Forget every bucket, user and key (moto's reset endpoint)."""
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def enable_auth(self, free_requests: int = 0) -> None:
+        """Turn IAM enforcement on from now on (after `free_requests` unauthenticated calls)."""
+        req = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/reset-auth", data=str(free_requests).encode(),
+            method="POST", headers={"Content-Type": "application/octet-stream"},
+        )
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def client(self, service: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        """A boto3 client for this server with moto's root credentials (for seeding)."""
+        import boto3
+        from botocore.config import Config
+
+        params: dict[str, object] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": LOCAL_ACCESS_KEY,
+            "aws_secret_access_key": LOCAL_SECRET_KEY,
+            "config": Config(signature_version="s3v4", retries={"max_attempts": 2}),
+        }
+        params.update(kwargs)
+        return boto3.client(service, **params)
+
+    def __enter__(self) -> LocalS3:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

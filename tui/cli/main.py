@@ -1,0 +1,84 @@
+"""`courier`: the headless CLI. With no subcommand it opens the TUI on the workspace.
+
+Every command calls the same engine functions as the TUI. Errors from the engine arrive as
+CourierError and leave as one `error:` line (plus a `hint:` line) and exit code 2 for usage or
+configuration problems, 1 for a failed run — never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from core.errors import CourierError
+from tui.cli.context import CliContext
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "workspace", metavar="DIR", envvar=None,
+              help="Workspace folder (default: $COURIER_HOME, else the user data dir).")
+@click.version_option(package_name="courier")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None) -> None:
+    """Pull Optimizely's enriched-event exports from S3 into local domain tables."""
+    ctx.obj = CliContext(workspace_arg=workspace)
+    if ctx.invoked_subcommand is None:
+        from tui.launch import open_tui
+
+        open_tui(ctx.obj.workspace)
+
+
+def _register() -> None:
+    from tui.cli import commands
+
+    for command in commands.ALL:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="courier", standalone_mode=False)
+    except CourierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        _report_bug(exc)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _report_bug(exc: Exception) -> None:
+    from core.workspace import default_workspace_dir
+
+    text = "".join(traceback.format_exception(exc))
+    try:
+        logs = default_workspace_dir() / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / "crash.log"
+        with path.open("a") as fh:
+            fh.write(text + "\n")
+        where = f" (details in {path})"
+    except OSError:
+        where = ""
+    click.echo(f"error: unexpected {type(exc).__name__}: {exc}{where}", err=True)
+    click.echo("hint: this is a bug in courier; please report it with the details file", err=True)
