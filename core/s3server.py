@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-LOCAL_ACCESS_KEY = "testing"
+LOCAL_ACCESS_KEY = "AKIALOCALS3TESTING00"
 LOCAL_SECRET_KEY = "testing"  # moto's well-known placeholder, not a secret
 
 

@@ -1,11 +1,82 @@
-"""`courier files` (placeholder: filled in by its issue)."""
+"""`courier files COURIER`: landed files (the sample list) or, with --remote, what S3 holds."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 import click
+
+from core.errors import ConfigError
+from core.landing import landed_files
+from core.listing import list_remote
+from tui.cli.context import CliContext, pass_ctx, print_json
+from tui.cli.dates import DAY
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _partition_text(partition: dict[str, str | None]) -> str:
+    keep = {k: v for k, v in partition.items() if k not in ("account_id",)}
+    return " ".join(f"{k}={'NULL' if v is None else v}" for k, v in keep.items())
 
 
 @click.command(name="files")
-def command() -> None:
-    """files (not yet available)."""
-    raise click.UsageError("not yet available")
+@click.argument("courier")
+@click.option("--remote", is_flag=True, help="List what the courier's patterns select on S3 (not what is landed).")
+@click.option("--day", type=DAY, help="One day.")
+@click.option("--from", "from_day", type=DAY, help="First day (inclusive), with --remote.")
+@click.option("--to", "to_day", type=DAY, help="End day (exclusive), with --remote.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_day: date | None,
+            to_day: date | None, as_json: bool) -> None:
+    """Files for COURIER, newest first: landed ones by default, S3's with --remote."""
+    from core.couriers import get_courier
+
+    get_courier(ctx.catalog, courier)
+    if not remote:
+        if from_day or to_day:
+            raise ConfigError("--from/--to apply to --remote listings", hint="use --day D for landed files")
+        files = landed_files(ctx.catalog, courier, day)
+        if as_json:
+            print_json([f.to_json() for f in files])
+            return
+        if not files:
+            click.echo(f"no landed files for {courier}{f' on {day}' if day else ''}: "
+                       f"run it first, e.g. `courier run {courier} --day YYYY-MM-DD`")
+            return
+        for f in files:
+            landed = datetime.fromtimestamp(f.landed_at).strftime("%Y-%m-%d %H:%M")
+            rows = "" if f.rows is None else f"{f.rows:,} rows"
+            click.echo(f"{f.tag:<12} {_size(f.size):>9} {rows:>12}  landed {landed}  {f.key}")
+        return
+    if day is not None and (from_day or to_day):
+        raise ConfigError("use either --day or --from/--to", hint="--from is inclusive, --to exclusive")
+    if day is not None:
+        days = [day]
+    elif from_day and to_day:
+        if to_day <= from_day:
+            raise ConfigError(f"--to {to_day} is not after --from {from_day}", hint="--to is exclusive")
+        days = [from_day + timedelta(days=i) for i in range((to_day - from_day).days)]
+    else:
+        raise ConfigError("--remote needs --day D or --from D --to D",
+                          hint="listing only the days asked for keeps it cheap")
+    listing = list_remote(ctx.catalog, courier, days)
+    objects = listing.newest_first()
+    if as_json:
+        print_json({"objects": [o.to_json() for o in objects],
+                    "days": [{"day": s.day.isoformat(), "tag": s.tag, "objects": s.objects, "ready": s.ready}
+                             for s in listing.days]})
+        return
+    for status in listing.days:
+        ready = {True: "ready", False: "NOT READY (no _SUCCESS)", None: "no marker"}[status.ready]
+        click.echo(f"{status.day}  {status.tag:<12} {status.objects:>5} objects  {ready}")
+    for o in objects:
+        ready = "" if o.ready is None else ("ready" if o.ready else "not ready")
+        click.echo(f"{o.tag:<12} {_size(o.size):>9}  {o.last_modified:%Y-%m-%d %H:%M}  {_partition_text(o.partition):<45} {ready:<9} {o.key}")

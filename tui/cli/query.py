@@ -1,11 +1,44 @@
-"""`courier query` (placeholder: filled in by its issue)."""
+"""`courier query "SQL"`: read-only SQL over the domain tables."""
 
 from __future__ import annotations
 
+import csv
+import sys
+
 import click
+
+from tui.cli.context import CliContext, pass_ctx, print_json
 
 
 @click.command(name="query")
-def command() -> None:
-    """query (not yet available)."""
-    raise click.UsageError("not yet available")
+@click.argument("sql")
+@click.option("--json", "as_json", is_flag=True, help="Rows as a JSON array of objects.")
+@click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV with a header.")
+@pass_ctx
+def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool) -> None:
+    """Run read-only SQL over the domain tables (quote names: "Optimizely:Decisions")."""
+    from core.warehouse import Warehouse
+
+    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True)
+    try:
+        table = warehouse.query(sql)
+    finally:
+        warehouse.close()
+    rows = table.to_pylist()
+    if as_json:
+        print_json(rows)
+    elif as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(table.column_names)
+        for row in rows:
+            writer.writerow([row[c] for c in table.column_names])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        out = Table(*table.column_names, show_lines=False)
+        for row in rows[:1000]:
+            out.add_row(*["NULL" if row[c] is None else str(row[c]) for c in table.column_names])
+        Console().print(out)
+        if len(rows) > 1000:
+            click.echo(f"({len(rows)} rows; first 1000 shown; use --csv or --json for all)")

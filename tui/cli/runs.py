@@ -1,16 +1,157 @@
-"""`courier run` and `courier runs` (placeholder)."""
+"""`courier run` (run a courier now) and `courier runs` (history, details, follow a live run)."""
 
 from __future__ import annotations
 
+import sys
+import threading
+from datetime import date, datetime
+
 import click
+
+from core.errors import ConfigError
+from core.events import Event, follow, read_events
+from core.runs import RunRecord, RunRequest, get_run, list_runs, start_run
+from tui.cli.context import CliContext, pass_ctx, print_json
+from tui.cli.dates import DAY
+from tui.cli.progress import RunPrinter
 
 
 @click.command(name="run")
-def run_command() -> None:
-    """Run a courier."""
-    raise click.UsageError("not yet available")
+@click.argument("courier")
+@click.option("--day", type=DAY, help="Load one day (YYYY-MM-DD, today, yesterday).")
+@click.option("--from", "from_day", type=DAY, help="First day of a period (inclusive).")
+@click.option("--to", "to_day", type=DAY, help="End of a period (exclusive, as Amperity's).")
+@click.option("--all", "all_data", is_flag=True, help="All available data under the courier's patterns.")
+@click.option("--skip-missing", is_flag=True, help="Continue past missing required files, with a warning.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress display).")
+@pass_ctx
+def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date | None, to_day: date | None,
+                all_data: bool, skip_missing: bool, as_json: bool) -> None:
+    """Run COURIER: land its files for the chosen dates and apply its load operations."""
+    request = build_request(courier, day, from_day, to_day, all_data, skip_missing)
+    cancel = threading.Event()
+    printer = None if as_json else RunPrinter(sys.stderr.isatty())
+    try:
+        if printer:
+            with printer:
+                result = start_run(ctx.catalog, request, sink=printer.handle, cancel=cancel)
+        else:
+            result = start_run(ctx.catalog, request, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    if as_json:
+        print_json(get_run(ctx.catalog, result.id).to_json())
+    elif result.status == "succeeded":
+        click.echo(result.notification)
+    else:
+        click.echo(f"error: run {result.id} {result.status}", err=True)
+        click.echo(result.error or "", err=True)
+    sys.exit(0 if result.status == "succeeded" else 1)
 
 
-@click.group(name="runs")
-def runs_group() -> None:
-    """Run history."""
+def build_request(courier: str, day: date | None, from_day: date | None, to_day: date | None, all_data: bool,
+                  skip_missing: bool, **extra: object) -> RunRequest:
+    chosen = sum(x is not None and x is not False for x in (day, from_day or to_day, all_data or None))
+    if chosen != 1:
+        raise ConfigError("choose exactly one of --day D, --from D --to D, or --all",
+                          hint="e.g. `courier run optimizely --day 2026-11-03`")
+    if day is not None:
+        request = RunRequest(courier, "day", day=day, skip_missing=skip_missing)
+    elif all_data:
+        request = RunRequest(courier, "all", skip_missing=skip_missing)
+    else:
+        request = RunRequest(courier, "period", from_day=from_day, to_day=to_day, skip_missing=skip_missing)
+    for name, value in extra.items():
+        setattr(request, name, value)
+    request.validate()
+    return request
+
+
+@click.group(name="runs", invoke_without_command=True)
+@click.option("--courier", help="Only this courier's runs.")
+@click.option("--limit", type=click.IntRange(1, 100000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def runs_group(click_ctx: click.Context, courier: str | None, limit: int, as_json: bool) -> None:
+    """Run history, newest first (`runs show ID`, `runs watch ID` for details)."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: CliContext = click_ctx.ensure_object(CliContext)
+    records = list_runs(ctx.catalog, courier=courier, limit=limit)
+    if as_json:
+        print_json([r.to_json() for r in records])
+        return
+    if not records:
+        click.echo("no runs yet: start one with `courier run COURIER --day YYYY-MM-DD`")
+        return
+    for r in records:
+        click.echo(_summary_line(r))
+
+
+def _summary_line(r: RunRecord) -> str:
+    started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    days = r.from_day or "all"
+    if r.from_day and r.to_day:
+        days = f"{r.from_day}..{r.to_day}"
+    rows = sum(f.get("rows_read", 0) for f in r.stats.get("feeds", {}).values())
+    tail = r.notification if r.status == "succeeded" else (r.error or "").splitlines()[-1] if r.error else ""
+    return f"{r.id}  {r.status:<9}  {r.courier or '-':<14} {r.mode:<6} {days:<23} {rows:>9} rows  {started}  {tail}"
+
+
+@runs_group.command(name="show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def runs_show(ctx: CliContext, run_id: str, as_json: bool) -> None:
+    """A run's details and its event log."""
+    record = get_run(ctx.catalog, run_id)
+    events = read_events(ctx.catalog, run_id)
+    if as_json:
+        print_json({**record.to_json(), "events": [e.to_json() for e in events]})
+        return
+    click.echo(_summary_line(record))
+    for name, feed in record.stats.get("feeds", {}).items():
+        click.echo(f"  {feed.get('table', name)}: {feed.get('rows_read', 0)} read, {feed.get('inserted', 0)} inserted, "
+                   f"{feed.get('updated', 0)} updated")
+    for warning in record.warnings:
+        click.echo(f"  warning: {warning}")
+    if record.error:
+        click.echo(f"  error: {record.error}")
+    click.echo(f"  {len(events)} events")
+    for event in events:
+        click.echo("  " + format_event(event))
+
+
+@runs_group.command(name="watch")
+@click.argument("run_id")
+@pass_ctx
+def runs_watch(ctx: CliContext, run_id: str) -> None:
+    """Follow a run (started by any process) until it ends."""
+    get_run(ctx.catalog, run_id)
+    status = "failed"
+    for event in follow(ctx.catalog, run_id):
+        click.echo(format_event(event))
+        if event.type == "run_finished":
+            status = event.data.get("status", "failed")
+    sys.exit(0 if status == "succeeded" else 1)
+
+
+def format_event(event: Event) -> str:
+    at = datetime.fromtimestamp(event.at).strftime("%H:%M:%S")
+    data = event.data
+    text = {
+        "run_started": lambda: f"run started: {data.get('courier')} ({data.get('mode')}) {', '.join(data.get('days', []))}",
+        "day_checked": lambda: f"{data.get('day')} {data.get('tag')}: {data.get('objects')} objects, "
+                               f"ready marker {'present' if data.get('ready') else 'missing' if data.get('ready') is False else 'n/a'}",
+        "file_listed": lambda: f"listed {data.get('key')} ({data.get('size')} bytes)",
+        "file_landed": lambda: f"{'already landed' if data.get('skipped') else 'landed'} {data.get('key')}",
+        "feed_load_started": lambda: f"loading {data.get('table')}: {data.get('files')} files",
+        "batch_loaded": lambda: f"  {data.get('rows')} rows",
+        "feed_loaded": lambda: f"loaded {data.get('table')}: {data.get('rows_read')} read, {data.get('inserted')} inserted,"
+                               f" {data.get('updated')} updated",
+        "warning": lambda: f"warning: {data.get('message')}",
+        "error": lambda: f"error: {data.get('message')}",
+        "run_finished": lambda: f"run {data.get('status')}: {data.get('notification')}",
+    }.get(event.type, lambda: f"{event.type} {data}")()
+    return f"{at}  {text}"

@@ -1,0 +1,251 @@
+"""A feed's schema comes from a sample file: column names, DuckDB types, a few sample values.
+
+pyarrow reads every format (Parquet footer + first rows, CSV/TSV/PSV, NDJSON); DuckDB names the
+types, so the type a feed shows is exactly the type its domain table gets (nested list/struct/map
+types stay nested). `open_stream` is the streaming reader loads use: memory is bounded by a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from core.errors import ConfigError
+
+PARQUET = "application/x-parquet"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+PSV = "text/pipe-separated-values"
+NDJSON = "application/x-ndjson"
+JSON_TYPES = frozenset({NDJSON, "application/json", "application/x-json-stream"})
+DELIMITED = {CSV: ",", TSV: "\t", PSV: "|"}
+CONTENT_TYPES = frozenset({PARQUET, *DELIMITED, *JSON_TYPES})
+
+_EXTENSIONS = {".parquet": PARQUET, ".parq": PARQUET, ".csv": CSV, ".tsv": TSV, ".tab": TSV,
+               ".psv": PSV, ".ndjson": NDJSON, ".jsonl": NDJSON, ".json": NDJSON}
+_COMPRESSION = (".gz", ".bz2", ".zst", ".lz4")
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+SAMPLE_VALUES = 5
+SAMPLE_ROWS = 1000
+_COARSE_TIMESTAMP = re.compile(r"\bTIMESTAMP_(?:S|MS)\b")
+
+
+@dataclass
+class Column:
+    """One column of a feed: its DuckDB type, the Arrow type it was read as, a few values."""
+
+    name: str
+    type: str
+    arrow_type: str
+    samples: list[str] = field(default_factory=list)
+    null_share: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Column:
+        return cls(name=data["name"], type=data["type"], arrow_type=data.get("arrow_type", ""),
+                   samples=list(data.get("samples", [])), null_share=float(data.get("null_share", 0.0)))
+
+
+@dataclass
+class SampleSchema:
+    """What a sample file says about a feed."""
+
+    path: Path
+    content_type: str
+    columns: list[Column]
+    rows_sampled: int
+    total_rows: int | None
+    options: dict[str, Any] = field(default_factory=dict)
+    partition: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def infer_content_type(path: Path) -> str:
+    """The content type from the extension (compression suffixes ignored), else by sniffing."""
+    name = path.name.lower()
+    for suffix in _COMPRESSION:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    for ext, content_type in _EXTENSIONS.items():
+        if name.endswith(ext):
+            return content_type
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) == b"PAR1":
+                return PARQUET
+    except OSError:
+        pass
+    raise ConfigError(f"cannot tell the format of {path.name} from its name",
+                      hint="name it .parquet, .csv, .tsv, .psv or .ndjson, or give its content type")
+
+
+def hive_partition(key: str) -> dict[str, str | None]:
+    """`key=value` folders of an object key (Optimizely keeps date/experiment/event only there).
+
+    Values are URL-decoded as Spark escapes them; Spark's null marker becomes None.
+    """
+    values: dict[str, str | None] = {}
+    for segment in key.split("/")[:-1]:
+        name, sep, value = segment.partition("=")
+        if sep and name:
+            decoded = urllib.parse.unquote(value)
+            values[urllib.parse.unquote(name)] = None if decoded == HIVE_NULL else decoded
+    return values
+
+
+def duckdb_types(schema: pa.Schema) -> list[tuple[str, str]]:
+    """(name, DuckDB type) per Arrow field, as DuckDB itself names them.
+
+    Second and millisecond timestamps (CSV inference, Spark's Parquet) widen to TIMESTAMP so a
+    later file with finer values still fits the table.
+    """
+    con = duckdb.connect()
+    try:
+        con.register("sample_schema", schema.empty_table())
+        return [(row[0], _COARSE_TIMESTAMP.sub("TIMESTAMP", row[1]))
+                for row in con.execute("DESCRIBE sample_schema").fetchall()]
+    finally:
+        con.close()
+
+
+def parquet_row_count(path: Path | str) -> int:
+    """Rows in a Parquet file, from its footer alone."""
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"cannot read the Parquet footer of {Path(path).name}: {_reason(exc)}",
+                          hint="the file may be truncated or not Parquet; land it again") from None
+
+
+def open_stream(path: Path, content_type: str | None = None, *, batch_rows: int = 65536,
+                separator: str | None = None, header_rows: int = 1, quote: str | None = None,
+                escape: str | None = None) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The file's Arrow schema and an iterator of record batches; errors name the file."""
+    content_type = content_type or infer_content_type(path)
+    try:
+        if content_type == PARQUET:
+            pf = pq.ParquetFile(path)
+            return pf.schema_arrow, _guard(path, pf.iter_batches(batch_size=batch_rows))
+        if content_type in DELIMITED:
+            reader = pacsv.open_csv(
+                pa.input_stream(str(path), compression="detect"),
+                read_options=pacsv.ReadOptions(
+                    block_size=max(1 << 16, batch_rows * 64),
+                    skip_rows=max(header_rows - 1, 0),
+                    autogenerate_column_names=header_rows == 0),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=separator or DELIMITED[content_type],
+                    quote_char=quote or '"', escape_char=escape or False))
+            return reader.schema, _guard(path, reader)
+        if content_type in JSON_TYPES:
+            reader = pajson.open_json(pa.input_stream(str(path), compression="detect"),
+                                      read_options=pajson.ReadOptions(block_size=max(1 << 16, batch_rows * 256)))
+            return reader.schema, _guard(path, reader)
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"cannot read {path.name} as {content_type}: {_reason(exc)}",
+                          hint="check the file's format and options (separator, header rows, quote)") from None
+    raise ConfigError(f"content type {content_type} of {path.name} is not supported",
+                      hint=f"use one of {', '.join(sorted(CONTENT_TYPES))}")
+
+
+def open_batches(path: Path, content_type: str | None = None, *, batch_rows: int = 65536,
+                 **options: Any) -> Iterator[pa.RecordBatch]:
+    """Record batches of a file; memory is bounded by the batch, never the whole file."""
+    return open_stream(path, content_type, batch_rows=batch_rows, **options)[1]
+
+
+def _guard(path: Path, batches: Any) -> Iterator[pa.RecordBatch]:
+    try:
+        for batch in batches:
+            if batch.num_rows:
+                yield batch
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"cannot read {path.name}: {_reason(exc)}",
+                          hint="the file may be corrupt or truncated; land it again") from None
+
+
+def read_sample(path: Path, content_type: str | None = None, *, separator: str | None = None,
+                header_rows: int = 1, quote: str | None = None, escape: str | None = None,
+                sample_rows: int = SAMPLE_ROWS) -> SampleSchema:
+    """Schema and sample values of a file (Parquet: footer + first rows)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"sample file {path} does not exist", hint="give a landed key or a local file")
+    content_type = content_type or infer_content_type(path)
+    options = {k: v for k, v in (("separator", separator), ("quote", quote), ("escape", escape)) if v}
+    if header_rows != 1:
+        options["header_rows"] = header_rows
+    schema, batches = open_stream(path, content_type, batch_rows=sample_rows, **options)
+    first = next(batches, None)
+    rows = first.slice(0, sample_rows) if first is not None else schema.empty_table().to_batches()
+    table = pa.Table.from_batches([rows] if isinstance(rows, pa.RecordBatch) else rows, schema=schema)
+    _check_names(path, schema.names)
+    columns = [Column(name=name, type=type_, arrow_type=str(schema.field(name).type),
+                      samples=_samples(table.column(name)),
+                      null_share=round(table.column(name).null_count / table.num_rows, 4) if table.num_rows else 0.0)
+               for name, type_ in duckdb_types(schema)]
+    total = parquet_row_count(path) if content_type == PARQUET else None
+    return SampleSchema(path=path, content_type=content_type, columns=columns, rows_sampled=table.num_rows,
+                        total_rows=total, options=options, partition=hive_partition(path.as_posix()))
+
+
+def _check_names(path: Path, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if not name.strip():
+            raise ConfigError(f"{path.name} has a column with an empty name",
+                              hint="give every column a header, or use header rows 0")
+        if name.lower() in seen:
+            raise ConfigError(f'{path.name} has the column "{name}" twice',
+                              hint="column names must be unique (case-insensitive); rename one in the source")
+        seen.add(name.lower())
+
+
+def _samples(column: pa.ChunkedArray) -> list[str]:
+    values: list[str] = []
+    is_map = pa.types.is_map(column.type)
+    for scalar in column:
+        if not scalar.is_valid:
+            continue
+        value = scalar.as_py()
+        text = format_value(dict(value) if is_map else value)
+        if text not in values:
+            values.append(text)
+            if len(values) == SAMPLE_VALUES:
+                break
+    return values
+
+
+def format_value(value: Any, width: int = 60) -> str:
+    """A short readable rendering of one cell (nested values as compact JSON)."""
+    if isinstance(value, (datetime, date, time)):
+        text = value.isoformat()
+    elif isinstance(value, bytes):
+        text = value[:24].hex()
+    elif isinstance(value, (list, dict, tuple)):
+        text = json.dumps(value, default=str, separators=(",", ":"))
+    else:
+        text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,289 @@
+"""Load = upsert on the primary key, through staging and delete-insert on a plain table.
+
+One load is ONE DuckDB transaction: BEGIN, truncate (if asked, always first), then each file in
+load order: stream its batches into a temp staging table, resolve duplicates inside the staging
+(greatest `_updated`, then the later row), drop incoming rows older than the stored ones, delete
+the stored rows they replace and insert the winners. COMMIT only after every file; any error
+(unreadable file, incompatible type, a failing callback, Ctrl-C) rolls back, so the table is
+exactly as before — including after a truncate.
+
+`_updated` orders versions of a key: the last-updated column as an integer (epoch microseconds for
+datetimes), or, when generated, `(load epoch ms << 20) | file position` — the form Amperity's
+`_updated / 1048576000` implies — forced above every stored value so a newer load always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from core.errors import ConfigError, RunFailed
+from core.schema_sample import duckdb_types, open_stream
+
+if TYPE_CHECKING:
+    from core.feeds import Feed
+
+SYSTEM_COLUMNS = ("_pk", "_updated", "_source_file", "_run_id")
+ROW = "__courier_row"
+STAGE = "__courier_stage"
+WINNERS = "__courier_winners"
+BATCH = "__courier_batch"
+FILE_BITS = 20
+MIN_UPDATED = -(2**63)
+_INTS = {"TINYINT": (True, 8), "SMALLINT": (True, 16), "INTEGER": (True, 32), "BIGINT": (True, 64),
+         "HUGEINT": (True, 128), "UTINYINT": (False, 8), "USMALLINT": (False, 16),
+         "UINTEGER": (False, 32), "UBIGINT": (False, 64), "UHUGEINT": (False, 128)}
+
+
+@dataclass
+class SourceFile:
+    """One landed file to load; `order` is its load order (day, then key)."""
+
+    path: Path
+    key: str
+    partition: dict[str, str | None] = field(default_factory=dict)
+    content_type: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    order: int = 0
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+
+
+@dataclass
+class LoadStats:
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    files: int = 0
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0  # rows older than the stored version, duplicates in the files, rows without a key
+
+
+@dataclass
+class LoadProgress:
+    table: str
+    file_key: str
+    file_index: int
+    files_total: int
+    file_rows: int
+    rows_read: int
+    rows: int = 0  # rows in the batch just staged
+    file_done: bool = False
+
+
+def quote(name: str) -> str:
+    """A DuckDB identifier; domain table names contain ':' so they are always quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_type(duck_type: str) -> str:
+    """The column type a table gets for a source type (an all-null JSON column becomes text)."""
+    return "VARCHAR" if duck_type == '"NULL"' else duck_type
+
+
+def compatible(table: str, incoming: str) -> bool:
+    """True when values of `incoming` type load into a `table` column without losing meaning."""
+    if table == incoming or incoming == '"NULL"':
+        return True
+    t, i = _INTS.get(table), _INTS.get(incoming)
+    if t and i:
+        return (t[0] == i[0] and i[1] <= t[1]) or (t[0] and not i[0] and i[1] < t[1])
+    if table == "DOUBLE" and (incoming == "FLOAT" or i):
+        return True
+    if table.startswith("TIMESTAMP") and incoming.startswith("TIMESTAMP"):
+        return ("TIME ZONE" in table) == ("TIME ZONE" in incoming)
+    nested = incoming.endswith("]") or incoming.startswith(("STRUCT", "MAP", "UNION"))
+    return table == "VARCHAR" and not nested
+
+
+def load_files(con: duckdb.DuckDBPyConnection, feed: Feed, files: Sequence[SourceFile], *, truncate: bool,
+               run_id: str, on_progress: Callable[[LoadProgress], None] | None = None,
+               batch_rows: int = 65536) -> LoadStats:
+    from core.warehouse import create_table_sql
+
+    stats = LoadStats()
+    ordered = sorted(files, key=lambda f: (f.order, f.key))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(create_table_sql(feed))
+        if truncate:
+            con.execute(f"DELETE FROM {quote(feed.table_name)}")
+        base = _generated_base(con, feed) if feed.generate_updated else 0
+        for index, source in enumerate(ordered):
+            _FileLoad(con, feed, source, run_id, stats).run(
+                index, len(ordered), (base << FILE_BITS) | min(index, 2**FILE_BITS - 1), on_progress, batch_rows)
+            stats.files += 1
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    return stats
+
+
+def _generated_base(con: duckdb.DuckDBPyConnection, feed: Feed) -> int:
+    """This load's epoch ms, strictly above every stored `_updated` so the newer load wins."""
+    import time
+
+    row = con.execute(f"SELECT max(_updated) FROM {quote(feed.table_name)}").fetchone()
+    stored = row[0] if row and row[0] is not None else None
+    now_ms = time.time_ns() // 1_000_000
+    return now_ms if stored is None else max(now_ms, (stored >> FILE_BITS) + 1)
+
+
+class _FileLoad:
+    """Stage one file, resolve its duplicates, merge it into the domain table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, feed: Feed, source: SourceFile, run_id: str,
+                 stats: LoadStats) -> None:
+        self.con, self.feed, self.source, self.run_id, self.stats = con, feed, source, run_id, stats
+        self.table = quote(feed.table_name)
+
+    def _fail(self, what: str, hint: str) -> RunFailed:
+        return RunFailed(f"{self.feed.table_name}: file {self.source.key}: {what}", hint=hint)
+
+    def run(self, index: int, total: int, generated: int, on_progress: Callable[[LoadProgress], None] | None,
+            batch_rows: int) -> None:
+        try:
+            schema, batches = open_stream(self.source.path, self.source.content_type, batch_rows=batch_rows,
+                                          **self.source.options)
+        except ConfigError as exc:
+            raise self._fail(exc.message, exc.hint or "land the file again") from None
+        file_types = duckdb_types(schema)
+        partition = self._conform(file_types)
+        select, params = self._select(file_types, partition, generated)
+        self.con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, 0::BIGINT AS {ROW} FROM {self.table} LIMIT 0")
+        try:
+            file_rows = 0
+            for batch in self._batches(batches):
+                rows = pa.Table.from_batches([batch]).append_column(
+                    ROW, pa.array(range(file_rows, file_rows + batch.num_rows), pa.int64()))
+                self.con.register(BATCH, rows)
+                try:
+                    self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
+                except duckdb.Error as exc:
+                    raise self._fail(f"rows do not fit the table: {_first_line(exc)}",
+                                     "fix the file or the feed's column types, then run again") from None
+                finally:
+                    self.con.unregister(BATCH)
+                file_rows += batch.num_rows
+                self.stats.rows_read += batch.num_rows
+                if on_progress:
+                    on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                             self.stats.rows_read, rows=batch.num_rows))
+            self._merge(file_rows)
+        finally:
+            self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            self.con.execute(f"DROP TABLE IF EXISTS {WINNERS}")
+        if on_progress:
+            on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                     self.stats.rows_read, file_done=True))
+
+    def _batches(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except ConfigError as exc:
+            raise self._fail(exc.message, exc.hint or "land the file again") from None
+
+    def _conform(self, file_types: list[tuple[str, str]]) -> dict[str, str | None]:
+        """Evolve the table for this file; return the partition values it contributes."""
+        existing = {name.lower(): (name, type_) for name, type_ in self._columns().items()}
+        names = {name.lower() for name, _ in file_types}
+        for name, type_ in file_types:
+            if name.lower() in {c.lower() for c in SYSTEM_COLUMNS} or name == ROW:
+                raise self._fail(f'column "{name}" clashes with a column courier adds',
+                                 "rename the column in the source")
+            if name.lower() not in existing:
+                self._add_column(name, table_type(type_), f"file {self.source.key} adds column {name} ({type_})")
+            elif not compatible(existing[name.lower()][1], type_):
+                old = existing[name.lower()][1]
+                raise self._fail(f"column {name} changed type from {old} to {type_}",
+                                 "the table is unchanged; fix the source, or remove the feed's table "
+                                 "(`courier feeds remove FEED --drop-table`) and add the feed again")
+        for column in self.feed.primary_key:
+            if column.lower() not in names:
+                raise self._fail(f"primary key column {column} is missing", "fix the file or the feed's primary key")
+        if self.feed.last_updated and self.feed.last_updated.lower() not in names:
+            self.stats.warnings.append(f"file {self.source.key} has no last-updated column "
+                                       f"{self.feed.last_updated}; its rows lose to stored rows")
+        partition = {k: v for k, v in self.source.partition.items() if k.lower() not in names}
+        for name in partition:
+            if name.lower() not in existing:
+                self._add_column(name, "VARCHAR", f"file {self.source.key} adds partition column {name}")
+        return partition
+
+    def _columns(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {self.table}").fetchall()}
+
+    def _add_column(self, name: str, type_: str, warning: str) -> None:
+        self.con.execute(f"ALTER TABLE {self.table} ADD COLUMN {quote(name)} {type_}")
+        self.stats.warnings.append(warning)
+
+    def _select(self, file_types: list[tuple[str, str]], partition: dict[str, str | None],
+                generated: int) -> tuple[str, list[Any]]:
+        """The staging SELECT over one Arrow batch: source columns, partition values, system columns."""
+        types = {name.lower(): type_ for name, type_ in file_types}
+        by_lower = {name.lower(): name for name, _ in file_types}
+        parts = [quote(name) for name, _ in file_types]
+        params: list[Any] = []
+        for name, value in partition.items():
+            parts.append(f"?::VARCHAR AS {quote(name)}")
+            params.append(value)
+        keys = [quote(by_lower[c.lower()]) for c in self.feed.primary_key]
+        if len(keys) == 1:
+            pk = f"CAST({keys[0]} AS VARCHAR)"
+        else:  # escape \x1e and \x1f inside values so different key tuples never join to the same text
+            pk = " || chr(31) || ".join(
+                f"replace(replace(CAST({k} AS VARCHAR), chr(30), chr(30) || chr(30)), chr(31), chr(30) || chr(31))"
+                for k in keys)
+        parts.append(f"{pk} AS _pk")
+        parts.append(f"{self._updated_expr(types, by_lower, generated)} AS _updated")
+        parts += ["?::VARCHAR AS _source_file", "?::VARCHAR AS _run_id", ROW]
+        params += [self.source.key, self.run_id]
+        return ", ".join(parts), params
+
+    def _updated_expr(self, types: dict[str, str], by_lower: dict[str, str], generated: int) -> str:
+        column = self.feed.last_updated
+        if self.feed.generate_updated or not column:
+            return f"{generated}::BIGINT"
+        type_ = types.get(column.lower())
+        if type_ is None or type_ == '"NULL"':
+            return "NULL::BIGINT"
+        name = quote(by_lower[column.lower()])
+        return f"epoch_us({name})" if type_.startswith("TIMESTAMP") else f"CAST({name} AS BIGINT)"
+
+    def _merge(self, file_rows: int) -> None:
+        """Winners of the staging replace older stored versions; ties go to this (newer) load."""
+        con = self.con
+        no_key = _count(con.execute(f"DELETE FROM {STAGE} WHERE _pk IS NULL"))
+        if no_key:
+            self.stats.warnings.append(f"file {self.source.key}: {no_key} rows have no primary key value (skipped)")
+        con.execute(
+            f"CREATE TEMP TABLE {WINNERS} AS SELECT * EXCLUDE ({ROW}) FROM {STAGE} QUALIFY row_number() OVER "
+            f"(PARTITION BY _pk ORDER BY _updated DESC NULLS LAST, {ROW} DESC) = 1")
+        con.execute(
+            f"DELETE FROM {WINNERS} USING {self.table} AS stored WHERE {WINNERS}._pk = stored._pk "
+            f"AND coalesce({WINNERS}._updated, {MIN_UPDATED}) < coalesce(stored._updated, {MIN_UPDATED})")
+        winners = _count(con.execute(f"SELECT count(*) FROM {WINNERS}"))
+        replaced = _count(con.execute(f"DELETE FROM {self.table} USING {WINNERS} WHERE {self.table}._pk = {WINNERS}._pk"))
+        con.execute(f"INSERT INTO {self.table} BY NAME SELECT * FROM {WINNERS}")
+        self.stats.updated += replaced
+        self.stats.inserted += winners - replaced
+        self.stats.skipped += file_rows - winners
+
+
+def _count(result: duckdb.DuckDBPyConnection) -> int:
+    row = result.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

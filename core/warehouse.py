@@ -1,0 +1,165 @@
+"""The DuckDB warehouse: one file per workspace holding each feed's domain table.
+
+Domain tables are plain tables named `<Source>:<Feed>` (always double-quoted: the colon is part of
+the name). They carry the source columns with their types (nested stay nested), the Hive partition
+columns of the object keys, and `_pk`, `_updated`, `_source_file`, `_run_id`. There is no PRIMARY
+KEY index: the key index is what makes DuckDB upserts slow (design.md, "Deduplicate cheaply"), so
+the engine enforces key uniqueness itself (core/upsert.py).
+
+One writer: a read-write open holds DuckDB's file lock, so writers take the workspace lock
+`warehouse` first and keep the file open only for the load; readers open read-only and get a
+clear Busy error while a load is writing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from core.errors import Busy, ConfigError, NotFound
+from core.upsert import (
+    SYSTEM_COLUMNS,
+    LoadProgress,
+    LoadStats,
+    SourceFile,
+    load_files,
+    quote,
+    table_type,
+)
+
+if TYPE_CHECKING:
+    from core.feeds import Feed
+
+__all__ = ["Warehouse", "SourceFile", "LoadStats", "LoadProgress", "quote", "SYSTEM_COLUMNS"]
+
+WRITER_WAIT_SECONDS = 10.0
+
+
+class Warehouse:
+    """A connection to the warehouse file; use as a context manager so it is always closed."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise NotFound(f"there is no warehouse yet at {self.path}",
+                           hint="activate a feed (`courier feeds activate FEED`) or run a courier first")
+        self.con = _connect(self.path, read_only)
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def has_table(self, table: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+            [table]).fetchone()
+        return bool(row and row[0])
+
+    def columns(self, table: str) -> dict[str, str]:
+        """Column name -> DuckDB type, in table order."""
+        return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {quote(table)}").fetchall()}
+
+    def ensure_table(self, feed: Feed) -> None:
+        """Create the feed's domain table if it does not exist yet (an existing one is kept)."""
+        self._writable()
+        if self.has_table(feed.table_name):
+            return
+        self.con.execute(create_table_sql(feed))
+
+    def load(self, feed: Feed, files: Sequence[SourceFile], *, truncate: bool, run_id: str,
+             on_progress: Callable[[LoadProgress], None] | None = None, batch_rows: int = 65536) -> LoadStats:
+        """Upsert the files into the feed's table in one transaction (truncate first when asked)."""
+        self._writable()
+        return load_files(self.con, feed, files, truncate=truncate, run_id=run_id,
+                          on_progress=on_progress, batch_rows=batch_rows)
+
+    def truncate(self, feed: Feed) -> None:
+        """Empty the domain table (it keeps its columns)."""
+        self._writable()
+        if self.has_table(feed.table_name):
+            self.con.execute(f"DELETE FROM {quote(feed.table_name)}")
+
+    def drop(self, feed: Feed) -> None:
+        self._writable()
+        self.con.execute(f"DROP TABLE IF EXISTS {quote(feed.table_name)}")
+
+    def row_count(self, table: str) -> int:
+        if not self.has_table(table):
+            raise NotFound(f"domain table {table} does not exist", hint="activate its feed first")
+        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def tables(self) -> list[tuple[str, int]]:
+        """Every domain table with its row count, by name."""
+        names = [row[0] for row in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
+        return [(name, self.row_count(name)) for name in names]
+
+    def query(self, sql: str) -> pa.Table:
+        """Ad-hoc SQL; only on read-only connections so a typo can never change a table."""
+        if not self.read_only:
+            raise ConfigError("ad-hoc SQL needs a read-only warehouse connection",
+                              hint="open the warehouse with read_only=True")
+        try:
+            return self.con.sql(sql).to_arrow_table() if sql.strip() else pa.table({})
+        except duckdb.Error as exc:
+            raise ConfigError(f"query failed: {_first_line(exc)}",
+                              hint='quote domain table names, e.g. SELECT * FROM "Optimizely:Decisions"') from None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ConfigError("the warehouse is open read-only", hint="writes need Warehouse(path) under the warehouse lock")
+
+
+def create_table_sql(feed: Feed) -> str:
+    """DDL of a feed's domain table: source columns, partition columns, system columns."""
+    if not feed.primary_key:
+        raise ConfigError(f"feed {feed.id} ({feed.table_name}) has no primary key",
+                          hint=f"set one: `courier feeds update {feed.id} --primary-key COL` or "
+                               f"`courier feeds suggest {feed.id} --apply`")
+    parts = [f"{quote(c.name)} {table_type(c.type)}" for c in feed.columns]
+    taken = {c.name.lower() for c in feed.columns}
+    parts += [f"{quote(name)} VARCHAR" for name in feed.partition_columns if name.lower() not in taken]
+    parts += ["_pk VARCHAR", "_updated BIGINT", "_source_file VARCHAR", "_run_id VARCHAR"]
+    return f"CREATE TABLE IF NOT EXISTS {quote(feed.table_name)} ({', '.join(parts)})"
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the file; a writer waits briefly for readers to let go, a reader never waits."""
+    deadline = time.monotonic() + (0 if read_only else WRITER_WAIT_SECONDS)
+    while True:
+        try:
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            return duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            text = str(exc)
+            locked = "lock" in text.lower() or "different configuration" in text
+            if not locked:
+                raise ConfigError(f"cannot open the warehouse {path}: {_first_line(exc)}",
+                                  hint="check the file is a DuckDB database and is readable") from None
+            if time.monotonic() >= deadline:
+                if read_only:
+                    raise Busy(f"a load is writing to the warehouse {path}",
+                               hint="try again when it finishes; `courier runs` shows what is running") from None
+                raise Busy(f"the warehouse {path} is open in another process",
+                           hint="close the explorer or `courier query` sessions and try again") from None
+            time.sleep(0.25)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,115 @@
+"""Shared helpers for TUI tests: workspaces with a credential and a courier, against the moto `s3`
+fixture (synthetic Optimizely export) or offline (fixed values, for deterministic snapshots).
+
+Other TUI test modules import from here; keep these signatures stable.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from core.catalog import Catalog
+from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
+from core.workspace import Workspace, open_workspace
+
+ACCOUNT = "1234567890"
+BUCKET = "optimizely-events-data"
+CREDENTIAL = "optimizely-s3"
+COURIER = "optimizely"
+START = date(2026, 11, 1)  # the synthetic export's first day
+DAYS = 2
+FIXED_NOW = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)  # a pinned clock for screens that show times
+OFFLINE_ENDPOINT = "http://127.0.0.1:9"  # never contacted: snapshots only read the catalog
+
+
+@dataclass
+class Setup:
+    """What a helper built: the workspace, an open catalog, and the S3 details used."""
+
+    workspace: Workspace
+    catalog: Catalog
+    endpoint_url: str
+    bucket: str = BUCKET
+    courier: str = COURIER
+    credential: str = CREDENTIAL
+    days: tuple[date, ...] = ()
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def upload_synthetic(s3: LocalS3, *, days: int = DAYS, rows: int = 200, newest_ready: bool = True) -> list[date]:
+    """Put a small synthetic Optimizely export into BUCKET on the moto server; returns its days."""
+    from core.synth import ExportSpec, upload_export
+
+    spec = ExportSpec(account_id=ACCOUNT, start=START, days=days, decisions_per_day=rows,
+                      conversions_per_day=max(1, rows // 2), newest_day_ready=newest_ready)
+    upload_export(spec, s3.client("s3"), BUCKET)
+    return spec.dates
+
+
+def add_credential(catalog: Catalog, name: str = CREDENTIAL) -> None:
+    from core.credentials import add_credential as add
+
+    add(catalog, name, "iam-credential", access_key_id=LOCAL_ACCESS_KEY.upper() * 4,
+        secret_access_key=LOCAL_SECRET_KEY * 4)
+
+
+def add_courier(catalog: Catalog, endpoint_url: str, *, name: str = COURIER, credential: str = CREDENTIAL,
+                load_operations: str = "{}") -> None:
+    from core.couriers import add_courier as add
+
+    add(catalog, name, credential=credential, bucket=BUCKET, prefix="", region="us-east-1",
+        endpoint_url=endpoint_url, optimizely_account=ACCOUNT, load_operations=load_operations)
+
+
+def s3_workspace(root: Path, s3: LocalS3, *, courier: bool = True, data: bool = True) -> Setup:
+    """A workspace with a credential (and a courier) pointing at the moto server, with synthetic data."""
+    workspace = open_workspace(root)
+    catalog = Catalog(workspace)
+    days = tuple(upload_synthetic(s3)) if data else ()
+    add_credential(catalog)
+    if courier:
+        add_courier(catalog, s3.endpoint_url)
+    return Setup(workspace, catalog, s3.endpoint_url, days=days)
+
+
+def offline_workspace(root: Path, *, credential: bool = True, courier: bool = True) -> Setup:
+    """A workspace with fixed names and no network (deterministic for snapshots)."""
+    workspace = open_workspace(root)
+    catalog = Catalog(workspace)
+    if credential:
+        add_credential(catalog)
+    if courier:
+        add_courier(catalog, OFFLINE_ENDPOINT)
+    _pin_times(catalog)
+    return Setup(workspace, catalog, OFFLINE_ENDPOINT)
+
+
+def _pin_times(catalog: Catalog) -> None:
+    """Creation times show on some screens: make them the same on every run."""
+    stamp = FIXED_NOW.timestamp()
+    for table in ("credentials", "couriers"):
+        catalog.execute(f"UPDATE {table} SET created_at = ?, updated_at = ?", (stamp, stamp))
+
+
+def snapshot_root(name: str) -> Path:
+    """A fixed path per snapshot workspace (the path itself may show on screen), emptied first."""
+    root = Path(tempfile.gettempdir()) / "courier-snapshots" / name
+    shutil.rmtree(root, ignore_errors=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def make_app(workspace: Workspace, **kwargs: Any) -> Any:
+    """A CourierApp with the clock pinned (import here so helpers load without Textual errors)."""
+    from tui.app import CourierApp
+
+    app = CourierApp(workspace, **kwargs)
+    app.fixed_now = FIXED_NOW
+    return app

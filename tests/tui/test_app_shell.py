@@ -1,0 +1,119 @@
+"""The app shell: navigation keys, esc back, help for the focused widget, the command palette,
+missing sections, demo info on Home, and quitting that asks while a run is active."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.tui.helpers import make_app, offline_workspace
+from tui import app as app_module
+from tui.app import SECTIONS, Section
+
+
+@pytest.fixture
+def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
+    built = offline_workspace(tmp_path / "ws")
+    yield built
+    built.close()
+
+
+async def test_letters_open_sections_and_esc_walks_back(setup) -> None:
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("o")
+        assert type(app.screen).__name__ == "OnboardingScreen"
+        await pilot.press("c")
+        assert type(app.screen).__name__ == "CredentialsScreen"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "OnboardingScreen"
+        await pilot.press("c", "escape", "c")  # reopening replaces: the stack does not grow
+        depth = len(app.screen_stack)
+        await pilot.press("escape", "c")
+        assert len(app.screen_stack) == depth
+        await pilot.press("h")
+        assert type(app.screen).__name__ == "HomeScreen" and len(app.screen_stack) == 2
+
+
+async def test_f1_shows_help_for_the_focused_widget(setup) -> None:
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "credential-table"
+        await pilot.press("f1")
+        await pilot.pause()
+        from tui.widgets.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        assert "Enter edits the highlighted credential" in app.screen.body
+        assert app.screen.title_text == "Credentials"  # the focused panel's border title
+        assert "Test connection" in app.screen.keys
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "CredentialsScreen"
+
+
+async def test_palette_lists_sections_and_screen_commands(setup) -> None:
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        titles = [title for title, _help, _cb in app.palette_commands()]
+        assert "Test connection" in titles  # the credentials screen's own command comes first
+        assert all(f"Go to {s.title}" in titles for s in SECTIONS.values())
+        callback = dict((t, cb) for t, _h, cb in app.palette_commands())["Go to Cron & groups"]
+        callback()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CronScreen"
+
+
+async def test_a_missing_section_says_not_available_yet(setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app_module.SECTIONS, "history",
+                        Section("history", "Run history", "y", "tui.screens.no_such_module", "X", "", "History"))
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert any("not available yet" in n.message for n in app._notifications)
+
+
+async def test_home_shows_demo_info_and_courier(setup) -> None:
+    app = make_app(setup.workspace, demo_info={"endpoint": "http://127.0.0.1:4566", "bucket": "optimizely-events-data",
+                                               "courier": "optimizely"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        demo = app.screen.query_one("#demo-info")
+        assert "http://127.0.0.1:4566" in str(demo.render())
+        table = app.screen.query_one("#couriers-table")
+        assert table.get_row_at(0)[0] == "optimizely"
+        assert "never run" in str(table.get_row_at(0)[3])
+
+
+async def test_quit_asks_while_a_run_of_this_process_is_running(setup) -> None:
+    setup.catalog.execute("INSERT INTO runs (id, courier, mode, status, pid, started_at) VALUES "
+                          "('r-1', 'optimizely', 'day', 'running', ?, ?)", (os.getpid(), time.time()))
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        from tui.screens import ConfirmScreen
+
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("q", "y")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_quit_without_a_run_exits_at_once(setup) -> None:
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

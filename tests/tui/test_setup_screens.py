@@ -1,0 +1,160 @@
+"""Credentials, courier setup and cron screens, driven with Pilot against a real workspace and the
+moto `s3` server where S3 is involved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input, Select, TextArea
+
+from tests.tui.helpers import (
+    ACCOUNT,
+    BUCKET,
+    COURIER,
+    CREDENTIAL,
+    make_app,
+    offline_workspace,
+    s3_workspace,
+    upload_synthetic,
+)
+
+
+async def type_into(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    await pilot.pause()
+    if isinstance(widget, Input):
+        widget.value = ""
+    await pilot.press(*text)
+
+
+def static_text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_add_credential_through_the_form_then_test_connection(tmp_path: Path, s3) -> None:
+    upload_synthetic(s3, days=1, rows=20)
+    setup = offline_workspace(tmp_path / "ws", credential=False, courier=False)
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c", "n")
+        await type_into(pilot, "#cred-name", "opt-keys")
+        await type_into(pilot, "#cred-access_key_id", "AKIAIOSFODNN7EXAMPLE")
+        await type_into(pilot, "#cred-secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        assert app.screen.query_one("#cred-secret_access_key", Input).password  # masked
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        from core.credentials import get_credential
+
+        assert get_credential(setup.catalog, "opt-keys").access_key_id == "AKIAIOSFODNN7EXAMPLE"
+        assert app.screen.query_one("#cred-secret_access_key", Input).value == ""  # not kept on screen
+        await type_into(pilot, "#test-bucket", BUCKET)
+        await type_into(pilot, "#test-endpoint", s3.endpoint_url)
+        app.screen.query_one("#credential-table").focus()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = static_text(app, "#test-result")
+        assert "✓ identity" in result and "✓ list" in result and "✓ read" in result
+        assert result.count("✓") == 3
+        assert "Connection successful" in result
+        assert "opt-keys" in app.checked_credentials
+    setup.close()
+
+
+async def test_credential_form_shows_the_engine_error_next_to_it(tmp_path: Path) -> None:
+    setup = offline_workspace(tmp_path / "ws", credential=False, courier=False)
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c", "n")
+        await type_into(pilot, "#cred-name", "bad")
+        await type_into(pilot, "#cred-access_key_id", "not-a-key")
+        await type_into(pilot, "#cred-secret_access_key", "x" * 40)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "does not look like an AWS access key id" in static_text(app, "#cred-error")
+        assert setup.catalog.one("SELECT 1 FROM credentials") is None
+    setup.close()
+
+
+async def test_courier_setup_live_json_error_preset_and_save(tmp_path: Path) -> None:
+    setup = offline_workspace(tmp_path / "ws", courier=False)
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        screen = app.screen
+        entities = screen.query_one("#entities-editor")
+        area = entities.query_one(TextArea)
+        area.focus()
+        area.load_text("")
+        await pilot.press("[", "enter", *'  {"object/type": "file",,')
+        await pilot.pause()
+        assert not entities.ok
+        shown = static_text(app, "#entities-editor .json-status")
+        assert "line 2, column 26" in shown
+        # the preset replaces it with a valid list for the account
+        await type_into(pilot, "#preset-account", ACCOUNT)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert entities.ok
+        assert [e["object/land-as"]["file/tag"] for e in json.loads(entities.text)] == ["decisions", "conversions"]
+        assert screen.query_one("#courier-bucket", Input).value == BUCKET
+        # a schema error names the JSON pointer
+        loadops = screen.query_one("#loadops-editor")
+        loadops.text = '{"df-xxxxxx": [{"type": "load", "file": "decisons"}]}'
+        await pilot.pause()
+        assert not loadops.ok and "/df-xxxxxx/0/file" in static_text(app, "#loadops-editor .json-status")
+        loadops.text = '{"df-xxxxxx": [{"type": "load", "file": "decisions"}]}'
+        await pilot.pause()
+        assert loadops.ok and "placeholder" in static_text(app, "#loadops-editor .json-warnings")
+        await type_into(pilot, "#courier-name", COURIER)
+        assert screen.query_one("#courier-credential", Select).value == CREDENTIAL
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "saved courier" in static_text(app, "#setup-result")
+        from core.couriers import get_courier
+
+        saved = get_courier(setup.catalog, COURIER)
+        assert saved.bucket == BUCKET and list(saved.load_operations_json) == ["df-xxxxxx"]
+    setup.close()
+
+
+async def test_courier_validate_runs_for_a_day_in_a_worker(tmp_path: Path, s3) -> None:
+    setup = s3_workspace(tmp_path / "ws", s3)
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen.query_one("#courier-name", Input).value == COURIER  # the existing courier is loaded
+        await type_into(pilot, "#validate-day", setup.days[0].isoformat())
+        await pilot.press("ctrl+t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = static_text(app, "#setup-result")
+        assert "Validation passed" in result, result
+        assert f"files on {setup.days[0].isoformat()}" in result
+    setup.close()
+
+
+async def test_cron_screen_explains_as_you_type_and_names_the_bad_field(tmp_path: Path) -> None:
+    setup = offline_workspace(tmp_path / "ws")
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        await type_into(pilot, "#cron-expr", "30 2 * * *")
+        await type_into(pilot, "#cron-zone", "America/New_York")
+        await pilot.pause()
+        assert "02:30" in static_text(app, "#cron-description")
+        assert "America/New_York" in static_text(app, "#cron-next")
+        assert "DST" in static_text(app, "#cron-warnings") or "daylight" in static_text(app, "#cron-warnings").lower()
+        await type_into(pilot, "#cron-expr", "30 25 * * *")
+        await pilot.pause()
+        assert "hour" in static_text(app, "#cron-error")
+        assert static_text(app, "#cron-description") == ""
+        await type_into(pilot, "#cron-zone", "Europe/Lond")
+        await pilot.pause()
+        assert "Europe/London" in static_text(app, "#zone-matches")
+    setup.close()

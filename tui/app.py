@@ -1,0 +1,232 @@
+"""The Textual app: navigation between the screens, help, the command palette and a safe quit.
+
+Screens receive the workspace and the shared catalog; anything touching S3, DuckDB or pyarrow
+runs in their thread workers. Sections owned by other modules are imported lazily so the app
+runs even while a screen is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from core.catalog import Catalog
+from core.workspace import Workspace
+from tui.screens import ConfirmScreen
+from tui.widgets.help import HelpScreen
+
+
+@dataclass(frozen=True)
+class Section:
+    """A place in the navigation: its key, where its screen lives and what it is for."""
+
+    name: str
+    title: str
+    key: str
+    module: str
+    cls: str
+    description: str
+    label: str  # short footer label
+    footer: bool = True
+
+
+class NavigationProvider(Provider):
+    """Command palette: every section plus the current screen's own commands (context commands)."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app = self.app
+        return app.palette_commands() if isinstance(app, CourierApp) else []
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+SECTIONS: dict[str, Section] = {s.name: s for s in [
+    Section("home", "Home", "h", "tui.screens.home", "HomeScreen",
+            "Couriers, feeds and what needs attention", "Home"),
+    Section("onboarding", "Guided onboarding", "o", "tui.screens.onboarding", "OnboardingScreen",
+            "The eight steps from credential to scheduled courier", "Onboard"),
+    Section("credentials", "Credentials", "c", "tui.screens.credentials", "CredentialsScreen",
+            "Add, edit and test the keys courier uses", "Creds"),
+    Section("courier_setup", "Courier setup", "s", "tui.screens.courier_setup", "CourierSetupScreen",
+            "S3 settings, entities list and load operations", "Setup"),
+    Section("files", "Sample files", "f", "tui.screens.files", "FilesScreen",
+            "Landed and remote files, newest first", "Files"),
+    Section("feed_editor", "Feed editor", "e", "tui.screens.feed_editor", "FeedEditorScreen",
+            "Column tagging: primary key, semantic tags, last updated", "Feeds", False),
+    Section("run", "Run courier", "r", "tui.screens.run_progress", "RunDialog",
+            "Run a courier for a day, a period or all data", "Run"),
+    Section("history", "Run history", "y", "tui.screens.history", "HistoryScreen",
+            "Past runs with their notification or error", "History", False),
+    Section("explorer", "Data explorer", "x", "tui.screens.explorer", "ExplorerScreen",
+            "Domain tables, sample rows and read-only SQL", "Explore", False),
+    Section("groups", "Cron & groups", "g", "tui.screens.cron", "CronScreen",
+            "Validate cron expressions; courier groups and their schedules", "Cron"),
+]}
+
+
+class CourierApp(App[None]):
+    """courier's operator console."""
+
+    TITLE = "courier"
+    SUB_TITLE = "Optimizely exports → domain tables"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {NavigationProvider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        *[Binding(s.key, f"open('{s.name}')", s.label, id=f"app.{s.name}", show=s.footer)
+          for s in SECTIONS.values()],
+        Binding("f1,question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("escape", "back", "Back", id="app.back", show=False),
+        Binding("q", "request_quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "request_quit", "Quit", id="app.quit_ctrl", show=False, priority=True),
+    ]
+
+    def __init__(self, workspace: Workspace, *, demo_info: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.catalog = Catalog(workspace)
+        self.demo_info = demo_info
+        self.checked_credentials: set[str] = set()  # passed Test connection in this session
+        self.fixed_now: datetime | None = None  # tests and screenshots pin the clock
+
+    def on_mount(self) -> None:
+        self.open_section("home")
+
+    # navigation -----------------------------------------------------------------------------
+
+    def section_class(self, name: str) -> type[Screen[Any]] | None:
+        """The screen class of a section, or None if its module is not there (yet)."""
+        section = SECTIONS[name]
+        try:
+            module = importlib.import_module(section.module)
+        except ImportError:
+            return None
+        return getattr(module, section.cls, None)
+
+    def open_section(self, name: str, **kwargs: Any) -> Screen[Any] | None:
+        """Show a section's screen. Reopening a section replaces its earlier instance so esc
+        walks back through distinct places and the stack stays short."""
+        section = SECTIONS[name]
+        cls = self.section_class(name)
+        if cls is None:
+            self.notify(f"{section.title} is not available yet", severity="warning")
+            return None
+        if name == "feed_editor" and not kwargs:
+            kwargs = self._feed_editor_context()
+            if kwargs is None:
+                return None
+        try:
+            screen = cls(self.workspace, self.catalog, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a screen that cannot open must not end the session
+            self.notify(f"{section.title} could not open: {_one_line(exc)}", severity="error")
+            return None
+        self._pop_to(cls)
+        self.push_screen(screen)
+        return screen
+
+    def _pop_to(self, cls: type[Screen[Any]]) -> None:
+        """Pop screens down to (and including) an earlier instance of `cls`, keeping the base."""
+        stack = self.screen_stack
+        for index in range(len(stack) - 1, 0, -1):
+            if isinstance(stack[index], cls):
+                for _ in range(len(stack) - index):
+                    self.pop_screen()
+                return
+
+    def _feed_editor_context(self) -> dict[str, Any] | None:
+        """The feed editor needs a feed or a sample: the newest feed, else the newest landed file."""
+        feed = self.catalog.one("SELECT id FROM feeds ORDER BY updated_at DESC LIMIT 1")
+        if feed:
+            sample_row = self.catalog.one("SELECT sample FROM feeds WHERE id = ?", (feed["id"],))
+            return {"sample": sample_row["sample"] if sample_row else None, "feed_id": feed["id"]}
+        landed = self.catalog.one("SELECT key FROM ledger ORDER BY last_modified DESC LIMIT 1")
+        if landed:
+            return {"sample": landed["key"], "feed_id": None}
+        self.notify("No sample files yet: run the courier for one day first (r), then pick a file (f)",
+                    severity="warning")
+        return None
+
+    def action_open(self, name: str) -> None:
+        self.open_section(name)
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.focused))
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        """Commands for the palette: every section, plus the current screen's own commands."""
+        commands: list[tuple[str, str, Callable[[], Any]]] = [
+            (f"Go to {s.title}", f"{s.description} ({s.key})", _bind(self.open_section, s.name))
+            for s in SECTIONS.values()
+        ]
+        own = getattr(self.screen, "palette_commands", None)
+        if callable(own):
+            commands = [*own(), *commands]
+        commands.append(("Help for the focused widget", "F1 or ?", self.action_help))
+        commands.append(("Quit courier", "q", self.action_request_quit))
+        return commands
+
+    # quitting -------------------------------------------------------------------------------
+
+    def run_active(self) -> bool:
+        """A run started by this process is still going (a worker in group "run" or a running row)."""
+        if any(w.group == "run" and w.is_running for w in self.workers):
+            return True
+        row = self.catalog.one("SELECT 1 FROM runs WHERE status = 'running' AND pid = ?", (os.getpid(),))
+        return row is not None
+
+    def action_request_quit(self) -> None:
+        if not self.run_active():
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._cancel_runs()
+                self.exit()
+
+        self.push_screen(ConfirmScreen("A run is in progress. Cancel it and quit?",
+                                       yes="Cancel run and quit", no="Keep running"), answered)
+
+    def _cancel_runs(self) -> None:
+        """Ask every screen that owns a run to cancel it, so no thread outlives the app."""
+        for screen in self.screen_stack:
+            cancel = getattr(screen, "cancel_run", None)
+            if callable(cancel):
+                cancel()
+        self.workers.cancel_group(self, "run")
+
+    def on_unmount(self) -> None:
+        self.catalog.close()
+
+
+def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    return lambda: fn(*args)
+
+
+def _one_line(exc: BaseException) -> str:
+    one = getattr(exc, "one_line", None)
+    return one() if callable(one) else str(exc) or type(exc).__name__

@@ -1,0 +1,59 @@
+"""The CLI's live run display: rich progress bars on a terminal, plain event lines otherwise."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from core.events import Event
+
+
+class RunPrinter:
+    """Turns run events into a progress display on stderr (stdout stays for results)."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        self.console = Console(stderr=True)
+        self.progress: Progress | None = None
+        self.files: TaskID | None = None
+        self.bytes: TaskID | None = None
+        self.rows: TaskID | None = None
+
+    def __enter__(self) -> RunPrinter:
+        if self.interactive:
+            self.progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.completed:>10,.0f}"),
+                                     TimeElapsedColumn(), console=self.console, transient=False)
+            self.progress.start()
+            self.files = self.progress.add_task("files", total=None)
+            self.bytes = self.progress.add_task("bytes", total=None)
+            self.rows = self.progress.add_task("rows loaded", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def handle(self, event: Event) -> None:
+        from tui.cli.runs import format_event
+
+        data = event.data
+        if self.progress is None:
+            if event.type not in ("batch_loaded", "file_listed"):
+                click.echo(format_event(event), err=True)
+            return
+        if event.type == "file_listed":
+            assert self.files is not None and self.bytes is not None
+            total = (self.progress.tasks[self.files].total or 0) + 1
+            self.progress.update(self.files, total=total)
+            self.progress.update(self.bytes, total=(self.progress.tasks[self.bytes].total or 0) + int(data.get("size", 0)))
+        elif event.type == "file_landed":
+            self.progress.advance(self.files, 1)  # type: ignore[arg-type]
+            self.progress.advance(self.bytes, int(data.get("size", 0)))  # type: ignore[arg-type]
+        elif event.type == "batch_loaded":
+            self.progress.advance(self.rows, int(data.get("rows", 0)))  # type: ignore[arg-type]
+        elif event.type in ("warning", "error", "feed_loaded", "day_checked", "run_started", "feed_load_started"):
+            self.progress.console.print(format_event(event), highlight=False, markup=False)
+
+
+__all__ = ["RunPrinter", "DownloadColumn"]

@@ -1,0 +1,317 @@
+"""Courier setup: S3 settings, the entities list and load operations as live-validated JSON editors,
+the Optimizely preset, Save, and the validation test for a chosen day (in a thread worker)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select, Static
+
+from core.catalog import Catalog
+from core.errors import ConfigError, CourierError
+from tui.screens import CourierScreen
+from tui.widgets.help import with_help
+from tui.widgets.json_editor import JsonEditor
+
+NEW = "__new__"
+ENTITIES_HELP = ("The entities list: one object per file type with `object/file-pattern` (quoted literals, "
+                 "yyyy/MM/dd date parts, * inside one folder), `object/land-as` with `file/tag` and "
+                 "`file/content-type`. Errors show the line/column or the JSON pointer; warnings show "
+                 "patterns that parse but look wrong. The Optimizely preset (p) fills it for an account id.")
+LOAD_OPS_HELP = ("Load operations map a feed id to its operations, e.g. {\"df-xxxxxx\": [{\"type\": \"truncate\"}, "
+                 "{\"type\": \"load\", \"file\": \"decisions\"}]}. Use {} (or a placeholder id such as df-xxxxxx) "
+                 "until the feeds exist; `file` must be a tag from the entities list.")
+
+
+def entities_validator(text: str) -> list[str]:
+    """Live check of the entities list (the engine's parser); returns its warnings."""
+    from core.entities import entity_warnings, parse_entities
+
+    return entity_warnings(parse_entities(text))
+
+
+def tags_of(text: str) -> list[str] | None:
+    """The file tags the entities list defines, or None while it does not parse."""
+    from core.entities import parse_entities
+
+    try:
+        return list(dict.fromkeys(e.tag for e in parse_entities(text)))
+    except CourierError:
+        return None
+
+
+class CourierSetupScreen(CourierScreen):
+    """Add or edit one courier."""
+
+    HELP = ("A courier names where the export lives (credential, bucket, prefix, region, endpoint), which files "
+            "to pull (the entities list) and which feeds they load (load operations). Save checks everything "
+            "offline; Validate also tries the credential and, for a day, whether each pattern finds files.")
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="setup.save"),
+        Binding("ctrl+o", "preset", "Optimizely preset", id="setup.preset"),
+        Binding("ctrl+t", "validate", "Validate", id="setup.validate"),
+        Binding("ctrl+n", "new", "New courier", id="setup.new"),
+    ]
+
+    class Validated(Message):
+        def __init__(self, report: Any = None, error: str | None = None) -> None:
+            super().__init__()
+            self.report = report
+            self.error = error
+
+    def __init__(self, workspace: Any, catalog: Catalog, courier: str | None = None, **kwargs: Any) -> None:
+        super().__init__(workspace, catalog, **kwargs)
+        self.courier_name = courier or self._first_courier()
+
+    def _first_courier(self) -> str | None:
+        row = self.catalog.one("SELECT name FROM couriers ORDER BY name LIMIT 1")
+        return row["name"] if row else None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="setup-body"):
+            with Vertical(id="setup-top", classes="panel") as top:
+                top.border_title = "Courier"
+                with Horizontal(classes="pair"):
+                    yield with_help(Select([], prompt="courier", id="courier-pick", allow_blank=True),
+                                    "Pick a courier to edit, or 'new courier' to add one.")
+                    yield with_help(Input(placeholder="name, e.g. optimizely", id="courier-name"),
+                                    "The courier's name: letters, digits, '.', '_' or '-'.")
+            with Vertical(id="s3-settings", classes="panel") as s3:
+                s3.border_title = "S3 settings"
+                yield Label("Credential")
+                yield with_help(Select([], prompt="choose a credential (c adds one)", id="courier-credential"),
+                                "The credential used to reach the bucket. Add or test one on the credentials screen (c).")
+                with Horizontal(classes="pair"):
+                    yield with_help(Input(placeholder="bucket, e.g. optimizely-events-data", id="courier-bucket"),
+                                    "The S3 bucket name only (no s3:// and no folder).")
+                    yield with_help(Input(placeholder="prefix (folder), optional", id="courier-prefix"),
+                                    "A folder inside the bucket that every pattern is relative to; usually empty "
+                                    "for Optimizely because the preset patterns start at v1/.")
+                with Horizontal(classes="pair"):
+                    yield Input(value="us-east-1", placeholder="region", id="courier-region")
+                    yield with_help(Input(placeholder="endpoint URL (S3-compatible servers only)", id="courier-endpoint"),
+                                    "Leave empty for Amazon S3. Set it for a local or S3-compatible server.")
+            with Horizontal(id="preset-row", classes="panel") as preset:
+                preset.border_title = "Optimizely preset"
+                yield with_help(Input(placeholder="Optimizely account id, e.g. 1234567890", id="preset-account"),
+                                "The digits after account_id= in your export path. ctrl+o fills the entities list "
+                                "with decisions and conversions for that account.")
+                yield Button("Fill entities (ctrl+o)", id="preset")
+            yield JsonEditor("[]", entities_validator, title="Entities list", help_text=ENTITIES_HELP,
+                             id="entities-editor")
+            yield JsonEditor("{}", self._load_ops_validator, title="Load operations", help_text=LOAD_OPS_HELP,
+                             id="loadops-editor")
+            yield Static("", id="setup-result")
+            with Horizontal(id="validate-row", classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield with_help(Input(placeholder="YYYY-MM-DD", id="validate-day"),
+                                "Optional: a day whose files Validate should look for (e.g. yesterday).")
+                yield Button("Validate (ctrl+t)", id="validate", variant="success")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.courier_name:
+            self.load(self.courier_name)
+        self.query_one("#courier-name" if not self.courier_name else "#courier-credential").focus()
+
+    def refresh_data(self) -> None:
+        names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
+        pick = self.query_one("#courier-pick", Select)
+        with self.prevent(Select.Changed):
+            pick.set_options([("＋ new courier", NEW), *((n, n) for n in names)])
+            pick.value = self.courier_name if self.courier_name in names else NEW
+        creds = [r["name"] for r in self.catalog.all("SELECT name FROM credentials ORDER BY name")]
+        select = self.query_one("#courier-credential", Select)
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options([(c, c) for c in creds])
+            if current in creds:
+                select.value = current
+            elif len(creds) == 1:
+                select.value = creds[0]
+
+    def _load_ops_validator(self, text: str) -> list[str]:
+        from core.load_operations import is_placeholder, parse_load_operations, unknown_feeds
+
+        tags = None
+        if self.is_mounted:
+            tags = tags_of(self.query_one("#entities-editor", JsonEditor).text)
+        ops = parse_load_operations(text, tags=tags)
+        known = [r["id"] for r in self.catalog.all("SELECT id FROM feeds")]
+        out = []
+        for feed_id in unknown_feeds(ops, known):
+            if is_placeholder(feed_id):
+                out.append(f"{feed_id} is a placeholder: runs land files, then fail until you put the real feed id here")
+            else:
+                out.append(f"load operations /{feed_id}: no feed with this id (activate the feed first, or "
+                           "use a placeholder such as df-xxxxxx)")
+        return out
+
+    @on(JsonEditor.Validated, "#entities-editor")
+    def _entities_validated(self, event: JsonEditor.Validated) -> None:
+        loadops = self.query_one("#loadops-editor", JsonEditor)
+        if loadops.is_mounted and loadops.children:
+            loadops.validate()  # its `file` tags depend on the entities list
+
+    def load(self, name: str) -> None:
+        """Fill the form from a stored courier."""
+        from core.couriers import get_courier
+
+        try:
+            courier = get_courier(self.catalog, name)
+        except CourierError as exc:
+            self.notify(exc.one_line(), severity="error")
+            return
+        self.courier_name = name
+        self.query_one("#courier-name", Input).value = name
+        self.query_one("#courier-name", Input).disabled = True
+        creds = [r["name"] for r in self.catalog.all("SELECT name FROM credentials")]
+        if courier.credential in creds:
+            self.query_one("#courier-credential", Select).value = courier.credential
+        self.query_one("#courier-bucket", Input).value = courier.bucket
+        self.query_one("#courier-prefix", Input).value = courier.prefix or ""
+        self.query_one("#courier-region", Input).value = courier.region or "us-east-1"
+        self.query_one("#courier-endpoint", Input).value = courier.endpoint_url or ""
+        self.query_one("#entities-editor", JsonEditor).text = json.dumps(courier.entities_json, indent=2)
+        self.query_one("#loadops-editor", JsonEditor).text = json.dumps(courier.load_operations_json, indent=2)
+        self.query_one("#setup-top").border_title = f"Courier {name}"
+
+    @on(Select.Changed, "#courier-pick")
+    def _picked(self, event: Select.Changed) -> None:
+        if event.value == NEW:
+            self.action_new()
+        elif isinstance(event.value, str):
+            self.load(event.value)
+
+    def action_new(self) -> None:
+        self.courier_name = None
+        name = self.query_one("#courier-name", Input)
+        name.disabled = False
+        name.value = ""
+        for field in ("bucket", "prefix", "endpoint"):
+            self.query_one(f"#courier-{field}", Input).value = ""
+        self.query_one("#courier-region", Input).value = "us-east-1"
+        self.query_one("#entities-editor", JsonEditor).text = "[]"
+        self.query_one("#loadops-editor", JsonEditor).text = "{}"
+        self.query_one("#setup-top").border_title = "New courier"
+        self.query_one("#setup-result", Static).update("")
+        name.focus()
+
+    def action_preset(self) -> None:
+        from core.optimizely import DEFAULT_BUCKET, preset_entities, validate_account_id
+
+        result = self.query_one("#setup-result", Static)
+        try:
+            account = validate_account_id(self.query_one("#preset-account", Input).value)
+        except ConfigError as exc:
+            result.update(Text(f"✗ Optimizely preset: {exc}\n  hint: {exc.hint}", style="bold"))
+            self.query_one("#preset-account", Input).focus()
+            return
+        self.query_one("#entities-editor", JsonEditor).text = json.dumps(preset_entities(account), indent=2)
+        bucket = self.query_one("#courier-bucket", Input)
+        if not bucket.value.strip():
+            bucket.value = DEFAULT_BUCKET
+        result.update(Text(f"✓ entities list filled for account {account} (decisions and conversions)"))
+
+    def _settings(self) -> dict[str, Any]:
+        credential = self.query_one("#courier-credential", Select).value
+        return {
+            "credential": credential if isinstance(credential, str) else "",
+            "bucket": self.query_one("#courier-bucket", Input).value.strip(),
+            "prefix": self.query_one("#courier-prefix", Input).value.strip(),
+            "region": self.query_one("#courier-region", Input).value.strip() or None,
+            "endpoint_url": self.query_one("#courier-endpoint", Input).value.strip(),
+            "entities": self.query_one("#entities-editor", JsonEditor).text,
+            "load_operations": self.query_one("#loadops-editor", JsonEditor).text,
+        }
+
+    def action_save(self) -> None:
+        from core.couriers import add_courier, edit_courier
+
+        result = self.query_one("#setup-result", Static)
+        s = self._settings()
+        if not s["credential"]:
+            result.update(Text("✗ choose a credential first (add one on the credentials screen: c)", style="bold"))
+            return
+        try:
+            if self.courier_name:
+                _courier, warnings = edit_courier(self.catalog, self.courier_name, **s)
+                name = self.courier_name
+            else:
+                name = self.query_one("#courier-name", Input).value.strip()
+                s["endpoint_url"] = s["endpoint_url"] or None
+                _courier, warnings = add_courier(self.catalog, name, **s)
+        except CourierError as exc:
+            result.update(Text(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), style="bold"))
+            return
+        text = Text(f"✓ saved courier {name}\n", style="bold")
+        for warning in warnings:
+            text.append(f"! {warning}\n")
+        result.update(text)
+        self.notify(f"Saved courier {name}")
+        self.courier_name = name
+        self.refresh_data()
+        self.load(name)
+
+    def action_validate(self) -> None:
+        result = self.query_one("#setup-result", Static)
+        if not self.courier_name:
+            result.update(Text("✗ save the courier first, then validate it", style="bold"))
+            return
+        text = self.query_one("#validate-day", Input).value.strip()
+        try:
+            day = date.fromisoformat(text) if text else None
+        except ValueError:
+            result.update(Text(f"✗ day {text!r} is not a date\n  hint: use YYYY-MM-DD, e.g. 2026-11-01", style="bold"))
+            return
+        result.update(f"Validating {self.courier_name}" + (f" for {day}" if day else "") + " …")
+        self._validate(self.courier_name, day)
+
+    @work(thread=True, exclusive=True, group="courier-validate")
+    def _validate(self, name: str, day: date | None) -> None:
+        from core.couriers import validate_courier
+
+        catalog = Catalog(self.workspace)
+        try:
+            self.post_message(self.Validated(report=validate_courier(catalog, name, day)))
+        except CourierError as exc:
+            self.post_message(self.Validated(error=exc.one_line()))
+        finally:
+            catalog.close()
+
+    def on_courier_setup_screen_validated(self, message: Validated) -> None:
+        result = self.query_one("#setup-result", Static)
+        if message.error:
+            result.update(Text(f"✗ {message.error}", style="bold"))
+            return
+        report = message.report
+        text = Text()
+        for check in report.checks:
+            text.append("✓ " if check.ok else "✗ ", style="bold green" if check.ok else "bold red")
+            text.append(f"{check.name}: ", style="bold")
+            text.append(f"{check.detail}\n")
+        for warning in report.warnings:
+            text.append(f"! {warning}\n", style="yellow")
+        text.append("Validation passed" if report.ok else "Validation failed",
+                    style="bold green" if report.ok else "bold red")
+        result.update(text)
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {"save": self.action_save, "preset": self.action_preset, "validate": self.action_validate}
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [("Save courier", "ctrl+s", self.action_save),
+                ("Optimizely preset: fill entities", "ctrl+o", self.action_preset),
+                ("Validate courier", "ctrl+t", self.action_validate),
+                ("New courier", "ctrl+n", self.action_new)]

@@ -1,0 +1,283 @@
+"""Credentials: the list, an add/edit form per kind with masked secrets, and "Test connection"
+(identity, list, read) run in a thread worker against the bucket the operator names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from core.catalog import Catalog
+from core.errors import CourierError
+from tui.screens import ConfirmScreen, CourierScreen
+from tui.widgets.help import with_help
+
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "iam-credential": ("access_key_id", "secret_access_key", "role_arn", "external_id"),
+    "aws-profile": ("profile", "role_arn", "external_id"),
+    "default-chain": ("role_arn", "external_id"),
+    "optimizely-token": ("token", "api_url"),
+}
+SECRET_FIELDS = ("secret_access_key", "token")
+FIELD_LABELS = {
+    "access_key_id": "Access key id", "secret_access_key": "Secret access key", "profile": "AWS profile",
+    "role_arn": "Role ARN (optional)", "external_id": "External id (optional)",
+    "token": "Optimizely API token", "api_url": "API URL",
+}
+KIND_HELP = {
+    "iam-credential": "An IAM user's access key and secret (what Optimizely hands out), optionally assuming a role.",
+    "aws-profile": "A named profile from ~/.aws/config; courier never stores its keys.",
+    "default-chain": "Whatever boto3 finds: environment, instance role, SSO.",
+    "optimizely-token": "An Optimizely personal API token; courier exchanges it for temporary S3 keys.",
+}
+
+
+class CredentialsScreen(CourierScreen):
+    """List, add, edit, remove and test credentials."""
+
+    HELP = ("Credentials hold the keys a courier uses to reach S3. Secrets are typed into masked fields, "
+            "stored encrypted, and never shown again. Test connection checks identity (STS), listing and "
+            "reading under the bucket and prefix you give.")
+    BINDINGS = [
+        Binding("n", "new", "New", id="credentials.new"),
+        Binding("ctrl+s", "save", "Save", id="credentials.save"),
+        Binding("t", "test", "Test connection", id="credentials.test"),
+        Binding("delete", "remove", "Remove", id="credentials.remove"),
+    ]
+
+    class AccessChecked(Message):
+        """The Test connection worker finished (report) or could not run (error)."""
+
+        def __init__(self, credential: str, report: Any = None, error: str | None = None) -> None:
+            super().__init__()
+            self.credential = credential
+            self.report = report
+            self.error = error
+
+    def __init__(self, workspace: Any, catalog: Catalog, **kwargs: Any) -> None:
+        super().__init__(workspace, catalog, **kwargs)
+        self.editing: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="credentials-body"):
+            with Vertical(id="credential-list", classes="panel") as left:
+                left.border_title = "Credentials"
+                table: DataTable[str] = DataTable(id="credential-table", cursor_type="row")
+                yield with_help(table, "Enter edits the highlighted credential; n starts a new one; "
+                                       "Delete removes it (couriers using it must change first).")
+            with VerticalScroll(id="credential-form", classes="panel") as form:
+                form.border_title = "New credential"
+                yield Label("Name")
+                yield with_help(Input(placeholder="e.g. optimizely", id="cred-name"),
+                                "A short name couriers refer to: letters, digits, '.', '_' or '-'.")
+                yield Label("Kind")
+                yield with_help(Select([(k, k) for k in KIND_FIELDS], value="iam-credential", allow_blank=False,
+                                       id="cred-kind"), "\n".join(f"- **{k}**: {v}" for k, v in KIND_HELP.items()))
+                yield Static(KIND_HELP["iam-credential"], id="kind-help", classes="muted")
+                for name, label in FIELD_LABELS.items():
+                    yield Label(label, id=f"label-{name}")
+                    yield Input(password=name in SECRET_FIELDS, id=f"cred-{name}",
+                                placeholder="typed here, stored encrypted" if name in SECRET_FIELDS else "")
+                yield Static("", id="cred-error", classes="error")
+                with Horizontal(classes="buttons"):
+                    yield Button("Save (ctrl+s)", id="save", variant="primary")
+                    yield Button("New (n)", id="new")
+                with Vertical(id="test-panel", classes="panel") as test:
+                    test.border_title = "Test connection"
+                    yield Label("Bucket")
+                    yield Input(placeholder="optimizely-events-data", id="test-bucket")
+                    yield Label("Prefix")
+                    yield Input(placeholder="v1/account_id=1234567890/", id="test-prefix")
+                    with Horizontal(classes="pair"):
+                        yield Input(value="us-east-1", placeholder="region", id="test-region")
+                        yield Input(placeholder="endpoint URL (only for S3-compatible servers)", id="test-endpoint")
+                    yield Button("Test connection (t)", id="test", variant="success")
+                    yield Static("", id="test-result")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._show_fields("iam-credential")
+        self.query_one("#credential-table", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        from core.credentials import describe, list_credentials
+
+        table = self.query_one("#credential-table", DataTable)
+        if not table.columns:
+            table.add_columns("name", "kind", "details")
+        table.clear()
+        for cred in list_credentials(self.catalog):
+            checked = cred.name in getattr(self.app, "checked_credentials", set())
+            table.add_row(cred.name + (" ✓" if checked else ""), cred.kind, describe(cred), key=cred.name)
+
+    # form ---------------------------------------------------------------------------------
+
+    def _show_fields(self, kind: str) -> None:
+        wanted = KIND_FIELDS.get(kind, ())
+        for name in FIELD_LABELS:
+            self.query_one(f"#label-{name}").display = name in wanted
+            self.query_one(f"#cred-{name}").display = name in wanted
+        self.query_one("#kind-help", Static).update(KIND_HELP.get(kind, ""))
+        self.query_one("#test-panel").display = True
+
+    @on(Select.Changed, "#cred-kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        self._show_fields(str(event.value))
+
+    @on(DataTable.RowSelected, "#credential-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.edit(str(event.row_key.value))
+
+    def edit(self, name: str) -> None:
+        """Load a credential into the form (secrets stay blank: leave them empty to keep them)."""
+        from core.credentials import get_credential
+
+        cred = get_credential(self.catalog, name)
+        self.editing = name
+        self.query_one("#credential-form").border_title = f"Edit {name}"
+        self.query_one("#cred-name", Input).value = name
+        self.query_one("#cred-kind", Select).value = cred.kind
+        self._show_fields(cred.kind)
+        for field in FIELD_LABELS:
+            box = self.query_one(f"#cred-{field}", Input)
+            box.value = "" if field in SECRET_FIELDS else (getattr(cred, field, None) or "")
+            if field in SECRET_FIELDS:
+                box.placeholder = "stored (leave empty to keep)"
+        self._prefill_test(name)
+        self.query_one("#cred-error", Static).update("")
+        self.query_one("#cred-name", Input).focus()
+
+    def _prefill_test(self, name: str) -> None:
+        row = self.catalog.one("SELECT bucket, prefix, region, endpoint_url FROM couriers WHERE credential = ?"
+                               " ORDER BY name LIMIT 1", (name,))
+        if row:
+            self.query_one("#test-bucket", Input).value = row["bucket"]
+            self.query_one("#test-prefix", Input).value = row["prefix"] or ""
+            self.query_one("#test-region", Input).value = row["region"] or "us-east-1"
+            self.query_one("#test-endpoint", Input).value = row["endpoint_url"] or ""
+
+    def action_new(self) -> None:
+        self.editing = None
+        self.query_one("#credential-form").border_title = "New credential"
+        for field in ("name", *FIELD_LABELS):
+            self.query_one(f"#cred-{field}", Input).value = ""
+        for field in SECRET_FIELDS:
+            self.query_one(f"#cred-{field}", Input).placeholder = "typed here, stored encrypted"
+        self.query_one("#cred-error", Static).update("")
+        self.query_one("#cred-name", Input).focus()
+
+    def _form_values(self) -> tuple[str, str, dict[str, str | None]]:
+        name = self.query_one("#cred-name", Input).value.strip()
+        kind = str(self.query_one("#cred-kind", Select).value)
+        values = {f: (self.query_one(f"#cred-{f}", Input).value.strip() or None) for f in KIND_FIELDS.get(kind, ())}
+        return name, kind, values
+
+    def action_save(self) -> None:
+        from core.credentials import add_credential, get_credential, load_secret
+
+        name, kind, values = self._form_values()
+        error = self.query_one("#cred-error", Static)
+        try:
+            replace = self.editing == name
+            if replace and get_credential(self.catalog, name).kind == kind:
+                kept = load_secret(self.catalog, name)  # blank secret field = keep the stored one
+                for field in SECRET_FIELDS:
+                    if field in values and not values[field]:
+                        values[field] = kept.get(field)
+            add_credential(self.catalog, name, kind, replace=replace, **values)
+        except CourierError as exc:
+            error.update(Text(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            return
+        for field in SECRET_FIELDS:
+            self.query_one(f"#cred-{field}", Input).value = ""
+        error.update("")
+        self.notify(f"Saved credential {name}")
+        self.refresh_data()
+        self.edit(name)
+
+    def action_remove(self) -> None:
+        from core.credentials import remove_credential
+
+        table = self.query_one("#credential-table", DataTable)
+        if not table.row_count:
+            return
+        name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                remove_credential(self.catalog, name)
+            except CourierError as exc:
+                self.notify(exc.one_line(), severity="error", timeout=8)
+                return
+            self.notify(f"Removed credential {name}")
+            self.action_new()
+            self.refresh_data()
+
+        self.app.push_screen(ConfirmScreen(f"Remove credential {name}?", yes="Remove"), answered)
+
+    # test connection ------------------------------------------------------------------------
+
+    def action_test(self) -> None:
+        name = self.editing or self.query_one("#cred-name", Input).value.strip()
+        result = self.query_one("#test-result", Static)
+        if not name or not self.catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)):
+            result.update(Text("✗ save the credential first, then test it", style="bold"))
+            return
+        bucket = self.query_one("#test-bucket", Input).value.strip()
+        prefix = self.query_one("#test-prefix", Input).value.strip()
+        region = self.query_one("#test-region", Input).value.strip() or "us-east-1"
+        endpoint = self.query_one("#test-endpoint", Input).value.strip() or None
+        result.update(f"Testing {name} against s3://{bucket}/{prefix} …")
+        self._run_check(name, bucket, prefix, region, endpoint)
+
+    @work(thread=True, exclusive=True, group="access-check")
+    def _run_check(self, name: str, bucket: str, prefix: str, region: str, endpoint: str | None) -> None:
+        from core.access_check import run_access_check
+
+        catalog = Catalog(self.workspace)  # a connection of this thread's own
+        try:
+            report = run_access_check(catalog, name, bucket=bucket or None, prefix=prefix, region=region,
+                                      endpoint_url=endpoint)
+            self.post_message(self.AccessChecked(name, report=report))
+        except CourierError as exc:
+            self.post_message(self.AccessChecked(name, error=exc.one_line()))
+        finally:
+            catalog.close()
+
+    def on_credentials_screen_access_checked(self, message: AccessChecked) -> None:
+        result = self.query_one("#test-result", Static)
+        if message.error:
+            result.update(Text(f"✗ {message.error}", style="bold"))
+            return
+        report = message.report
+        text = Text()
+        for check in report.checks:
+            mark, style = ("✓", "green") if check.ok else (("✗", "red") if check.ran else ("–", "dim"))
+            text.append(f"{mark} {check.name:<9}", style=f"bold {style}")
+            text.append(f"{check.detail}\n")
+        text.append(report.summary, style="bold green" if report.ok else "bold red")
+        result.update(text)
+        if report.ok:
+            checked = getattr(self.app, "checked_credentials", None)
+            if isinstance(checked, set):
+                checked.add(message.credential)
+            self.refresh_data()
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {"save": self.action_save, "new": self.action_new, "test": self.action_test}
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [("New credential", "n", self.action_new), ("Save credential", "ctrl+s", self.action_save),
+                ("Test connection", "t", self.action_test)]

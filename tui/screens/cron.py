@@ -1,0 +1,183 @@
+"""Cron validation that explains itself as the operator types (description, next runs in the zone
+and UTC, DST and calendar warnings, errors that name the field), and the courier groups list."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.suggester import Suggester
+from textual.widgets import DataTable, Input, Label, Static
+
+from core.errors import CourierError
+from tui.screens import CourierScreen
+from tui.widgets.help import with_help
+
+CRON_HELP = ("Five fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week "
+             "(0-6 Sunday-Saturday or SUN-SAT). Use * for any, ranges 1-5, lists 1,15 and steps */15. "
+             "Example: 30 8 * * * runs at 8:30 every day.")
+ZONE_HELP = ("An IANA time zone such as America/New_York or Europe/London. Type part of a name (spaces match "
+             "underscores); the closest match is suggested inline (right arrow accepts it) and more are listed.")
+
+
+class ZoneSuggester(Suggester):
+    """Inline completion from the engine's time-zone search (a zone that starts with what was typed)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=True, case_sensitive=False)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        from core.timezones import search
+
+        if not value:
+            return None
+        folded = value.casefold()
+        for name in search(value, limit=20):
+            if name.casefold().startswith(folded):
+                return name
+        return None
+
+
+def fmt(moment: datetime) -> str:
+    return moment.strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def group_rows(catalog: Any, now: datetime) -> list[tuple[str, ...]]:
+    """One row per courier group: schedule, couriers, status, next fire, last result, late/missing."""
+    from core.cron import check
+
+    rows = []
+    for g in catalog.all("SELECT name, settings, enabled FROM groups ORDER BY name"):
+        settings = json.loads(g["settings"] or "{}")
+        expr, zone = str(settings.get("cron", "")), str(settings.get("timezone", "UTC"))
+        if not g["enabled"]:
+            upcoming = "disabled"
+        else:
+            try:
+                fires = check(expr, zone, count=1, now=now).fires
+                upcoming = fmt(fires[0].at) if fires else "never"
+            except CourierError as exc:
+                upcoming = f"invalid: {exc.message}"
+        last = catalog.one("SELECT status, started_at, ended_at, warnings, stats FROM runs WHERE group_name = ? "
+                           "ORDER BY started_at DESC LIMIT 1", (g["name"],))
+        result, flags = "never run", []
+        if last:
+            result = f"{last['status']} {datetime.fromtimestamp(last['started_at'], UTC):%Y-%m-%d %H:%MZ}"
+            stats = json.loads(last["stats"] or "{}")
+            if stats.get("late"):
+                flags.append("late")
+            if stats.get("missing") or stats.get("missing_required"):
+                flags.append("missing files")
+        couriers = ", ".join(settings.get("couriers", []))
+        rows.append((g["name"], f"{expr} ({zone})", couriers, upcoming, result, ", ".join(flags) or "–"))
+    return rows
+
+
+class CronScreen(CourierScreen):
+    """Cron validation and courier groups (the navigation's place for scheduling)."""
+
+    HELP = ("Type a cron expression and a time zone: the description, the next fire times (in the zone and in "
+            "UTC) and warnings (DST gaps and overlaps, months without day 31, day-of-month OR day-of-week) "
+            "update as you type. Below: every courier group with its next fire time and last result. "
+            "Groups are added with `courier groups add`.")
+    BINDINGS = [Binding("ctrl+r", "reload", "Refresh groups", id="cron.refresh")]
+
+    def __init__(self, workspace: Any, catalog: Any, *, expression: str = "30 8 * * *", timezone: str = "UTC",
+                 now: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(workspace, catalog, **kwargs)
+        self.expression = expression
+        self.timezone = timezone
+        self.fixed_now = now
+
+    def now(self) -> datetime:
+        """The clock for next fire times; fixed in tests and screenshots (app.fixed_now)."""
+        return self.fixed_now or getattr(self.app, "fixed_now", None) or datetime.now(UTC)
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="cron-body"):
+            with Vertical(id="cron-form", classes="panel") as form:
+                form.border_title = "Cron expression"
+                yield with_help(Input(self.expression, placeholder="minute hour day-of-month month day-of-week",
+                                      id="cron-expr"), CRON_HELP)
+                yield Static("", id="cron-error", classes="error")
+                yield Label("Time zone")
+                yield with_help(Input(self.timezone, placeholder="e.g. America/New_York", id="cron-zone",
+                                      suggester=ZoneSuggester()), ZONE_HELP)
+                yield Static("", id="zone-matches", classes="muted")
+            with Vertical(id="cron-output", classes="panel") as out:
+                out.border_title = "Schedule"
+                yield Static("", id="cron-description")
+                yield Static("", id="cron-next")
+                yield Static("", id="cron-warnings", classes="warning")
+            with Vertical(id="groups-panel", classes="panel") as groups:
+                groups.border_title = "Courier groups"
+                yield with_help(DataTable(id="groups-table", cursor_type="row"),
+                                "Courier groups: schedule, couriers, next fire time, the last run's result and "
+                                "whether it was late or missed files. Enter loads a group's schedule above.")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.explain()
+        self.query_one("#cron-expr", Input).focus()
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#groups-table", DataTable)
+        if not table.columns:
+            table.add_columns("group", "schedule", "couriers", "next fire", "last result", "late / missing")
+        table.clear()
+        rows = group_rows(self.catalog, self.now())
+        for row in rows:
+            table.add_row(*row, key=row[0])
+        if not rows:
+            table.add_row("no courier groups yet", "courier groups add NAME --cron ... --courier C", "", "", "", "")
+
+    @on(Input.Changed, "#cron-expr, #cron-zone")
+    def _typed(self, event: Input.Changed) -> None:
+        self.explain()
+
+    def explain(self) -> None:
+        """Validate the expression and zone with the engine; show the result or the field error."""
+        from core.cron import check
+        from core.timezones import search
+
+        expr = self.query_one("#cron-expr", Input).value
+        zone = self.query_one("#cron-zone", Input).value.strip() or "UTC"
+        matches = search(zone, limit=6) if zone else []
+        self.query_one("#zone-matches", Static).update("matches: " + ", ".join(matches) if matches else "")
+        error = self.query_one("#cron-error", Static)
+        try:
+            report = check(expr, zone, count=5, now=self.now())
+        except CourierError as exc:
+            error.update(Text(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            self.query_one("#cron-description", Static).update("")
+            self.query_one("#cron-next", Static).update("")
+            self.query_one("#cron-warnings", Static).update("")
+            return
+        error.update("")
+        self.query_one("#cron-description", Static).update(Text(report.description, style="bold"))
+        lines = Text(f"Next runs ({report.timezone} / UTC):\n", style="italic")
+        for fire in report.fires:
+            shifted = f"  (moved from {fire.shifted_from:%H:%M}: DST gap)" if fire.shifted_from else ""
+            lines.append(f"  {fmt(fire.at):<28} {fire.utc:%Y-%m-%d %H:%M} UTC{shifted}\n")
+        self.query_one("#cron-next", Static).update(lines)
+        self.query_one("#cron-warnings", Static).update("\n".join(f"! {w}" for w in report.warnings))
+
+    @on(DataTable.RowSelected, "#groups-table")
+    def _group_selected(self, event: DataTable.RowSelected) -> None:
+        row = self.catalog.one("SELECT settings FROM groups WHERE name = ?", (str(event.row_key.value),))
+        if row:
+            settings = json.loads(row["settings"] or "{}")
+            self.query_one("#cron-expr", Input).value = str(settings.get("cron", ""))
+            self.query_one("#cron-zone", Input).value = str(settings.get("timezone", "UTC"))
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [("Refresh courier groups", "ctrl+r", self.action_reload)]

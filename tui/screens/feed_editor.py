@@ -1,0 +1,492 @@
+"""Column tagging: a feed from a sample file — primary key, semantic tags, last-updated field.
+
+One row per sample column. `k` toggles the primary key, `u` picks the last-updated column (the
+engine's rule refuses DATE columns), `t` opens the tag picker (suggestions first, PII marked).
+`a` activates: the engine creates the feed and its domain table and loads the sample, then the
+screen offers to put the new feed id into the courier's load operations in place of a placeholder.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from core.catalog import Catalog
+from core.errors import CourierError
+from core.workspace import Workspace
+from tui.screens import ConfirmScreen, CourierScreen
+
+CLEAR = "\x00clear"
+
+
+def _one_line(exc: BaseException) -> str:
+    one = getattr(exc, "one_line", None)
+    return one() if callable(one) else str(exc) or type(exc).__name__
+
+
+def merged_load_operations(existing: dict[str, Any], feed_id: str, tag: str,
+                           is_placeholder: Any) -> tuple[dict[str, Any], str | None]:
+    """The courier's load operations with `feed_id` loading `tag`.
+
+    A placeholder that loads the same file tag is replaced (its steps, e.g. a truncate, are kept);
+    otherwise `{feed_id: [load tag]}` is added. Returns (new operations, replaced placeholder).
+    """
+    replaced = next((fid for fid, steps in existing.items() if is_placeholder(fid)
+                     and any(isinstance(s, dict) and s.get("file") == tag for s in steps or [])), None)
+    if replaced is None:
+        replaced = next((fid for fid in existing if is_placeholder(fid)), None) if len(existing) == 1 else None
+    new: dict[str, Any] = {}
+    for fid, steps in existing.items():
+        if fid == replaced:
+            keep = [s for s in steps or [] if isinstance(s, dict) and s.get("file") in (None, tag)]
+            new[feed_id] = keep if any(s.get("type") == "load" for s in keep) else [{"type": "load", "file": tag}]
+        else:
+            new[fid] = steps
+    if feed_id not in new:
+        new[feed_id] = [{"type": "load", "file": tag}]
+    return new, replaced
+
+
+class TagPicker(ModalScreen[str | None]):
+    """Search the semantic-tag vocabulary; the column's suggestions come first, PII is marked."""
+
+    DEFAULT_CSS = """
+    TagPicker { align: center middle; }
+    TagPicker > Vertical { width: 60; max-width: 95%; height: 80%; border: thick $accent; background: $surface;
+                           padding: 0 1; }
+    TagPicker OptionList { height: 1fr; }
+    TagPicker #tag-error { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel")]
+
+    def __init__(self, column: str, suggestions: list[str], current: str | None) -> None:
+        super().__init__()
+        self.column, self.suggestions, self.current = column, suggestions, current
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Semantic tag for {self.column}"
+            yield Input(placeholder="search tags, or type a tag (custom/<name>, fk-<ns>, …) and enter", id="tag-search")
+            yield OptionList(id="tag-options")
+            yield Static("", id="tag-error")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#tag-search", Input).focus()
+
+    def _fill(self, text: str) -> None:
+        from core.tags import VOCABULARY, is_pii
+
+        needle = text.strip().lower()
+        options = self.query_one("#tag-options", OptionList)
+        options.clear_options()
+        shown: list[Option] = []
+        if self.current:
+            shown.append(Option(Text(f"(remove the tag {self.current})", style="italic"), id=CLEAR))
+        seen: set[str] = set()
+        for tag in self.suggestions + sorted(VOCABULARY):
+            if tag in seen or (needle and needle not in tag):
+                continue
+            seen.add(tag)
+            label = Text(tag)
+            if tag in self.suggestions:
+                label.append("  ★ suggested", style="bold green")
+            if is_pii(tag):
+                label.append("  PII", style="bold red")
+            shown.append(Option(label, id=tag))
+        options.add_options(shown)
+        if shown:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#tag-search")
+    def _search(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+        self.query_one("#tag-error", Static).update("")
+
+    def on_key(self, event: Any) -> None:
+        # arrows move through the options while typing in the search box
+        options = self.query_one("#tag-options", OptionList)
+        if event.key in ("down", "up") and self.focused is self.query_one("#tag-search", Input):
+            options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
+            event.stop()
+
+    @on(Input.Submitted, "#tag-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        from core.tags import validate_tag
+
+        options = self.query_one("#tag-options", OptionList)
+        typed = event.value.strip()
+        if options.highlighted is not None and options.option_count:
+            option = options.get_option_at_index(options.highlighted)
+            if not typed or (option.id and typed.lower() in option.id):
+                self.dismiss(option.id)
+                return
+        try:
+            self.dismiss(validate_tag(typed))
+        except CourierError as exc:
+            self.query_one("#tag-error", Static).update(Text(exc.one_line()))
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FeedEditorScreen(CourierScreen):
+    """Define a feed from a sample file (or edit an existing feed's tagging)."""
+
+    HELP = ("One row per column of the sample. k toggles the primary key, u sets the last-updated column, "
+            "t picks a semantic tag (PII tags are marked), a activates: creates the domain table, loads "
+            "the sample and offers to wire the feed into the courier's load operations.")
+    DEFAULT_CSS = """
+    FeedEditorScreen #feed-bar { height: 3; }
+    FeedEditorScreen #feed-bar Label { padding: 1 1 0 1; }
+    FeedEditorScreen #source { width: 22; }
+    FeedEditorScreen #name { width: 1fr; }
+    FeedEditorScreen #feed-info { height: auto; padding: 0 1; color: $text-muted; }
+    FeedEditorScreen #columns { height: 1fr; border: round $primary; }
+    FeedEditorScreen #columns:focus { border: round $accent; }
+    FeedEditorScreen #feed-options { height: auto; }
+    FeedEditorScreen #feed-error { height: auto; padding: 0 1; color: $error; }
+    FeedEditorScreen #feed-result { height: auto; padding: 0 1; color: $success; }
+    """
+    BINDINGS = [
+        Binding("k", "toggle_key", "Primary key", id="feed.key"),
+        Binding("u", "last_updated", "Last updated", id="feed.last_updated"),
+        Binding("t", "tag", "Tag", id="feed.tag"),
+        Binding("a", "activate", "Activate", id="feed.activate"),
+    ]
+
+    class SampleRead(Message):
+        def __init__(self, columns: list[Any], info: dict[str, Any], error: str | None = None) -> None:
+            super().__init__()
+            self.columns, self.info, self.error = columns, info, error
+
+    class Activated(Message):
+        def __init__(self, feed: Any, rows: int | None, error: str | None = None) -> None:
+            super().__init__()
+            self.feed, self.rows, self.error = feed, rows, error
+
+    class Wired(Message):
+        def __init__(self, text: str, error: str | None = None) -> None:
+            super().__init__()
+            self.text, self.error = text, error
+
+    def __init__(self, workspace: Workspace, catalog: Catalog, sample: str | None = None,
+                 feed_id: str | None = None) -> None:
+        super().__init__(workspace, catalog)
+        if sample is None and feed_id is None:
+            raise ValueError("FeedEditorScreen needs a sample or a feed_id")
+        self.sample, self.feed_id = sample, feed_id
+        self.columns: list[Any] = []
+        self.primary_key: list[str] = []
+        self.tags: dict[str, str] = {}
+        self.suggested: dict[str, str] = {}
+        self.last_updated: str | None = None
+        self.info: dict[str, Any] = {}
+        self.activated: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="feed-bar"):
+            yield Label("Source")
+            yield Input("Optimizely", id="source")
+            yield Label("Feed")
+            yield Input(placeholder="feed name, e.g. Decisions", id="name")
+        yield Static("reading the sample…", id="feed-info")
+        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="columns")
+        table.border_title = "Columns · k key · u last updated · t tag · a activate"
+        yield table
+        with Horizontal(id="feed-options"):
+            yield Checkbox("Make available to Stitch", id="stitch")
+            yield Checkbox("Generate updated field", value=True, id="generate")
+        yield Static("", id="feed-error")
+        yield Static("", id="feed-result")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#columns", DataTable)
+        for label in ("key", "column", "type", "tag", "updated", "nulls", "sample values"):
+            table.add_column(label, key=label)
+        table.focus()
+        self._read_sample()
+
+    # reading ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="feed-sample", exit_on_error=False)
+    def _read_sample(self) -> None:
+        from core.feeds import get_feed, resolve_sample
+        from core.schema_sample import read_sample
+
+        catalog = Catalog(self.workspace)
+        try:
+            info: dict[str, Any] = {}
+            if self.feed_id:
+                feed = get_feed(catalog, self.feed_id)
+                info.update(feed=feed, sample=feed.sample)
+                columns = feed.columns
+                sample = feed.sample
+            else:
+                sample = self.sample or ""
+                columns = None
+            ref = resolve_sample(catalog, sample)
+            info.update(key=ref.key, path=str(ref.path))
+            row = catalog.one("SELECT courier, tag FROM ledger WHERE key = ? ORDER BY landed_at DESC", (ref.key,))
+            if row is not None:
+                info.update(courier=row["courier"], tag=row["tag"])
+            if columns is None:
+                schema = read_sample(ref.path)
+                columns = schema.columns
+                info.update(total_rows=schema.total_rows)
+            self.post_message(self.SampleRead(columns, info))
+        except Exception as exc:  # noqa: BLE001 - shown next to the form
+            self.post_message(self.SampleRead([], {}, _one_line(exc)))
+        finally:
+            catalog.close()
+
+    @on(SampleRead)
+    def _sample_read(self, message: SampleRead) -> None:
+        from core.tags import suggest_tags
+
+        if message.error:
+            self._error(message.error)
+            self.query_one("#feed-info", Static).update("")
+            return
+        self.columns, self.info = message.columns, message.info
+        names = [c.name for c in self.columns]
+        self.suggested = suggest_tags(names)
+        feed = self.info.get("feed")
+        if feed is not None:
+            self.primary_key, self.tags = list(feed.primary_key), dict(feed.tags)
+            self.last_updated = feed.last_updated
+            self.query_one("#source", Input).value = feed.source
+            self.query_one("#name", Input).value = feed.name
+            self.query_one("#stitch", Checkbox).value = feed.stitch
+        else:
+            # the suggested primary key (uuid for both Optimizely datasets) starts marked
+            self.primary_key = [c for c, tag in self.suggested.items() if tag == "pk"]
+            tag = str(self.info.get("tag") or "")
+            if tag and not self.query_one("#name", Input).value:
+                self.query_one("#name", Input).value = tag[:1].upper() + tag[1:]
+        self.query_one("#generate", Checkbox).value = self.last_updated is None
+        self._fill()
+        self._show_info()
+
+    def _show_info(self) -> None:
+        source = self.query_one("#source", Input).value.strip()
+        name = self.query_one("#name", Input).value.strip()
+        text = Text()
+        text.append(f"domain table {source}:{name}" if source and name else "domain table (give a source and a name)",
+                    style="bold")
+        text.append(f" · sample {self.info.get('key', self.sample)}")
+        if self.info.get("tag"):
+            text.append(f" (file tag {self.info['tag']}, courier {self.info.get('courier')})")
+        text.append(f" · {len(self.columns)} columns")
+        self.query_one("#feed-info", Static).update(text)
+
+    @on(Input.Changed, "#source, #name")
+    def _names_changed(self) -> None:
+        if self.columns:
+            self._show_info()
+
+    def _fill(self) -> None:
+        from core.tags import is_pii
+
+        table = self.query_one("#columns", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for column in self.columns:
+            tag = self.tags.get(column.name)
+            tag_text = Text(tag or "")
+            if is_pii(tag):
+                tag_text.append(" PII", style="bold red")
+            elif not tag and column.name in self.suggested and self.suggested[column.name] != "pk":
+                tag_text = Text(f"({self.suggested[column.name]}?)", style="dim")
+            table.add_row(
+                Text("🔑 PK" if column.name in self.primary_key else "", style="bold yellow"),
+                column.name, column.type, tag_text,
+                Text("⏱ LU" if column.name == self.last_updated else "", style="bold cyan"),
+                f"{column.null_share:.0%}", Text(", ".join(column.samples[:3])[:60], style="dim"),
+                key=column.name,
+            )
+        if self.columns:
+            table.move_cursor(row=min(max(cursor, 0), len(self.columns) - 1))
+
+    def _cursor_column(self) -> Any | None:
+        table = self.query_one("#columns", DataTable)
+        if not self.columns or not 0 <= table.cursor_row < len(self.columns):
+            return None
+        return self.columns[table.cursor_row]
+
+    def _error(self, text: str) -> None:
+        self.query_one("#feed-error", Static).update(Text(f"✗ {text}" if text else ""))
+
+    # keys ---------------------------------------------------------------------------------
+
+    def action_toggle_key(self) -> None:
+        column = self._cursor_column()
+        if column is None:
+            return
+        if column.name in self.primary_key:
+            self.primary_key.remove(column.name)
+            if self.tags.get(column.name) == "pk":
+                del self.tags[column.name]
+        else:
+            self.primary_key.append(column.name)
+        self._error("")
+        self._fill()
+
+    def action_last_updated(self) -> None:
+        from core import feeds
+
+        column = self._cursor_column()
+        if column is None:
+            return
+        if self.last_updated == column.name:
+            self.last_updated = None
+        else:
+            check = getattr(feeds, "check_last_updated", None) or feeds._check_last_updated
+            try:
+                check(self.columns, column.name, self._table_name())
+            except CourierError as exc:
+                self._error(exc.one_line())
+                return
+            self.last_updated = column.name
+        self._error("")
+        self.query_one("#generate", Checkbox).value = self.last_updated is None
+        self._fill()
+
+    def _table_name(self) -> str:
+        return f"{self.query_one('#source', Input).value.strip()}:{self.query_one('#name', Input).value.strip()}"
+
+    @on(Checkbox.Changed, "#generate")
+    def _generate_changed(self, event: Checkbox.Changed) -> None:
+        if event.value and self.last_updated is not None:
+            self.last_updated = None
+            self._fill()
+
+    def action_tag(self) -> None:
+        column = self._cursor_column()
+        if column is None:
+            return
+        suggestions = [t for c, t in self.suggested.items() if c == column.name]
+        self.app.push_screen(TagPicker(column.name, suggestions, self.tags.get(column.name)),
+                             lambda tag: self._tag_picked(column.name, tag))
+
+    def _tag_picked(self, column: str, tag: str | None) -> None:
+        if tag is None:
+            return
+        if tag == CLEAR:
+            self.tags.pop(column, None)
+        else:
+            self.tags[column] = tag
+            if tag == "pk" and column not in self.primary_key:
+                self.primary_key.append(column)
+        self._fill()
+
+    # activation ---------------------------------------------------------------------------
+
+    def action_activate(self) -> None:
+        if not self.columns:
+            self._error("no sample columns yet")
+            return
+        self._error("")
+        self.query_one("#feed-result", Static).update("activating: creating the table and loading the sample…")
+        self._activate(self.query_one("#source", Input).value.strip(), self.query_one("#name", Input).value.strip(),
+                       self.query_one("#stitch", Checkbox).value)
+
+    @work(thread=True, exclusive=True, group="feed-activate", exit_on_error=False)
+    def _activate(self, source: str, name: str, stitch: bool) -> None:
+        from core.feeds import activate_feed, add_feed, update_feed
+
+        catalog = Catalog(self.workspace)
+        try:
+            existing = self.info.get("feed")
+            if existing is not None:
+                feed = update_feed(catalog, existing.id, primary_key=self.primary_key, tags=self.tags,
+                                   last_updated=self.last_updated, generate_updated=self.last_updated is None,
+                                   stitch=stitch)
+            else:
+                feed = add_feed(catalog, source=source, name=name, sample=self.info.get("key") or self.sample or "",
+                                primary_key=self.primary_key, tags=self.tags, last_updated=self.last_updated,
+                                generate_updated=self.last_updated is None, stitch=stitch)
+            feed, stats = activate_feed(catalog, self.workspace, feed.id, load_sample=True)
+            self.post_message(self.Activated(feed, stats.rows_read if stats else None))
+        except Exception as exc:  # noqa: BLE001 - shown next to the form
+            self.post_message(self.Activated(None, None, _one_line(exc)))
+        finally:
+            catalog.close()
+
+    @on(Activated)
+    def _activated(self, message: Activated) -> None:
+        result = self.query_one("#feed-result", Static)
+        if message.error:
+            result.update("")
+            self._error(message.error)
+            return
+        feed = self.activated = message.feed
+        self.feed_id = feed.id
+        self.info["feed"] = feed
+        rows = f", {message.rows:,} sample rows loaded" if message.rows is not None else ""
+        result.update(Text(f"✓ feed {feed.id} is active: table {feed.table_name}{rows}"))
+        self._offer_wiring(feed.id)
+
+    def _offer_wiring(self, feed_id: str) -> None:
+        from core.couriers import get_courier
+        from core.load_operations import is_placeholder
+
+        courier_name, tag = self.info.get("courier"), self.info.get("tag")
+        if not courier_name or not tag:
+            return
+        try:
+            courier = get_courier(self.catalog, courier_name)
+        except CourierError:
+            return
+        existing = dict(courier.load_operations_json or {})
+        if feed_id in existing:
+            return
+        new, replaced = merged_load_operations(existing, feed_id, tag, is_placeholder)
+        what = f"replacing the placeholder {replaced}" if replaced else "added to the existing ones"
+        question = (f"Put {feed_id} into courier {courier_name}'s load operations ({what})?\n\n"
+                    f"{json.dumps(new, indent=1)}")
+        self.app.push_screen(ConfirmScreen(question, yes="Update load operations", no="Not now"),
+                             lambda yes: self._wire(courier_name, new) if yes else None)
+
+    @work(thread=True, exclusive=True, group="feed-wire", exit_on_error=False)
+    def _wire(self, courier_name: str, operations: dict[str, Any]) -> None:
+        from core.couriers import edit_courier
+
+        catalog = Catalog(self.workspace)
+        try:
+            _, warnings = edit_courier(catalog, courier_name, load_operations=json.dumps(operations))
+            note = f" ({'; '.join(warnings)})" if warnings else ""
+            self.post_message(self.Wired(f"✓ courier {courier_name} now loads {', '.join(operations)}{note}"))
+        except Exception as exc:  # noqa: BLE001 - shown next to the form
+            self.post_message(self.Wired("", _one_line(exc)))
+        finally:
+            catalog.close()
+
+    @on(Wired)
+    def _wired(self, message: Wired) -> None:
+        if message.error:
+            self._error(message.error)
+            return
+        self.query_one("#feed-result", Static).update(Text(message.text))
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Feed: toggle primary key", "k", self.action_toggle_key),
+            ("Feed: set last-updated column", "u", self.action_last_updated),
+            ("Feed: tag the column", "t", self.action_tag),
+            ("Feed: activate", "a", self.action_activate),
+        ]

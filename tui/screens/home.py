@@ -1,0 +1,185 @@
+"""Home: couriers with their last run, feeds with their tables and row counts, and what needs
+attention (failed runs, days not ready, placeholder load operations)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from core.errors import CourierError
+from tui.onboarding_state import load_operation_feed_ids, next_step, onboarding_steps
+from tui.screens import CourierScreen
+from tui.widgets.help import with_help
+
+
+def stamp(epoch: float | None) -> str:
+    """A fixed UTC time (no 'x minutes ago': the screen must read the same tomorrow)."""
+    if not epoch:
+        return "–"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
+def attention_items(catalog: Any) -> list[str]:
+    """Failed last runs, days not ready in a courier's last run, and placeholder load operations."""
+    from core.load_operations import is_placeholder
+
+    items: list[str] = []
+    feed_ids = {r["id"] for r in catalog.all("SELECT id FROM feeds")}
+    for courier in catalog.all("SELECT name, load_operations FROM couriers ORDER BY name"):
+        name = courier["name"]
+        last = catalog.one("SELECT id, status, error FROM runs WHERE courier = ? ORDER BY started_at DESC LIMIT 1",
+                           (name,))
+        if last and last["status"] == "failed":
+            items.append(f"✗ {name}: last run failed — {last['error'] or 'see run history (y)'}")
+        if last:
+            for row in catalog.all("SELECT data FROM run_events WHERE run_id = ? AND type = 'day_checked'",
+                                   (last["id"],)):
+                data = json.loads(row["data"])
+                if data.get("ready") is False:
+                    items.append(f"! {name}: day {data.get('day')} was not ready (no _SUCCESS marker yet)")
+        for feed_id in load_operation_feed_ids(courier["load_operations"]):
+            if is_placeholder(feed_id):
+                items.append(f"! {name}: load operations still name placeholder {feed_id} (setup: s)")
+            elif feed_id not in feed_ids:
+                items.append(f"! {name}: load operations name unknown feed {feed_id} (setup: s)")
+    return items
+
+
+class HomeScreen(CourierScreen):
+    """The overview an operator lands on."""
+
+    HELP = ("Home shows every courier with its last run, every feed with its domain table and row count, and "
+            "what needs attention. Letters in the footer open the other screens; o walks through onboarding.")
+    BINDINGS = [Binding("ctrl+r", "reload", "Refresh", id="home.refresh")]
+
+    class RowCounts(Message):
+        def __init__(self, counts: dict[str, int] | None, note: str = "") -> None:
+            super().__init__()
+            self.counts = counts
+            self.note = note
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="home-body"):
+            demo = getattr(self.app, "demo_info", None)
+            if demo:
+                box = Static(self._demo_text(demo), id="demo-info")
+                box.border_title = "Demo"
+                yield box
+            with Vertical(id="home-next", classes="panel") as nxt:
+                nxt.border_title = "Next step"
+                yield Static("", id="next-step")
+            with Vertical(id="home-couriers", classes="panel") as couriers:
+                couriers.border_title = "Couriers"
+                yield with_help(DataTable(id="couriers-table", cursor_type="row"),
+                                "Each courier with its bucket, last run and load operations. Enter opens its setup.")
+            with Vertical(id="home-feeds", classes="panel") as feeds:
+                feeds.border_title = "Feeds"
+                yield with_help(DataTable(id="feeds-table", cursor_type="row"),
+                                "Each feed with its domain table and row count. Enter opens the data explorer.")
+            with Vertical(id="home-attention", classes="panel") as attention:
+                attention.border_title = "Needs attention"
+                yield Static("", id="attention")
+
+    @staticmethod
+    def _demo_text(demo: dict[str, Any]) -> Text:
+        text = Text()
+        text.append("This is the demo workspace: a local S3 with a synthetic Optimizely export.\n")
+        for key in ("endpoint", "bucket", "courier"):
+            if demo.get(key):
+                text.append(f"{key:<9}", style="bold")
+                text.append(f"{demo[key]}\n")
+        text.append("Press o for the guided onboarding, r to run the courier.", style="italic")
+        return text
+
+    def refresh_data(self) -> None:
+        self._fill_couriers()
+        self._fill_feeds({})
+        attention = attention_items(self.catalog)
+        self.query_one("#attention", Static).update(
+            Text("\n".join(attention)) if attention else Text("Nothing needs attention.", style="italic"))
+        checked = getattr(self.app, "checked_credentials", ())
+        step = next_step(onboarding_steps(self.catalog, checked_credentials=checked))
+        self.query_one("#next-step", Static).update(
+            Text(f"Step {step.number} of 8: {step.title} — press o for the checklist") if step
+            else Text("Onboarding complete: every step is done.", style="italic"))
+        if self.workspace.warehouse_path.exists():
+            self._count_rows()
+
+    def _fill_couriers(self) -> None:
+        table = self.query_one("#couriers-table", DataTable)
+        if not table.columns:
+            table.add_columns("courier", "bucket / prefix", "last run", "status", "load operations")
+        table.clear()
+        for c in self.catalog.all("SELECT name, bucket, prefix, load_operations FROM couriers ORDER BY name"):
+            last = self.catalog.one("SELECT status, started_at FROM runs WHERE courier = ? "
+                                    "ORDER BY started_at DESC LIMIT 1", (c["name"],))
+            ids = load_operation_feed_ids(c["load_operations"])
+            status = last["status"] if last else "never run"
+            style = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(status, "")
+            table.add_row(c["name"], f"{c['bucket']}/{c['prefix'] or ''}", stamp(last["started_at"] if last else None),
+                          Text(status, style=style), ", ".join(ids) if ids else "{} (land only)", key=c["name"])
+        if not table.row_count:
+            table.add_row("no couriers yet", "press s to add one", "", "", "")
+
+    def _fill_feeds(self, counts: dict[str, int], note: str = "") -> None:
+        table = self.query_one("#feeds-table", DataTable)
+        if not table.columns:
+            table.add_columns("feed", "domain table", "active", "rows")
+        table.clear()
+        for f in self.catalog.all("SELECT id, source, name, active FROM feeds ORDER BY source, name"):
+            name = f"{f['source']}:{f['name']}"
+            rows = f"{counts[name]:,}" if name in counts else (note or "–")
+            table.add_row(f["id"], name, "yes" if f["active"] else "no", rows, key=f["id"])
+        if not table.row_count:
+            table.add_row("no feeds yet", "land a sample, then press f", "", "")
+
+    @work(thread=True, exclusive=True, group="home-counts")
+    def _count_rows(self) -> None:
+        """Row counts come from DuckDB, read-only; a load holding the warehouse is said so."""
+        try:
+            from core.warehouse import Warehouse
+
+            warehouse = Warehouse(self.workspace.warehouse_path, read_only=True)
+            try:
+                counts = dict(warehouse.tables())
+            finally:
+                close = getattr(warehouse, "close", None)
+                if callable(close):
+                    close()
+            self.post_message(self.RowCounts(counts))
+        except CourierError as exc:
+            self.post_message(self.RowCounts(None, note=exc.message))
+        except ImportError:
+            self.post_message(self.RowCounts(None, note="–"))
+
+    def on_home_screen_row_counts(self, message: RowCounts) -> None:
+        if message.counts is None:
+            self._fill_feeds({}, note="busy" if message.note and message.note != "–" else "–")
+            if message.note and message.note != "–":
+                self.notify(message.note, severity="warning")
+        else:
+            self._fill_feeds(message.counts)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        open_section = getattr(self.app, "open_section", None)
+        if not callable(open_section) or event.row_key.value is None:
+            return
+        if event.data_table.id == "couriers-table":
+            open_section("courier_setup", courier=str(event.row_key.value))
+        elif event.data_table.id == "feeds-table":
+            open_section("explorer")
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [("Refresh home", "ctrl+r", self.action_reload)]

@@ -1,0 +1,365 @@
+"""Run dialog and live run progress.
+
+The dialog collects a run request (a day, a period [from, to), or all data). The progress screen
+either starts that run in a thread worker (cancellable through a threading.Event) or attaches to
+a run started by any process by following its durable event log. Events are queued by the
+worker and drawn by a 10 Hz timer, so a fast run never floods the UI.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    RichLog,
+    Select,
+    Static,
+)
+
+from core.catalog import Catalog
+from core.errors import Busy, CourierError
+from core.workspace import Workspace
+from tui.screens import ConfirmScreen, CourierScreen
+from tui.widgets.progress_panel import ProgressPanel, RunState
+
+REFRESH_SECONDS = 0.1  # ~10 Hz: the most often the live view redraws
+
+
+class RunDialog(ModalScreen[Any]):
+    """Choose what to run: a specific day, a period (from inclusive, to exclusive), or all data."""
+
+    DEFAULT_CSS = """
+    RunDialog { align: center middle; }
+    RunDialog > Vertical { width: 70; max-width: 98%; height: auto; max-height: 100%; border: thick $accent;
+                           padding: 0 1; background: $surface; border-title-align: left; }
+    RunDialog Input { width: 1fr; }
+    RunDialog Horizontal { height: auto; }
+    RunDialog .field-label { width: 12; padding-top: 1; }
+    RunDialog #run-error { color: $error; height: auto; }
+    RunDialog RadioSet { width: 100%; }
+    """
+    BINDINGS = [
+        Binding("escape", "dismiss_dialog", "Close", id="run_dialog.close"),
+        Binding("f5", "submit", "Run", id="run_dialog.run"),
+    ]
+
+    def __init__(self, workspace: Workspace, catalog: Catalog, courier: str | None = None, *,
+                 today: Callable[[], date] = date.today) -> None:
+        super().__init__()
+        self.workspace, self.catalog, self.courier = workspace, catalog, courier
+        self._today = today
+
+    def compose(self) -> ComposeResult:
+        yesterday = (self._today() - timedelta(days=1)).isoformat()
+        with Vertical(id="run-dialog") as box:
+            box.border_title = f"Run courier {self.courier}" if self.courier else "Run a courier"
+            if not self.courier:
+                names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
+                with Horizontal():
+                    yield Label("Courier", classes="field-label")
+                    yield Select([(n, n) for n in names], value=names[0] if names else Select.BLANK,
+                                 prompt="no courier yet: add one in Courier setup", id="courier")
+            with RadioSet(id="mode"):
+                yield RadioButton("A specific day", value=True, id="mode-day")
+                yield RadioButton("A period: from (inclusive) to (exclusive)", id="mode-period")
+                yield RadioButton("All available data", id="mode-all")
+            with Horizontal():
+                yield Label("Day", classes="field-label")
+                yield Input(yesterday, placeholder="YYYY-MM-DD", id="day")
+            with Horizontal():
+                yield Label("From", classes="field-label")
+                yield Input(placeholder="YYYY-MM-DD (inclusive)", id="from-day")
+            with Horizontal():
+                yield Label("To", classes="field-label")
+                yield Input(placeholder="YYYY-MM-DD (exclusive)", id="to-day")
+            yield Checkbox("Skip missing required files (continue with a warning)", id="skip-missing")
+            yield Static("", id="run-error")
+            with Horizontal():
+                yield Button("Run (F5)", variant="primary", id="run")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#mode", RadioSet).focus()
+
+    def mode(self) -> str:
+        index = self.query_one("#mode", RadioSet).pressed_index
+        return ("day", "period", "all")[max(index, 0)]
+
+    def build_request(self) -> Any:
+        """The engine's RunRequest, validated by the engine (errors are ConfigError)."""
+        from core.errors import ConfigError
+        from core.runs import RunRequest
+
+        mode = self.mode()
+        courier = self.courier
+        if not courier:
+            chosen = self.query_one("#courier", Select).value
+            if not isinstance(chosen, str):
+                raise ConfigError("no courier chosen", hint="add a courier in Courier setup first")
+            courier = chosen
+
+        def day_of(widget_id: str, what: str) -> date | None:
+            text = self.query_one(widget_id, Input).value.strip()
+            if not text:
+                return None
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise ConfigError(f"{what} {text!r} is not a date", hint="write it as YYYY-MM-DD") from None
+
+        request = RunRequest(
+            courier=courier, mode=mode,
+            day=day_of("#day", "day") if mode == "day" else None,
+            from_day=day_of("#from-day", "from") if mode == "period" else None,
+            to_day=day_of("#to-day", "to") if mode == "period" else None,
+            skip_missing=self.query_one("#skip-missing", Checkbox).value,
+        )
+        request.validate()
+        return request
+
+    def action_submit(self) -> None:
+        error = self.query_one("#run-error", Static)
+        try:
+            request = self.build_request()
+        except CourierError as exc:
+            error.update(Text(exc.one_line()))
+            return
+        error.update("")
+        self.dismiss(request)
+        self.app.push_screen(RunProgressScreen(self.workspace, self.catalog, request=request))
+
+    def action_dismiss_dialog(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "run":
+            self.action_submit()
+        else:
+            self.dismiss(None)
+
+
+class RunProgressScreen(CourierScreen):
+    """Live progress of one run: started here (`request`) or attached to (`run_id`)."""
+
+    DEFAULT_CSS = """
+    RunProgressScreen { layout: vertical; }
+    RunProgressScreen #run-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    RunProgressScreen ProgressPanel { border: round $primary; padding: 0 1; }
+    RunProgressScreen #log { height: 1fr; min-height: 3; border: round $primary; }
+    RunProgressScreen #log:focus { border: round $accent; }
+    RunProgressScreen #outcome { height: auto; padding: 0 1; text-style: bold; }
+    RunProgressScreen #outcome.ok { color: $success; }
+    RunProgressScreen #outcome.failed { color: $error; }
+    """
+    BINDINGS = [
+        Binding("x", "cancel_run", "Cancel run", id="run.cancel"),
+        Binding("escape", "back", "Back", id="run.back"),
+    ]
+
+    class Finished(Message):
+        """The run ended (posted once, after the last event was drawn)."""
+
+        def __init__(self, state: RunState) -> None:
+            super().__init__()
+            self.state = state
+
+    class WorkerFailed(Message):
+        """The worker could not start or follow the run."""
+
+        def __init__(self, error: str, running_id: str | None = None) -> None:
+            super().__init__()
+            self.error, self.running_id = error, running_id
+
+    def __init__(self, workspace: Workspace, catalog: Catalog, run_id: str | None = None,
+                 request: Any = None, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(workspace, catalog)
+        if run_id is None and request is None:
+            raise ValueError("RunProgressScreen needs a run_id to follow or a request to start")
+        self.run_id, self.request = run_id, request
+        self.state = RunState(run_id=run_id or "")
+        self.attached = request is None
+        self._clock = clock
+        self._queue: deque[Any] = deque()
+        self._cancel = threading.Event()
+        self._stop = threading.Event()
+        self._log_seen = 0
+        self._ended = False
+        self._worker_error: str | None = None
+
+    @property
+    def is_running(self) -> bool:
+        """True while a run started by this screen has not finished (the app asks before quitting)."""
+        return not self.attached and not self._ended
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self._title(), id="run-title")
+        panel = ProgressPanel(id="progress")
+        panel.border_title = "Progress"
+        yield panel
+        log = RichLog(max_lines=500, wrap=False, markup=False, id="log")
+        log.border_title = "Log"
+        yield log
+        yield Static("", id="outcome")
+
+    def on_mount(self) -> None:
+        self.query_one(ProgressPanel).show(self.state, self._clock())
+        if self.attached:
+            self._follow(self.run_id or "")
+        else:
+            self._start()
+        self.set_interval(REFRESH_SECONDS, self._drain)
+
+    def on_unmount(self) -> None:
+        # never leave a thread running: the run observes `_cancel`, the follower `_stop`
+        if not self._ended and not self.attached:
+            self._cancel.set()
+        self._stop.set()
+
+    def _title(self) -> Text:
+        what = "Attached to run" if self.attached else "Run"
+        run = self.state.run_id or self.run_id or "starting…"
+        courier = self.state.courier or (self.request.courier if self.request is not None else "")
+        text = Text(f"{what} {run}")
+        if courier:
+            text.append(f" · courier {courier}")
+        if self.state.mode:
+            text.append(f" · {self.state.mode}")
+        return text
+
+    @work(thread=True, group="run", exit_on_error=False)
+    def _start(self) -> None:
+        from core.runs import running_run, start_run
+
+        catalog = Catalog(self.workspace)
+        try:
+            start_run(catalog, self.request, sink=self._queue.append, cancel=self._cancel)
+        except Busy as exc:
+            other = running_run(catalog, self.request.courier)
+            self.post_message(self.WorkerFailed(exc.one_line(), other.id if other else None))
+        except CourierError as exc:
+            self.post_message(self.WorkerFailed(exc.one_line()))
+        except Exception as exc:  # noqa: BLE001 - shown on screen, never a traceback
+            self.post_message(self.WorkerFailed(f"unexpected {type(exc).__name__}: {exc}"))
+        finally:
+            catalog.close()
+
+    @work(thread=True, group="follow", exit_on_error=False)
+    def _follow(self, run_id: str) -> None:
+        from core.events import follow
+
+        catalog = Catalog(self.workspace)
+        try:
+            for event in follow(catalog, run_id, poll=0.2, stop=self._stop):
+                self._queue.append(event)
+        except CourierError as exc:
+            self.post_message(self.WorkerFailed(exc.one_line()))
+        finally:
+            catalog.close()
+
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
+        if message.running_id:
+            # the courier is busy with another process's run: follow that one instead
+            self.attached = True
+            self.run_id = message.running_id
+            self.state = RunState(run_id=message.running_id)
+            self.query_one("#log", RichLog).write(f"{message.error}; following it instead")
+            self._follow(message.running_id)
+            return
+        self._ended = True
+        self._worker_error = message.error
+        outcome = self.query_one("#outcome", Static)
+        outcome.set_class(True, "failed")
+        outcome.update(Text(f"✗ {message.error}"))
+        self.state.status = "failed"
+        self.state.error = message.error
+
+    def _drain(self) -> None:
+        """Apply queued events and redraw (runs at most ~10 times a second)."""
+        changed = False
+        while self._queue:
+            self.state.apply(self._queue.popleft())
+            changed = True
+        if not changed and (self._ended or self.state.started_at is None):
+            return
+        self.query_one("#run-title", Static).update(self._title())
+        self.query_one(ProgressPanel).show(self.state, self._clock())
+        log = self.query_one("#log", RichLog)
+        for line in self.state.new_log_lines(self._log_seen):
+            log.write(Text(line))
+        self._log_seen = self.state.log_count
+        if self.state.finished and not self._ended:
+            self._ended = True
+            self._show_outcome()
+            self.post_message(self.Finished(self.state))
+
+    def _show_outcome(self) -> None:
+        outcome = self.query_one("#outcome", Static)
+        if self.state.status == "succeeded":
+            outcome.set_class(True, "ok")
+            outcome.update(Text(f"✓ {self.state.notification or 'Completed'}"))
+        else:
+            outcome.set_class(True, "failed")
+            text = self.state.error or self.state.notification or self.state.status
+            outcome.update(Text(f"✗ {self.state.status}: {text}"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_run":
+            return not self._ended
+        return True
+
+    def action_cancel_run(self) -> None:
+        if self._ended:
+            return
+        if self.attached:
+            self.notify("This run belongs to another process; stop it there (press esc to stop following).",
+                        severity="warning")
+            return
+        self.app.push_screen(ConfirmScreen("Cancel this run? Tables stay as they were before the run.",
+                                          yes="Cancel run", no="Keep running"), self._confirmed_cancel)
+
+    def _confirmed_cancel(self, yes: bool | None) -> None:
+        if yes:
+            self.cancel_run()
+
+    def cancel_run(self) -> None:
+        """Ask the run started here to stop (the app calls this when quitting during a run)."""
+        self._stop.set()
+        if self.is_running and not self._cancel.is_set():
+            self._cancel.set()
+            self.query_one("#log", RichLog).write("cancelling… (the run stops at its next step)")
+
+    def action_back(self) -> None:
+        if self.is_running:
+            def leave(yes: bool | None) -> None:
+                if yes:
+                    self._cancel.set()
+                    self.dismiss()
+
+            self.app.push_screen(ConfirmScreen("The run is still going. Cancel it and go back?",
+                                              yes="Cancel run and go back", no="Stay"), leave)
+            return
+        self._stop.set()
+        self.dismiss()

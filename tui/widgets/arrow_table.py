@@ -1,0 +1,99 @@
+"""An Arrow-backed table that stays responsive at 100,000+ rows (textual-fastdatatable).
+
+The stock DataTable measures every cell on the UI thread; fastdatatable renders straight from a
+pyarrow.Table. This wrapper fixes the defaults for courier: row cursor, no markup in data (file
+keys and values may hold `[`), Tab left to focus navigation, and `replace()` to swap the data
+in place (keeping focus) instead of remounting the widget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual_fastdatatable import ArrowBackend
+from textual_fastdatatable.data_table import DataTable
+
+
+class ArrowTable(DataTable, inherit_bindings=False):
+    """A read-only, row-cursor view of a pyarrow.Table."""
+
+    BINDINGS: list[BindingType] = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("right", "cursor_right", "Right", show=False),
+        Binding("left", "cursor_left", "Left", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "cursor_table_start", "First row", show=False),
+        Binding("end", "cursor_table_end", "Last row", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ArrowTable { height: 1fr; max-height: 100%; }
+    """
+
+    def __init__(self, table: pa.Table | None = None, *, max_column_content_width: int | None = 40,
+                 id: str | None = None, classes: str | None = None,  # noqa: A002
+                 cursor_type: str = "row") -> None:
+        super().__init__(
+            backend=ArrowBackend(table if table is not None else empty_table()),
+            cursor_type=cursor_type,  # type: ignore[arg-type]
+            max_column_content_width=max_column_content_width,
+            null_rep="·", render_markup=False, zebra_stripes=False, show_row_labels=False,
+            id=id, classes=classes,
+        )
+
+    @property
+    def table(self) -> pa.Table:
+        """The data shown (after any slicing by the backend)."""
+        backend = self.backend
+        return backend.data if isinstance(backend, ArrowBackend) else empty_table()
+
+    def replace(self, table: pa.Table) -> None:
+        """Show new data in place; the cursor goes back to the first row."""
+        backend = ArrowBackend(table)
+        backend.render_markup = False
+        self.backend = backend
+        self._ordered_columns = None
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self._update_count += 1
+        self.cursor_coordinate = Coordinate(0, 0)
+        self.scroll_to(0, 0, animate=False)
+        self.refresh(layout=True)
+        self.check_idle()
+        if table.num_rows:
+            self._highlight_cursor()
+
+    def row_dict(self, index: int | None = None) -> dict[str, Any] | None:
+        """The row under the cursor (or at `index`) as a dict, or None when empty."""
+        row = self.cursor_row if index is None else index
+        data = self.table
+        if not 0 <= row < data.num_rows:
+            return None
+        return data.slice(row, 1).to_pylist()[0]
+
+
+def empty_table(columns: list[str] | None = None) -> pa.Table:
+    """A table with no rows (fastdatatable needs a backend to draw a header)."""
+    names = columns or [""]
+    return pa.table({name: pa.array([], pa.string()) for name in names})
+
+
+def displayable(table: pa.Table) -> pa.Table:
+    """Nested columns (list/struct/map) as compact text: the table widget shows scalars best."""
+    from core.schema_sample import format_value
+
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_nested(column.type):
+            is_map = pa.types.is_map(column.type)
+            column = pa.array([None if v is None else format_value(dict(v) if is_map else v)
+                               for v in column.to_pylist()], pa.string())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)

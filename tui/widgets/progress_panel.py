@@ -1,0 +1,249 @@
+"""The live view of one run: its events folded into counters and drawn as bars and tables.
+
+`RunState` is plain Python (no Textual) so the folding of events is easy to reason about; the
+`ProgressPanel` widget draws a state when asked (the screen asks at most ~10 times a second).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, ProgressBar, Static
+
+
+@dataclass
+class FeedProgress:
+    feed_id: str
+    table: str = ""
+    files: int = 0
+    rows: int = 0
+    inserted: int | None = None
+    updated: int | None = None
+    done: bool = False
+
+
+@dataclass
+class RunState:
+    """Everything the live view shows, built only from events (so it works for any process's run)."""
+
+    run_id: str = ""
+    courier: str = ""
+    mode: str = ""
+    days: list[str] = field(default_factory=list)
+    started_at: float | None = None
+    ended_at: float | None = None
+    day_ready: dict[str, bool] = field(default_factory=dict)
+    files_listed: int = 0
+    files_done: int = 0
+    files_skipped: int = 0
+    bytes_listed: int = 0
+    bytes_done: int = 0
+    feeds: dict[str, FeedProgress] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    status: str = "waiting"
+    notification: str | None = None
+    error: str | None = None
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=500))
+    log_count: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.ended_at is not None
+
+    @property
+    def days_checked(self) -> int:
+        return len(self.day_ready)
+
+    @property
+    def days_ready(self) -> int:
+        return sum(1 for ok in self.day_ready.values() if ok)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.feeds.values())
+
+    @property
+    def phase(self) -> str:
+        if self.finished:
+            return self.status
+        if any(not f.done for f in self.feeds.values()):
+            return "loading feeds"
+        if self.feeds:
+            return "finishing"
+        if self.files_listed:
+            return "landing files"
+        if self.started_at is not None:
+            return "checking days"
+        return "waiting for the run to start"
+
+    def elapsed(self, now: float) -> float:
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, (self.ended_at if self.ended_at is not None else now) - self.started_at)
+
+    def apply(self, event: Any) -> None:
+        """Fold one core.events.Event into the counters and the log tail."""
+        data: dict[str, Any] = event.data or {}
+        kind = event.type
+        self.run_id = self.run_id or event.run_id
+        if kind == "run_started":
+            self.started_at = event.at
+            self.courier = str(data.get("courier") or "")
+            self.mode = str(data.get("mode") or "")
+            self.days = [str(d) for d in data.get("days") or []]
+            self.status = "running"
+            self._log(f"run started: {self.courier} ({self.mode}, {len(self.days)} day(s))")
+        elif kind == "day_checked":
+            day, ready = str(data.get("day")), data.get("ready")
+            usable = ready is not False and int(data.get("objects") or 0) > 0
+            self.day_ready[day] = self.day_ready.get(day, True) and usable
+            state = "ready" if ready else ("NOT ready" if ready is False else "no marker")
+            tag = f" {data['tag']}" if data.get("tag") else ""
+            self._log(f"day {day}{tag}: {state}, {data.get('objects', 0)} object(s)")
+        elif kind == "file_listed":
+            self.files_listed += 1
+            self.bytes_listed += int(data.get("size") or 0)
+        elif kind == "file_landed":
+            self.files_done += 1
+            self.bytes_done += int(data.get("size") or 0)
+            if data.get("skipped"):
+                self.files_skipped += 1
+            verb = "already landed" if data.get("skipped") else "landed"
+            self._log(f"{verb} {data.get('key')}")
+        elif kind == "feed_load_started":
+            feed = self._feed(str(data.get("feed_id")))
+            feed.table = str(data.get("table") or feed.table)
+            files = data.get("files")
+            feed.files = len(files) if isinstance(files, list) else int(files or 0)
+            self._log(f"loading {feed.table or feed.feed_id} from {feed.files} file(s)")
+        elif kind == "batch_loaded":
+            self._feed(str(data.get("feed_id"))).rows += int(data.get("rows") or 0)
+        elif kind == "feed_loaded":
+            feed = self._feed(str(data.get("feed_id")))
+            feed.table = str(data.get("table") or feed.table)
+            feed.rows = int(data.get("rows_read") or feed.rows)
+            feed.inserted = data.get("inserted")
+            feed.updated = data.get("updated")
+            feed.done = True
+            self._log(f"loaded {feed.table}: {feed.rows:,} rows read, {feed.inserted or 0:,} inserted, "
+                      f"{feed.updated or 0:,} updated")
+        elif kind == "warning":
+            self.warnings.append(str(data.get("message")))
+            self._log(f"warning: {data.get('message')}")
+        elif kind == "error":
+            self.errors.append(str(data.get("message")))
+            self._log(f"error: {data.get('message')}")
+        elif kind == "run_finished":
+            self.ended_at = event.at
+            if self.started_at is None:
+                self.started_at = event.at
+            self.status = str(data.get("status") or "finished")
+            self.notification = data.get("notification")
+            self.error = data.get("error")
+            self._log(f"run {self.status}: {self.error or self.notification or ''}".rstrip(": "))
+
+    def _feed(self, feed_id: str) -> FeedProgress:
+        if feed_id not in self.feeds:
+            self.feeds[feed_id] = FeedProgress(feed_id)
+        return self.feeds[feed_id]
+
+    def _log(self, line: str) -> None:
+        self.log.append(line)
+        self.log_count += 1
+
+    def new_log_lines(self, seen: int) -> list[str]:
+        """Log lines added since `seen` lines were taken (bounded by the tail kept)."""
+        fresh = min(self.log_count - seen, len(self.log))
+        return list(self.log)[len(self.log) - fresh:] if fresh > 0 else []
+
+
+def human_bytes(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+def human_duration(seconds: float) -> str:
+    seconds = int(seconds)
+    minutes, sec = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {sec:02d}s"
+    return f"{minutes}m {sec:02d}s" if minutes else f"{sec}s"
+
+
+class ProgressPanel(Vertical):
+    """Phase line, three bars (files, bytes, rows), per-feed counts and warnings."""
+
+    DEFAULT_CSS = """
+    ProgressPanel { height: auto; }
+    ProgressPanel .bar-row { height: 1; }
+    ProgressPanel .bar-row Label { width: 8; }
+    ProgressPanel .bar-row ProgressBar { width: auto; }
+    ProgressPanel .bar-row .bar-detail { width: 1fr; padding-left: 1; }
+    ProgressPanel #phase { height: 1; text-style: bold; }
+    ProgressPanel #feeds { height: auto; max-height: 8; }
+    ProgressPanel #warnings { height: auto; max-height: 4; color: $warning; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="phase")
+        for name in ("files", "bytes", "rows"):
+            with Horizontal(classes="bar-row"):
+                yield Label(name)
+                yield ProgressBar(total=None, show_eta=False, id=f"bar-{name}")
+                yield Static("", classes="bar-detail", id=f"detail-{name}")
+        yield Static("", id="feeds")
+        yield Static("", id="warnings")
+
+    def show(self, state: RunState, now: float) -> None:
+        """Redraw from `state` (called by the screen's throttled timer)."""
+        phase = Text()
+        phase.append(state.phase, style="bold")
+        phase.append(f"  ·  days checked {state.days_checked} ({state.days_ready} ready)")
+        phase.append(f"  ·  elapsed {human_duration(state.elapsed(now))}")
+        self.query_one("#phase", Static).update(phase)
+        files_total = max(state.files_listed, state.files_done)
+        self._bar("files", state.files_done, files_total or (0 if state.finished else None),
+                  f"{state.files_done}/{files_total} ({state.files_skipped} already landed)")
+        bytes_total = max(state.bytes_listed, state.bytes_done)
+        self._bar("bytes", state.bytes_done, bytes_total or (0 if state.finished else None),
+                  f"{human_bytes(state.bytes_done)} of {human_bytes(bytes_total)}")
+        feeds_total = len(state.feeds)
+        feeds_done = sum(1 for f in state.feeds.values() if f.done)
+        rows_total = feeds_total if feeds_total else (0 if state.finished else None)
+        self._bar("rows", feeds_done, rows_total, f"{state.rows:,} rows · {feeds_done}/{feeds_total} feeds")
+        self.query_one("#feeds", Static).update(_feeds_table(state))
+        warnings = "\n".join(f"⚠ {w}" for w in state.warnings[-4:])
+        self.query_one("#warnings", Static).update(Text(warnings))
+
+    def _bar(self, name: str, done: int, total: int | None, detail: str) -> None:
+        bar = self.query_one(f"#bar-{name}", ProgressBar)
+        if total == 0:
+            bar.update(total=1, progress=1)
+        else:
+            bar.update(total=total, progress=done)
+        self.query_one(f"#detail-{name}", Static).update(Text(detail))
+
+
+def _feeds_table(state: RunState) -> Table | Text:
+    if not state.feeds:
+        return Text("no feeds loading yet" if not state.finished else "no feeds loaded", style="dim")
+    table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+    for column in ("feed", "table", "files", "rows read", "inserted", "updated", ""):
+        table.add_column(column, justify="right" if column in ("files", "rows read", "inserted", "updated") else "left")
+    for feed in state.feeds.values():
+        table.add_row(feed.feed_id, feed.table, str(feed.files), f"{feed.rows:,}",
+                      "" if feed.inserted is None else f"{feed.inserted:,}",
+                      "" if feed.updated is None else f"{feed.updated:,}",
+                      "✓" if feed.done else "…")
+    return table
