@@ -41,6 +41,10 @@ _PERMISSION = {
     "list": "s3:ListBucket", "read": "s3:GetObject", "download": "s3:GetObject", "get": "s3:GetObject",
     "head": "s3:GetObject", "get the caller identity": "sts:GetCallerIdentity", "assume role": "sts:AssumeRole",
 }
+# callers may name the S3 operation instead of the verb; messages use the verb
+_VERB = {"GetObject": "read", "HeadObject": "read", "download": "read", "get": "read",
+         "ListObjectsV2": "list", "ListObjects": "list", "HeadBucket": "list",
+         "GetCallerIdentity": "get the caller identity", "AssumeRole": "assume role"}
 _WRONG_REGION = {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException",
                  "301", "TemporaryRedirect", "InvalidRegion"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired"}
@@ -163,6 +167,7 @@ def translate_error(exc: BaseException, *, action: str, bucket: str | None = Non
     """One specific line for an AWS failure: what went wrong, on what, and what to do about it."""
     if isinstance(exc, CourierError):
         return exc
+    action = _VERB.get(action, action)
     target = f"s3://{bucket}/{key or ''}" if bucket else (key or "")
     where = f" {target}" if target else ""
     if isinstance(exc, ClientError):
@@ -225,8 +230,12 @@ def _translate_client_error(exc: ClientError, *, action: str, bucket: str | None
     if code in _DENIED:
         permission = _PERMISSION.get(action, "the needed permission")
         detail = f": {message}" if message and message != "Access Denied" else ""
-        return AccessError(f"access denied: cannot {action}{where} ({permission}){detail}",
-                           hint=f"grant {permission} on {_resource(action, bucket, key)} to this identity")
+        if action == "assume role":
+            hint = ("the role's trust policy must allow this identity (and require exactly this external ID, if one "
+                    "is set), and this identity needs sts:AssumeRole on the role")
+        else:
+            hint = f"grant {permission} on {_resource(action, bucket, key)} to this identity"
+        return AccessError(f"access denied: cannot {action}{where} ({permission}){detail}", hint=hint)
     if code == "NoSuchBucket":
         return ConfigError(f"no such bucket: s3://{bucket or err.get('BucketName', '?')}",
                            hint="check the bucket name (and --endpoint-url for S3-compatible stores)")

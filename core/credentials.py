@@ -25,7 +25,7 @@ DEFAULT_OPTIMIZELY_API = "https://api.optimizely.com"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
-_ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
+_ACCESS_KEY_ID = re.compile(r"^[A-Za-z0-9_]{3,128}$")  # AWS: AKIA... (20); S3-compatible stores differ
 
 # which non-secret / secret fields each kind takes (role_arn and external_id are open to all)
 _SETTINGS: dict[str, tuple[str, ...]] = {
@@ -136,6 +136,17 @@ def load_secret(catalog: Catalog, name: str) -> dict[str, str]:
     return decrypt(row["secret"]) if row and row["secret"] is not None else {}
 
 
+def all_secret_values(catalog: Catalog) -> list[str]:
+    """Every stored secret value, so run events and logs can be redacted before they are written."""
+    values: list[str] = []
+    for row in catalog.all("SELECT secret FROM credentials WHERE secret IS NOT NULL"):
+        try:
+            values.extend(v for v in decrypt(row["secret"]).values() if v)
+        except ConfigError:
+            continue  # a changed key: those secrets cannot be in this process's text either
+    return values
+
+
 def credential_to_json(c: Credential) -> dict[str, Any]:
     """A JSON-ready view for `list --json` and exports; never includes secret values."""
     data = {k: v for k, v in asdict(c).items() if v is not None}
@@ -165,9 +176,9 @@ def _validate(kind: str, given: dict[str, str | None]) -> None:
         raise ConfigError(f"access key id {key_id!r} does not look like an AWS access key id",
                           hint="it is 16-128 upper-case letters and digits, e.g. AKIAIOSFODNN7EXAMPLE")
     secret = given["secret_access_key"]
-    if secret and (len(secret) < 16 or any(ch.isspace() for ch in secret)):
-        raise ConfigError("the secret access key looks truncated or contains spaces",
-                          hint="pipe exactly the 40-character secret access key on stdin")
+    if secret and any(ch.isspace() for ch in secret):
+        raise ConfigError("the secret access key contains spaces",
+                          hint="pipe exactly the secret access key on stdin (AWS's are 40 characters)")
     role, external = given["role_arn"], given["external_id"]
     if role and not _ROLE_ARN.match(role):
         raise ConfigError(f"role ARN {role!r} is not an IAM role ARN",

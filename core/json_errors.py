@@ -14,8 +14,6 @@ from typing import Any
 
 from core.errors import ConfigError
 
-Pointer = tuple[str | int, ...]
-
 
 class JsonSchemaError(ConfigError):
     """A ConfigError that also carries where in the document it happened (for the TUI's field)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -62,12 +61,12 @@ def exchange(api_url: str, token: str, *, duration: str = "1h", timeout: float =
             body = response.read(1_000_000)
     except urllib.error.HTTPError as exc:
         raise _http_error(exc.code, api_url) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise AccessError(f"Optimizely's API at {api_url} did not answer within {timeout:g} s",
                           hint="check the network or proxy to the API, then try again") from None
     except (urllib.error.URLError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        if isinstance(reason, (TimeoutError, socket.timeout)):
+        if isinstance(reason, TimeoutError):
             raise AccessError(f"Optimizely's API at {api_url} did not answer within {timeout:g} s",
                               hint="check the network or proxy to the API, then try again") from None
         raise AccessError(f"Optimizely's API at {api_url} is unreachable: {reason}",

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 LOCAL_ACCESS_KEY = "AKIALOCALS3TESTING00"
-LOCAL_SECRET_KEY = "testing"  # moto's well-known placeholder, not a secret
+LOCAL_SECRET_KEY = "localS3TestingSecretKeyNotASecret0000000"  # a placeholder for moto, not a secret
 
 
 def free_port() -> int:

@@ -25,6 +25,7 @@ load exactly the days given, do not wait, ignore `--after`, and do not move the 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import string
 import threading
@@ -373,7 +374,7 @@ class Scheduler:
 
     def serve(self, stop: threading.Event, max_sleep: float = 60.0) -> None:
         """Run due groups, sleep until the next fire time (or `max_sleep`), until `stop` is set."""
-        self.log.info("scheduler started (pid-safe lock held); %d enabled group(s)",
+        self.log.info("scheduler started; %d enabled scheduled group(s)",
                       sum(1 for g in list_groups(self.catalog) if g.enabled and g.cron))
         while not stop.is_set():
             try:
@@ -391,15 +392,50 @@ class Scheduler:
         self.log.info("scheduler stopped")
 
 
+def run_scheduler(catalog: Catalog, *, once: bool = False, clock: Clock = real_clock,
+                  log: logging.Logger | None = None, runner: Runner | None = None, max_sleep: float = 60.0) -> int:
+    """`courier scheduler`: hold the scheduler lock, stop cleanly on SIGTERM/SIGINT; returns the exit code.
+
+    The first signal sets the stop and cancel events: the run in flight is cancelled by the engine
+    (tables stay as they were) and its fire time stays unhandled, so the next start runs it."""
+    import signal
+
+    log = log or scheduler_logger(catalog)
+    stop, cancel = threading.Event(), threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            log.warning("%s received: cancelling the run in flight and stopping", signal.Signals(signum).name)
+        stop.set()
+        cancel.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with catalog.workspace.lock("scheduler", "the scheduler"):
+            scheduler = Scheduler(catalog, clock=clock, log=log, cancel=cancel, runner=runner)
+            if once:
+                results = scheduler.run_due()
+                if not results:
+                    log.info("nothing due at %s", clock().isoformat(timespec="seconds"))
+                return 1 if any(r.status == "failed" for r in results) else 0
+            log.info("scheduler running (pid %d); log file %s", os.getpid(), catalog.workspace.logs_dir / LOG_FILE)
+            scheduler.serve(stop, max_sleep)
+            return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:
     """The scheduler's log: <workspace>/logs/scheduler.log (UTC timestamps), optionally echoed to stderr."""
-    log = logging.getLogger(f"courier.scheduler.{id(catalog)}")
+    path = catalog.workspace.logs_dir / LOG_FILE
+    log = logging.getLogger(f"courier.scheduler.{path}")
     log.setLevel(logging.INFO)
     log.propagate = False
     if not log.handlers:
         formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
         formatter.converter = time.gmtime
-        handler = logging.FileHandler(catalog.workspace.logs_dir / LOG_FILE)
+        handler = logging.FileHandler(path)
         handler.setFormatter(formatter)
         log.addHandler(handler)
         if echo:

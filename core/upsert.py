@@ -181,8 +181,11 @@ class _FileLoad:
                                              self.stats.rows_read, rows=batch.num_rows))
             self._merge(file_rows)
         finally:
-            self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-            self.con.execute(f"DROP TABLE IF EXISTS {WINNERS}")
+            try:
+                self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+                self.con.execute(f"DROP TABLE IF EXISTS {WINNERS}")
+            except duckdb.Error:
+                pass  # an aborted transaction: the rollback drops them, and the first error is the one to report
         if on_progress:
             on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
                                      self.stats.rows_read, file_done=True))

@@ -23,10 +23,9 @@ Examples (UTC dates):
   [06-14 00:00, 06-15 00:00) -> day 06-14 (the day just finished gets a last pass at midnight).
 - weekly `0 6 * * 1` (Mondays), offset 24h: T = Mon 06-16 06:00, P = Mon 06-09 06:00 ->
   [06-08 06:00, 06-15 06:00) -> days 06-09 .. 06-15; the previous run covered 06-02 .. 06-08.
-- group zone America/New_York with use_timezone_for_dates, daily `0 6 * * *`, offset 24h:
-  T = 06-15 06:00 EDT -> [06-13 06:00 EDT, 06-14 06:00 EDT) -> day 06-14 (New York midnight);
-  with UTC dates the same T (10:00Z) gives [06-13 10:00Z, 06-14 10:00Z) -> day 06-14 too, but a
-  run at 23:00 EDT (03:00Z next day) picks a different day in UTC than in New York.
+- zone America/New_York, daily `0 23 * * *`, offset 24h: T = 06-15 23:00 EDT (06-16 03:00Z) ->
+  [06-14 03:00Z, 06-15 03:00Z); with use_timezone_for_dates New York's midnight starting 06-14
+  (04:00Z) is inside -> day 06-14; with UTC dates, UTC midnight of 06-15 is inside -> day 06-15.
 """
 
 from __future__ import annotations

@@ -137,6 +137,7 @@ def test_assume_role_with_wrong_external_id_is_denied(catalog, auth_s3, users) -
     report = _check(catalog, auth_s3, "cross")
     assert report.checks[0].detail.startswith(f"access denied: cannot assume role {ROLE_ARN} (sts:AssumeRole)")
     assert [c.ran for c in report.checks] == [True, False, False]
+    assert "trust policy" in str(report.checks[0].hint)
 
 
 def test_assumed_role_without_list_right_on_user_keys_still_lists(catalog, auth_s3, users) -> None:  # type: ignore[no-untyped-def]

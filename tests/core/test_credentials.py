@@ -19,6 +19,7 @@ from core import secrets
 from core.aws import make_session, s3_client, translate_error
 from core.credentials import (
     add_credential,
+    all_secret_values,
     credential_to_json,
     get_credential,
     list_credentials,
@@ -260,6 +261,20 @@ def test_kms_denial_says_cannot_decrypt() -> None:
     kms_code = translate_error(_client_error("KMS.DisabledException", "key is disabled", status=400),
                                action="read", bucket="b", key="k")
     assert str(kms_code).startswith("cannot decrypt s3://b/k: KMS access denied")
+
+
+def test_all_secret_values_feed_the_redactor(catalog) -> None:  # type: ignore[no-untyped-def]
+    add_credential(catalog, "a", "optimizely-token", token="tok-value-1111")
+    add_credential(catalog, "b", "iam-credential", access_key_id="AKIAIOSFODNN7EXAMPLE", secret_access_key="s" * 40)
+    add_credential(catalog, "c", "default-chain")
+    values = all_secret_values(catalog)
+    assert sorted(values) == sorted(["tok-value-1111", "s" * 40])
+    assert secrets.redact(f"event tok-value-1111 {'s' * 40}", values) == "event **** ****"
+
+
+def test_operation_names_read_as_verbs() -> None:
+    error = translate_error(_client_error("AccessDenied", "Access Denied"), action="GetObject", bucket="b", key="k")
+    assert str(error) == "access denied: cannot read s3://b/k (s3:GetObject)"
 
 
 def test_plain_access_denied_names_action_and_target() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.catalog import Catalog
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
+from core.s3server import LOCAL_ACCESS_KEY, LocalS3
 from core.workspace import Workspace, open_workspace
 
 ACCOUNT = "1234567890"
@@ -24,6 +24,7 @@ COURIER = "optimizely"
 START = date(2026, 11, 1)  # the synthetic export's first day
 DAYS = 2
 FIXED_NOW = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)  # a pinned clock for screens that show times
+TEST_SECRET = "testing/secret/key/for/moto/0000000000"  # moto (auth off) accepts any secret
 OFFLINE_ENDPOINT = "http://127.0.0.1:9"  # never contacted: snapshots only read the catalog
 
 
@@ -56,8 +57,8 @@ def upload_synthetic(s3: LocalS3, *, days: int = DAYS, rows: int = 200, newest_r
 def add_credential(catalog: Catalog, name: str = CREDENTIAL) -> None:
     from core.credentials import add_credential as add
 
-    add(catalog, name, "iam-credential", access_key_id=LOCAL_ACCESS_KEY.upper() * 4,
-        secret_access_key=LOCAL_SECRET_KEY * 4)
+    add(catalog, name, "iam-credential", access_key_id=LOCAL_ACCESS_KEY,
+        secret_access_key=TEST_SECRET)
 
 
 def add_courier(catalog: Catalog, endpoint_url: str, *, name: str = COURIER, credential: str = CREDENTIAL,

@@ -191,15 +191,20 @@ async def test_a_busy_courier_is_followed_instead_of_failing(s3, workspace, cata
         thread.join(60)
 
 
-@pytest.mark.parametrize("status", ["succeeded"])
-async def test_escape_leaves_a_finished_run(s3, workspace, catalog, status: str) -> None:
-    seed_courier(s3, catalog, days=1)
-    result = start_run(catalog, RunRequest("optimizely", "day", day=START))
+@pytest.mark.parametrize(("offset", "status", "text"), [
+    (0, "succeeded", "Completed in"),
+    (1, "failed", "not ready"),  # the newest day has no _SUCCESS yet
+])
+async def test_attaching_to_a_finished_run_shows_its_outcome_and_escape_leaves(
+        s3, workspace, catalog, offset: int, status: str, text: str) -> None:
+    seed_courier(s3, catalog, days=2)
+    result = start_run(catalog, RunRequest("optimizely", "day", day=START + timedelta(days=offset)))
     assert result.status == status
     app = Host(lambda: RunProgressScreen(workspace, catalog, run_id=result.id))
     async with app.run_test(size=(100, 34)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: screen._ended, "the event log to be read")
-        assert "Completed in" in outcome(app)
+        assert screen.state.status == status
+        assert text in outcome(app)
         await pilot.press("escape")
         assert app.screen is not screen

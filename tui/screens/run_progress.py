@@ -209,7 +209,7 @@ class RunProgressScreen(CourierScreen):
         self._worker_error: str | None = None
 
     @property
-    def is_running(self) -> bool:
+    def run_in_progress(self) -> bool:
         """True while a run started by this screen has not finished (the app asks before quitting)."""
         return not self.attached and not self._ended
 
@@ -347,12 +347,12 @@ class RunProgressScreen(CourierScreen):
     def cancel_run(self) -> None:
         """Ask the run started here to stop (the app calls this when quitting during a run)."""
         self._stop.set()
-        if self.is_running and not self._cancel.is_set():
+        if self.run_in_progress and not self._cancel.is_set():
             self._cancel.set()
             self.query_one("#log", RichLog).write("cancelling… (the run stops at its next step)")
 
     def action_back(self) -> None:
-        if self.is_running:
+        if self.run_in_progress:
             def leave(yes: bool | None) -> None:
                 if yes:
                     self._cancel.set()

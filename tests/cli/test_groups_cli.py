@@ -1,0 +1,113 @@
+"""`courier groups ...` and `courier scheduler --once` from the command line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from core.catalog import Catalog, now
+from core.errors import CourierError
+from core.workspace import open_workspace
+from tui.cli.context import CliContext
+from tui.cli.groups import group
+from tui.cli.scheduler import command as scheduler_command
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+def run(ws: Path, *args: str) -> Outcome:
+    """Invoke like `courier --workspace WS ...`: a CourierError becomes `error:`/`hint:` and its exit code."""
+    root = click.Group()
+    root.add_command(group)
+    root.add_command(scheduler_command)
+    result = CliRunner().invoke(root, list(args), obj=CliContext(workspace_arg=str(ws)))
+    if isinstance(result.exception, CourierError):
+        exc = result.exception
+        return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\n" + (f"hint: {exc.hint}\n" if exc.hint else ""))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    path = tmp_path / "ws"
+    catalog = Catalog(open_workspace(path))
+    for name in ("optimizely", "crm"):
+        catalog.execute("INSERT INTO couriers (name, credential, bucket, entities, created_at, updated_at)"
+                        " VALUES (?, 'cred', 'bucket', '[]', ?, ?)", (name, now(), now()))
+    catalog.close()
+    return path
+
+
+def test_add_show_list(ws: Path) -> None:
+    out = run(ws, "groups", "add", "daily", "--cron", "30 2 * * *", "--timezone", "America/New_York",
+              "--courier", "optimizely", "--courier", "crm", "--wait", "2h", "--sla", "6h")
+    assert out.code == 0, out.err
+    assert "added courier group daily" in out.out
+    assert "schedule      30 2 * * *  (America/New_York)" in out.out
+    assert "couriers      optimizely, crm" in out.out
+    assert "next fire" in out.out and "-> loads [" in out.out
+    listing = run(ws, "groups", "list")
+    assert listing.code == 0
+    assert listing.out.splitlines()[1].split()[:4] == ["daily", "enabled", "30", "2"]
+    data = json.loads(run(ws, "groups", "show", "daily", "--json").out)
+    assert data["wait"] == "2h" and data["sla"] == "6h" and data["couriers"] == ["optimizely", "crm"]
+    assert data["status"]["next_fire"] is not None
+
+
+def test_add_errors_exit_2_with_one_line(ws: Path) -> None:
+    bad_cron = run(ws, "groups", "add", "g", "--cron", "0 0 * * 8", "--courier", "crm")
+    assert bad_cron.code == 2
+    assert bad_cron.err.splitlines()[0] == "error: day-of-week: 8 is out of range 0–6 (Sunday–Saturday; 7 is also Sunday)"
+    unknown = run(ws, "groups", "add", "g", "--courier", "optimizly")
+    assert unknown.code == 2
+    assert "error: no courier 'optimizly'" in unknown.err and "did you mean 'optimizely'?" in unknown.err
+    bad_wait = run(ws, "groups", "add", "g", "--courier", "crm", "--wait", "2x")
+    assert bad_wait.code == 2 and "error: --wait: '2x': unknown unit 'x' in '2x'" in bad_wait.err
+    none = run(ws, "groups", "add", "g")
+    assert none.code == 2 and "at least one courier" in none.err
+    assert json.loads(run(ws, "groups", "list", "--json").out) == []
+
+
+def test_edit_enable_disable_remove(ws: Path) -> None:
+    assert run(ws, "groups", "add", "g", "--cron", "0 6 * * *", "--courier", "crm").code == 0
+    edited = run(ws, "groups", "edit", "g", "--cron", "0 7 * * 1-5", "--courier", "optimizely",
+                 "--use-timezone-for-dates", "--stop-when-missing", "--json")
+    data = json.loads(edited.out)
+    assert data["cron"] == "0 7 * * 1-5" and data["couriers"] == ["optimizely"]
+    assert data["use_timezone_for_dates"] is True and data["stop_when_missing"] is True
+    assert run(ws, "groups", "edit", "g").code == 2
+    assert run(ws, "groups", "disable", "g").out.strip() == "disabled courier group g"
+    assert json.loads(run(ws, "groups", "show", "g", "--json").out)["enabled"] is False
+    assert run(ws, "groups", "enable", "g").code == 0
+    missing = run(ws, "groups", "show", "gg")
+    assert missing.code == 2 and "error: no courier group 'gg'" in missing.err and "did you mean 'g'?" in missing.err
+    assert run(ws, "groups", "remove", "g").code == 0
+    assert run(ws, "groups", "show", "g").code == 2
+
+
+def test_run_needs_one_selection(ws: Path) -> None:
+    run(ws, "groups", "add", "g", "--courier", "crm")
+    both = run(ws, "groups", "run", "g", "--day", "2025-01-01", "--all")
+    assert both.code == 2 and "choose one of" in both.err
+    manual_only = run(ws, "groups", "run", "g")
+    assert manual_only.code == 2 and "has no schedule" in manual_only.err
+
+
+def test_scheduler_once_with_nothing_due(ws: Path) -> None:
+    run(ws, "groups", "add", "g", "--cron", "0 6 * * *", "--courier", "crm", "--disabled")
+    out = run(ws, "scheduler", "--once", "--now", "2030-01-01T06:00:00Z", "--quiet")
+    assert out.code == 0
+    assert "nothing due at 2030-01-01T06:00" in (ws / "logs" / "scheduler.log").read_text()
+    bad = run(ws, "scheduler", "--once", "--now", "yesterday-ish")
+    assert bad.code == 2 and "is not an ISO time" in bad.err

@@ -1,0 +1,145 @@
+"""Feed editor (column tagging): keys, last-updated rule, tag picker, activation and wiring."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from core.couriers import edit_courier, get_courier
+from core.feeds import list_feeds
+from core.runs import RunRequest, start_run
+from core.warehouse import Warehouse
+from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
+from tui.screens import ConfirmScreen
+from tui.screens.feed_editor import FeedEditorScreen, TagPicker, merged_load_operations
+
+
+def local_sample(tmp_path: Path) -> Path:
+    path = tmp_path / "customers.parquet"
+    pq.write_table(pa.table({
+        "customer_id": ["c1", "c2", "c3"],
+        "email": ["a@example.com", None, "c@example.com"],
+        "signup_day": pa.array([date(2026, 1, 1), date(2026, 1, 2), None], pa.date32()),
+        "updated_at": pa.array([datetime(2026, 1, 1, 8), datetime(2026, 1, 2, 9), datetime(2026, 1, 3, 10)],
+                               pa.timestamp("us")),
+    }), path)
+    return path
+
+
+def cell(screen: FeedEditorScreen, column: str, label: str) -> str:
+    table = screen.query_one("#columns", DataTable)
+    return str(table.get_cell(column, label))
+
+
+async def move_to(pilot, screen: FeedEditorScreen, column: str) -> None:  # type: ignore[no-untyped-def]
+    table = screen.query_one("#columns", DataTable)
+    table.focus()
+    table.move_cursor(row=[c.name for c in screen.columns].index(column))
+    await pilot.pause()
+
+
+async def test_keys_last_updated_tags_and_activation_from_a_local_sample(workspace, catalog, tmp_path) -> None:
+    sample = local_sample(tmp_path)
+    app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        assert [c.name for c in screen.columns] == ["customer_id", "email", "signup_day", "updated_at"]
+        assert cell(screen, "email", "nulls") == "33%"
+
+        await move_to(pilot, screen, "customer_id")
+        await pilot.press("k")
+        assert screen.primary_key == ["customer_id"] and "PK" in cell(screen, "customer_id", "key")
+
+        await move_to(pilot, screen, "signup_day")
+        await pilot.press("u")  # a DATE is refused, with the engine's own words
+        assert screen.last_updated is None
+        assert "is a DATE, too coarse" in str(screen.query_one("#feed-error", Static).render())
+
+        await move_to(pilot, screen, "updated_at")
+        await pilot.press("u")
+        assert screen.last_updated == "updated_at" and "LU" in cell(screen, "updated_at", "updated")
+        assert not screen.query_one("#generate").value
+        assert str(screen.query_one("#feed-error", Static).render()) == ""
+
+        await move_to(pilot, screen, "email")
+        await pilot.press("t")
+        assert isinstance(app.screen, TagPicker)
+        first = app.screen.query_one(OptionList).get_option_at_index(0)
+        assert first.id == "email" and "suggested" in str(first.prompt) and "PII" in str(first.prompt)
+        await pilot.press("enter")
+        assert app.screen is screen and screen.tags["email"] == "email"
+        assert "PII" in cell(screen, "email", "tag")
+
+        screen.query_one("#source", Input).value = "Shop"
+        screen.query_one("#name", Input).value = "Customers"
+        await move_to(pilot, screen, "email")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen.activated is not None or "✗" in str(
+            screen.query_one("#feed-error", Static).render()), "the activation")
+        assert screen.activated is not None, str(screen.query_one("#feed-error", Static).render())
+    feed = list_feeds(catalog)[0]
+    assert feed.table_name == "Shop:Customers" and feed.active
+    assert feed.primary_key == ["customer_id"] and feed.last_updated == "updated_at"
+    assert feed.tags["email"] == "email" and not feed.generate_updated
+    with Warehouse(workspace.warehouse_path, read_only=True) as warehouse:
+        assert warehouse.row_count("Shop:Customers") == 3
+
+
+async def test_the_tag_picker_refuses_an_unknown_typed_tag(workspace, catalog, tmp_path) -> None:
+    sample = local_sample(tmp_path)
+    app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await move_to(pilot, screen, "customer_id")
+        await pilot.press("t")
+        await pilot.press(*"no-such-tag", "enter")
+        assert isinstance(app.screen, TagPicker)
+        assert "unknown semantic tag" in str(app.screen.query_one("#tag-error", Static).render())
+        await pilot.press("escape")
+        assert app.screen is screen and "customer_id" not in screen.tags
+
+
+async def test_activate_then_wire_the_feed_in_place_of_the_placeholder_and_load(s3, workspace, catalog) -> None:
+    seed_courier(s3, catalog, days=2)
+    assert start_run(catalog, RunRequest("optimizely", "day", day=START)).status == "succeeded"
+    edit_courier(catalog, "optimizely", load_operations='{"df-xxxxxx": [{"type": "load", "file": "decisions"}]}')
+    sample = catalog.one("SELECT key FROM ledger WHERE tag = 'decisions' ORDER BY last_modified DESC")["key"]
+    app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=sample))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        assert screen.query_one("#name", Input).value == "Decisions"  # from the file tag
+        assert screen.primary_key == ["uuid"]  # suggested for Optimizely data
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the wiring offer")
+        feed_id = screen.activated.id
+        assert "df-xxxxxx" in app.screen.question and feed_id in app.screen.question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "now loads" in str(screen.query_one("#feed-result", Static).render()),
+                       "the courier update")
+    assert get_courier(catalog, "optimizely").load_operations_json == {feed_id: [{"type": "load", "file": "decisions"}]}
+    result = start_run(catalog, RunRequest("optimizely", "day", day=START))
+    assert result.status == "succeeded", result.error
+    with Warehouse(workspace.warehouse_path, read_only=True) as warehouse:
+        assert warehouse.row_count("Optimizely:Decisions") > 0
+
+
+def test_merging_keeps_other_feeds_and_a_placeholder_for_another_tag() -> None:
+    from core.load_operations import is_placeholder
+
+    existing = {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
+                "df-xxxxxx": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
+                "FEED-ID": [{"type": "load", "file": "other"}]}
+    merged, replaced = merged_load_operations(existing, "df-new123", "decisions", is_placeholder)
+    assert replaced == "df-xxxxxx"
+    assert merged == {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
+                      "df-new123": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
+                      "FEED-ID": [{"type": "load", "file": "other"}]}
+    added, none = merged_load_operations({}, "df-new123", "decisions", is_placeholder)
+    assert none is None and added == {"df-new123": [{"type": "load", "file": "decisions"}]}
