@@ -26,7 +26,7 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
     if raw == "0":
         return timedelta(0)
     if not raw:
-        raise ConfigError("is empty", hint=_HINT, where=what)
+        raise ConfigError("no duration given", hint=_HINT, where=what)
     total = 0
     pos = 0
     while pos < len(raw):

@@ -25,7 +25,6 @@ load exactly the days given, do not wait, ignore `--after`, and do not move the 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import string
 import threading
@@ -53,6 +52,7 @@ from core.windows import Window, group_window
 Runner = Callable[..., Any]  # core.runs.start_run's signature
 Clock = Callable[[], datetime]
 LOG_FILE = "scheduler.log"
+logging.getLogger("courier.scheduler").addHandler(logging.NullHandler())  # silent unless scheduler_logger
 
 
 def real_clock() -> datetime:
@@ -349,7 +349,8 @@ class Scheduler:
             late_by = (now or self.clock()) - due.fire
             if due.missed or late_by > timedelta(minutes=5):
                 note = (f"catching up: fire time {due.fire:%Y-%m-%d %H:%M} UTC was missed while the scheduler was down"
-                        + (f" ({due.missed} earlier fire time{'s' if due.missed != 1 else ''} also missed;"
+                        + (f" ({due.missed}{'+' if due.missed >= 999 else ''} earlier fire time"
+                           f"{'s' if due.missed != 1 else ''} also missed;"
                            " running once for all of them)" if due.missed else ""))
                 self.log.warning("group %s: %s", due.group.name, note)
             self.log.info("group %s: firing for %s", due.group.name, due.fire.isoformat())
@@ -390,40 +391,6 @@ class Scheduler:
                 self.log.debug("next fire %s", wake.isoformat())
             stop.wait(max(sleep, 0.05))
         self.log.info("scheduler stopped")
-
-
-def run_scheduler(catalog: Catalog, *, once: bool = False, clock: Clock = real_clock,
-                  log: logging.Logger | None = None, runner: Runner | None = None, max_sleep: float = 60.0) -> int:
-    """`courier scheduler`: hold the scheduler lock, stop cleanly on SIGTERM/SIGINT; returns the exit code.
-
-    The first signal sets the stop and cancel events: the run in flight is cancelled by the engine
-    (tables stay as they were) and its fire time stays unhandled, so the next start runs it."""
-    import signal
-
-    log = log or scheduler_logger(catalog)
-    stop, cancel = threading.Event(), threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        if not stop.is_set():
-            log.warning("%s received: cancelling the run in flight and stopping", signal.Signals(signum).name)
-        stop.set()
-        cancel.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        with catalog.workspace.lock("scheduler", "the scheduler"):
-            scheduler = Scheduler(catalog, clock=clock, log=log, cancel=cancel, runner=runner)
-            if once:
-                results = scheduler.run_due()
-                if not results:
-                    log.info("nothing due at %s", clock().isoformat(timespec="seconds"))
-                return 1 if any(r.status == "failed" for r in results) else 0
-            log.info("scheduler running (pid %d); log file %s", os.getpid(), catalog.workspace.logs_dir / LOG_FILE)
-            scheduler.serve(stop, max_sleep)
-            return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:

@@ -111,3 +111,46 @@ def test_scheduler_once_with_nothing_due(ws: Path) -> None:
     assert "nothing due at 2030-01-01T06:00" in (ws / "logs" / "scheduler.log").read_text()
     bad = run(ws, "scheduler", "--once", "--now", "yesterday-ish")
     assert bad.code == 2 and "is not an ISO time" in bad.err
+
+
+def test_scheduler_once_catches_up_a_missed_fire_and_exits_1_when_the_run_fails(ws: Path) -> None:
+    run(ws, "groups", "add", "g", "--cron", "0 6 * * *", "--courier", "crm")
+    catalog = Catalog(open_workspace(ws))
+    catalog.execute("UPDATE groups SET last_fire = ?", (1_750_000_000.0,))  # 2025-06-15 15:06Z, days before --now
+    catalog.close()
+    out = run(ws, "scheduler", "--once", "--now", "2025-06-20T07:00:00", "--quiet")
+    assert out.code == 1  # the stand-in courier row has no working credential, so its run fails
+    log = (ws / "logs" / "scheduler.log").read_text()
+    assert "catching up: fire time 2025-06-20 06:00 UTC was missed while the scheduler was down" in log
+    assert "running once for all of them" in log
+    shown = json.loads(run(ws, "groups", "show", "g", "--json").out)
+    assert shown["last"]["status"] == "failed"
+    assert (shown["last"]["from_day"], shown["last"]["to_day"]) == ("2025-06-15", "2025-06-20")
+    assert shown["last_fire"] == "2025-06-20T06:00:00+00:00"
+    assert run(ws, "scheduler", "--once", "--now", "2025-06-20T07:00:00", "--quiet").code == 0  # nothing due now
+
+
+def test_manual_group_run_with_the_real_engine(tmp_path: Path, s3) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from core.couriers import add_courier
+    from core.credentials import add_credential
+    from core.synth import ExportSpec, upload_export
+
+    ws = tmp_path / "real"
+    catalog = Catalog(open_workspace(ws))
+    upload_export(ExportSpec(start=date(2026, 11, 1), days=2, decisions_per_day=20, conversions_per_day=10,
+                             experiments=1, events=("purchase",)), s3.client("s3"), "optimizely-events-data")
+    add_credential(catalog, "opt", "iam-credential", access_key_id="AKIALOCALS3TESTING00", secret_access_key="testing")
+    add_courier(catalog, "optimizely", credential="opt", bucket="optimizely-events-data",
+                endpoint_url=s3.endpoint_url, optimizely_account="1234567890", load_operations="{}")
+    catalog.close()
+    assert run(ws, "groups", "add", "opt", "--courier", "optimizely").code == 0
+    ok = run(ws, "groups", "run", "opt", "--day", "2026-11-01", "--json")
+    assert ok.code == 0, ok.err
+    data = json.loads(ok.out)
+    assert data["status"] == "succeeded" and data["trigger"] == "manual"
+    assert [c["courier"] for c in data["couriers"]] == ["optimizely"]
+    not_ready = run(ws, "groups", "run", "opt", "--day", "2026-11-02")  # the newest day has no _SUCCESS yet
+    assert not_ready.code == 1
+    assert "error: courier group opt failed: optimizely:" in not_ready.err

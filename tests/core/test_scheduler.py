@@ -1,8 +1,9 @@
-"""Group runs and the scheduler, with a stand-in for the run engine (same signature as start_run).
+"""Group runs and the scheduler.
 
-The stand-in writes `runs` rows as the engine does, so the group history, the --after constraint
-and status displays read real catalog rows. Tests against the real engine and a local S3 are in
-test_scheduler_engine.py-style tests at the bottom of this file.
+Most tests use a stand-in for the run engine (same signature as core.runs.start_run) that writes
+`runs` rows as the engine does, so group history, the --after constraint and status displays read
+real catalog rows. The tests at the bottom use the real engine against a local S3: wait-time
+polling while `_SUCCESS` appears, and SIGTERM to a real `courier scheduler` process mid-run.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -384,11 +385,9 @@ def test_sigterm_during_a_scheduled_run_cancels_it_and_keeps_the_fire_for_next_t
     import subprocess
     import sys
 
-    edit = catalog.execute  # a 10-minute wait: the run is still polling when SIGTERM arrives
     from core.groups import edit_group
 
-    edit_group(catalog, "daily", wait="10m")
-    del edit
+    edit_group(catalog, "daily", wait="10m")  # the run is still polling for _SUCCESS when SIGTERM arrives
     proc = subprocess.Popen(
         [sys.executable, "-c", "from tui.cli.main import main; main()", "--workspace", str(catalog.workspace.root),
          "scheduler", "--now", (FIRE + timedelta(seconds=5)).isoformat()],

@@ -208,3 +208,27 @@ async def test_attaching_to_a_finished_run_shows_its_outcome_and_escape_leaves(
         assert text in outcome(app)
         await pilot.press("escape")
         assert app.screen is not screen
+
+
+async def test_run_and_history_through_the_courier_app(s3, workspace, catalog) -> None:
+    from tui.app import CourierApp
+    from tui.screens.history import HistoryScreen
+    from tui.widgets.arrow_table import ArrowTable
+
+    seed_courier(s3, catalog)
+    app = CourierApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        app.screen.query_one("#day", Input).value = START.isoformat()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunProgressScreen) and app.screen._ended, "the run")
+        assert "Completed in" in outcome(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunProgressScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+        runs = app.screen.query_one("#runs", ArrowTable)
+        await wait_for(pilot, lambda: runs.row_count == 1, "the run in the history")
+        assert runs.table.column("status").to_pylist() == ["✓ succeeded"]

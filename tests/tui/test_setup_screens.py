@@ -166,3 +166,24 @@ async def test_cron_screen_explains_as_you_type_and_names_the_bad_field(tmp_path
         await pilot.pause()
         assert "Europe/London" in static_text(app, "#zone-matches")
     setup.close()
+
+
+async def test_groups_list_shows_next_fire_and_last_result(tmp_path: Path) -> None:
+    from core.groups import add_group, new_group
+
+    setup = offline_workspace(tmp_path / "ws")
+    add_group(setup.catalog, new_group("nightly", [COURIER], cron="30 8 * * *", timezone="America/New_York"))
+    app = make_app(setup.workspace)  # clock pinned at 2026-11-03 12:00 UTC (07:00 in New York)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        table = app.screen.query_one("#groups-table")
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == "nightly" and row[2] == COURIER
+        assert row[3] == "Tue 2026-11-03 08:30 EST"
+        assert row[4] == "never run"
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#cron-zone", Input).value == "America/New_York"
+    setup.close()

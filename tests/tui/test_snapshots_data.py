@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -20,17 +21,29 @@ from tui.screens.history import HistoryScreen
 from tui.screens.run_progress import RunDialog, RunProgressScreen
 
 SIZES = [(80, 24), (120, 40)]
-T0 = datetime(2026, 11, 2, 6, 0, 0, tzinfo=timezone.utc).timestamp()
+T0 = datetime(2026, 11, 2, 6, 0, 0, tzinfo=UTC).timestamp()
 RUN_ID = "wf-20261102-060000-Snap01"
+
+
+_SNAPSHOT_TEMPDIR = os.environ.get("TEXTUAL_SNAPSHOT_TEMPDIR")  # set by the plugin at start-up
 
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Times are shown in local time: pin the zone so snapshots match everywhere."""
-    monkeypatch.setenv("TZ", "UTC")
+    """Times are shown in local time: pin the zone so snapshots match everywhere.
+
+    The shared isolation fixture clears TEXTUAL_* variables; the snapshot plugin needs its own back.
+    """
+    if _SNAPSHOT_TEMPDIR:
+        monkeypatch.setenv("TEXTUAL_SNAPSHOT_TEMPDIR", _SNAPSHOT_TEMPDIR)
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
     time.tzset()
     yield
-    monkeypatch.undo()
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
     time.tzset()
 
 

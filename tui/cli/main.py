@@ -42,7 +42,7 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        cli.main(args=argv, prog_name="courier", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="courier", standalone_mode=False)
     except CourierError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         _report_bug(exc)
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _report_bug(exc: Exception) -> None:

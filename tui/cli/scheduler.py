@@ -1,14 +1,53 @@
-"""`courier scheduler`: fire courier groups on their schedules (long-running, or `--once` from cron)."""
+"""`courier scheduler`: fire courier groups on their schedules (long-running, or `--once` from cron).
+
+The process concerns live here: the scheduler lock (one scheduler per workspace) and signals.
+The first SIGTERM/SIGINT sets the stop and cancel events; the run in flight is cancelled by the
+engine (tables stay as they were), its fire time stays unhandled so the next start runs it, and
+the process exits 0.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
+import threading
+from types import FrameType
 
 import click
 
-from core.scheduler import real_clock, run_scheduler, scheduler_logger, shifted_clock
+from core.catalog import Catalog
+from core.scheduler import LOG_FILE, Clock, Scheduler, real_clock, scheduler_logger, shifted_clock
 from tui.cli.context import CliContext, pass_ctx
 from tui.cli.cron import parse_now
+
+
+def run_scheduler(catalog: Catalog, *, once: bool, clock: Clock, log: logging.Logger) -> int:
+    """Hold the scheduler lock and run (once or until a signal); returns the exit code."""
+    stop, cancel = threading.Event(), threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if not stop.is_set():
+            log.warning("%s received: cancelling the run in flight and stopping", signal.Signals(signum).name)
+        stop.set()
+        cancel.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with catalog.workspace.lock("scheduler", "the scheduler"):
+            scheduler = Scheduler(catalog, clock=clock, log=log, cancel=cancel)
+            if once:
+                results = scheduler.run_due()
+                if not results:
+                    log.info("nothing due at %s", clock().isoformat(timespec="seconds"))
+                return 1 if any(r.status == "failed" for r in results) else 0
+            log.info("scheduler running (pid %d); log file %s", os.getpid(), catalog.workspace.logs_dir / LOG_FILE)
+            scheduler.serve(stop)
+            return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @click.command(name="scheduler")

@@ -66,11 +66,23 @@ class CredentialsScreen(CourierScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="credentials-body"):
-            with Vertical(id="credential-list", classes="panel") as left:
-                left.border_title = "Credentials"
-                table: DataTable[str] = DataTable(id="credential-table", cursor_type="row")
-                yield with_help(table, "Enter edits the highlighted credential; n starts a new one; "
-                                       "Delete removes it (couriers using it must change first).")
+            with VerticalScroll(id="credential-left"):
+                with Vertical(id="credential-list", classes="panel") as left:
+                    left.border_title = "Credentials"
+                    table: DataTable[str] = DataTable(id="credential-table", cursor_type="row")
+                    yield with_help(table, "Enter edits the highlighted credential; n starts a new one; "
+                                           "Delete removes it (couriers using it must change first).")
+                with Vertical(id="test-panel", classes="panel") as test:
+                    test.border_title = "Test connection"
+                    test.courier_help = ("Checks the selected credential: identity (STS), listing and reading "  # type: ignore[attr-defined]
+                                         "under the bucket and prefix. Filled from a courier that uses it.")
+                    yield Input(placeholder="bucket, e.g. optimizely-events-data", id="test-bucket")
+                    yield Input(placeholder="prefix, e.g. v1/account_id=1234567890/", id="test-prefix")
+                    with Horizontal(classes="pair"):
+                        yield Input(value="us-east-1", placeholder="region", id="test-region")
+                        yield Input(placeholder="endpoint URL (S3-compatible only)", id="test-endpoint")
+                    yield Button("Test connection (t)", id="test", variant="success")
+                    yield Static("", id="test-result")
             with VerticalScroll(id="credential-form", classes="panel") as form:
                 form.border_title = "New credential"
                 yield Label("Name")
@@ -88,17 +100,6 @@ class CredentialsScreen(CourierScreen):
                 with Horizontal(classes="buttons"):
                     yield Button("Save (ctrl+s)", id="save", variant="primary")
                     yield Button("New (n)", id="new")
-                with Vertical(id="test-panel", classes="panel") as test:
-                    test.border_title = "Test connection"
-                    yield Label("Bucket")
-                    yield Input(placeholder="optimizely-events-data", id="test-bucket")
-                    yield Label("Prefix")
-                    yield Input(placeholder="v1/account_id=1234567890/", id="test-prefix")
-                    with Horizontal(classes="pair"):
-                        yield Input(value="us-east-1", placeholder="region", id="test-region")
-                        yield Input(placeholder="endpoint URL (only for S3-compatible servers)", id="test-endpoint")
-                    yield Button("Test connection (t)", id="test", variant="success")
-                    yield Static("", id="test-result")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -3,7 +3,6 @@ and UTC, DST and calendar warnings, errors that name the field), and the courier
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,33 +48,25 @@ def fmt(moment: datetime) -> str:
 
 
 def group_rows(catalog: Any, now: datetime) -> list[tuple[str, ...]]:
-    """One row per courier group: schedule, couriers, status, next fire, last result, late/missing."""
-    from core.cron import check
+    """One row per courier group (the engine's group_status): schedule, couriers, next fire, last
+    result, late/missing."""
+    from core.groups import group_status, list_groups
 
     rows = []
-    for g in catalog.all("SELECT name, settings, enabled FROM groups ORDER BY name"):
-        settings = json.loads(g["settings"] or "{}")
-        expr, zone = str(settings.get("cron", "")), str(settings.get("timezone", "UTC"))
-        if not g["enabled"]:
+    for group in list_groups(catalog):
+        status = group_status(catalog, group, now)
+        schedule = f"{group.cron} ({group.timezone})" if group.cron else "manual only"
+        if not group.enabled:
             upcoming = "disabled"
         else:
-            try:
-                fires = check(expr, zone, count=1, now=now).fires
-                upcoming = fmt(fires[0].at) if fires else "never"
-            except CourierError as exc:
-                upcoming = f"invalid: {exc.message}"
-        last = catalog.one("SELECT status, started_at, ended_at, warnings, stats FROM runs WHERE group_name = ? "
-                           "ORDER BY started_at DESC LIMIT 1", (g["name"],))
-        result, flags = "never run", []
-        if last:
-            result = f"{last['status']} {datetime.fromtimestamp(last['started_at'], UTC):%Y-%m-%d %H:%MZ}"
-            stats = json.loads(last["stats"] or "{}")
-            if stats.get("late"):
-                flags.append("late")
-            if stats.get("missing") or stats.get("missing_required"):
-                flags.append("missing files")
-        couriers = ", ".join(settings.get("couriers", []))
-        rows.append((g["name"], f"{expr} ({zone})", couriers, upcoming, result, ", ".join(flags) or "–"))
+            fire = group.next_fire(now)  # in the group's zone, with its abbreviation
+            upcoming = fmt(fire.at) if fire else "never"
+        result = status["last_status"] or "never run"
+        if status["last_days"] and status["last_days"][0]:
+            result += f" ({status['last_days'][0]})"
+        flags = (["late"] if status["late"] else []) + \
+            ([f"missing: {', '.join(status['missing'])}"] if status["missing"] else [])
+        rows.append((group.name, schedule, ", ".join(group.couriers), upcoming, result, ", ".join(flags) or "–"))
     return rows
 
 
@@ -170,11 +161,14 @@ class CronScreen(CourierScreen):
 
     @on(DataTable.RowSelected, "#groups-table")
     def _group_selected(self, event: DataTable.RowSelected) -> None:
-        row = self.catalog.one("SELECT settings FROM groups WHERE name = ?", (str(event.row_key.value),))
-        if row:
-            settings = json.loads(row["settings"] or "{}")
-            self.query_one("#cron-expr", Input).value = str(settings.get("cron", ""))
-            self.query_one("#cron-zone", Input).value = str(settings.get("timezone", "UTC"))
+        from core.groups import get_group
+
+        try:
+            group = get_group(self.catalog, str(event.row_key.value))
+        except CourierError:
+            return  # the placeholder row
+        self.query_one("#cron-expr", Input).value = group.cron or ""
+        self.query_one("#cron-zone", Input).value = group.timezone
 
     def action_reload(self) -> None:
         self.refresh_data()

@@ -155,7 +155,8 @@ class FeedEditorScreen(CourierScreen):
     FeedEditorScreen #feed-bar Label { padding: 1 1 0 1; }
     FeedEditorScreen #source { width: 22; }
     FeedEditorScreen #name { width: 1fr; }
-    FeedEditorScreen #feed-info { height: auto; padding: 0 1; color: $text-muted; }
+    FeedEditorScreen #feed-info { height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap;
+                                  text-overflow: ellipsis; }
     FeedEditorScreen #columns { height: 1fr; border: round $primary; }
     FeedEditorScreen #columns:focus { border: round $accent; }
     FeedEditorScreen #feed-options { height: auto; }
@@ -216,7 +217,7 @@ class FeedEditorScreen(CourierScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#columns", DataTable)
-        for label in ("key", "column", "type", "tag", "updated", "nulls", "sample values"):
+        for label in ("key", "column", "tag", "updated", "type", "nulls", "sample values"):
             table.add_column(label, key=label)
         table.focus()
         self._read_sample()
@@ -288,10 +289,9 @@ class FeedEditorScreen(CourierScreen):
         text = Text()
         text.append(f"domain table {source}:{name}" if source and name else "domain table (give a source and a name)",
                     style="bold")
-        text.append(f" · sample {self.info.get('key', self.sample)}")
         if self.info.get("tag"):
-            text.append(f" (file tag {self.info['tag']}, courier {self.info.get('courier')})")
-        text.append(f" · {len(self.columns)} columns")
+            text.append(f" · file tag {self.info['tag']} · courier {self.info.get('courier')}")
+        text.append(f" · {len(self.columns)} columns · sample {self.info.get('key', self.sample)}")
         self.query_one("#feed-info", Static).update(text)
 
     @on(Input.Changed, "#source, #name")
@@ -312,11 +312,12 @@ class FeedEditorScreen(CourierScreen):
                 tag_text.append(" PII", style="bold red")
             elif not tag and column.name in self.suggested and self.suggested[column.name] != "pk":
                 tag_text = Text(f"({self.suggested[column.name]}?)", style="dim")
+            type_text = column.type if len(column.type) <= 28 else column.type[:27] + "…"
             table.add_row(
-                Text("🔑 PK" if column.name in self.primary_key else "", style="bold yellow"),
-                column.name, column.type, tag_text,
-                Text("⏱ LU" if column.name == self.last_updated else "", style="bold cyan"),
-                f"{column.null_share:.0%}", Text(", ".join(column.samples[:3])[:60], style="dim"),
+                Text("PK" if column.name in self.primary_key else "", style="bold yellow"),
+                column.name, tag_text,
+                Text("LU" if column.name == self.last_updated else "", style="bold cyan"),
+                type_text, f"{column.null_share:.0%}", Text(", ".join(column.samples[:3])[:60], style="dim"),
                 key=column.name,
             )
         if self.columns:

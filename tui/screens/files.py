@@ -49,7 +49,7 @@ def _when(stamp: float | datetime) -> str:
 
 
 def _partition_text(partition: dict[str, str | None]) -> str:
-    return " ".join(f"{k}={'NULL' if v is None else v}" for k, v in partition.items() if k != "date")
+    return " ".join(f"{k}={'NULL' if v is None else v}" for k, v in partition.items() if k not in ("date", "account_id"))
 
 
 def _record(courier: str, bucket: str, key: str, tag: str, day: str | None, ready: str, size: int,
@@ -103,8 +103,9 @@ class FilesScreen(CourierScreen):
     ]
 
     class Listed(Message):
-        def __init__(self, table: pa.Table, note: str, error: str | None = None) -> None:
+        def __init__(self, table: pa.Table, note: str, error: str | None = None, seq: int = 0) -> None:
             super().__init__()
+            self.seq = seq
             self.table, self.note, self.error = table, note, error
 
     class Filtered(Message):
@@ -127,6 +128,7 @@ class FilesScreen(CourierScreen):
         self._shown = self._all
         self._note = ""
         self._preview_key: str | None = None
+        self._list_seq = 0
 
     def compose_body(self) -> ComposeResult:
         names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
@@ -167,6 +169,7 @@ class FilesScreen(CourierScreen):
         return value if isinstance(value, str) and value != ALL else None
 
     def _list(self) -> None:
+        self._list_seq += 1
         self.query_one("#files-status", Static).update("listing files…")
         courier = self._selected_courier()
         if self.source == "remote":
@@ -177,26 +180,26 @@ class FilesScreen(CourierScreen):
                     return
                 courier = str(names[0])
                 self.query_one("#courier", Select).value = courier
-            self._list_remote(courier, self.query_one("#day", Input).value.strip())
+            self._list_remote(self._list_seq, courier, self.query_one("#day", Input).value.strip())
         else:
-            self._list_landed(courier)
+            self._list_landed(self._list_seq, courier)
 
     @work(thread=True, exclusive=True, group="files-list", exit_on_error=False)
-    def _list_landed(self, courier: str | None) -> None:
+    def _list_landed(self, seq: int, courier: str | None) -> None:
         from core.landing import landed_files
 
         catalog = Catalog(self.workspace)
         try:
             files = landed_files(catalog, courier)
             self.post_message(self.Listed(files_table(landed_records(files)),
-                                          f"{len(files):,} landed file(s){f' of {courier}' if courier else ''}"))
+                                          f"{len(files):,} landed file(s){f' of {courier}' if courier else ''}", seq=seq))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(self.Listed(files_table([]), "", _one_line(exc)))
+            self.post_message(self.Listed(files_table([]), "", _one_line(exc), seq=seq))
         finally:
             catalog.close()
 
     @work(thread=True, exclusive=True, group="files-list", exit_on_error=False)
-    def _list_remote(self, courier: str, day_text: str) -> None:
+    def _list_remote(self, seq: int, courier: str, day_text: str) -> None:
         from core.listing import list_remote
 
         catalog = Catalog(self.workspace)
@@ -210,14 +213,16 @@ class FilesScreen(CourierScreen):
             state = {True: "ready", False: "NOT ready (no _SUCCESS yet)", None: "unknown"}[ready]
             objects = listing.newest_first()
             note = f"{len(objects):,} remote file(s) of {courier} on {day} · day {state}"
-            self.post_message(self.Listed(files_table(remote_records(courier, objects)), note))
+            self.post_message(self.Listed(files_table(remote_records(courier, objects)), note, seq=seq))
         except Exception as exc:  # noqa: BLE001 - S3 and config errors are shown, never raised
-            self.post_message(self.Listed(files_table([]), "", _one_line(exc)))
+            self.post_message(self.Listed(files_table([]), "", _one_line(exc), seq=seq))
         finally:
             catalog.close()
 
     @on(Listed)
     def _listed(self, message: Listed) -> None:
+        if message.seq != self._list_seq:
+            return  # an older listing; a newer one is on its way
         if message.error:
             self._show_status(f"✗ {message.error}", error=True)
         self.show_files(message.table, message.note if not message.error else "")

@@ -85,11 +85,9 @@ class RunDialog(ModalScreen[Any]):
                 yield Label("Day", classes="field-label")
                 yield Input(yesterday, placeholder="YYYY-MM-DD", id="day")
             with Horizontal():
-                yield Label("From", classes="field-label")
-                yield Input(placeholder="YYYY-MM-DD (inclusive)", id="from-day")
-            with Horizontal():
-                yield Label("To", classes="field-label")
-                yield Input(placeholder="YYYY-MM-DD (exclusive)", id="to-day")
+                yield Label("From / to", classes="field-label")
+                yield Input(placeholder="from (incl.)", id="from-day", disabled=True)
+                yield Input(placeholder="to (excl.)", id="to-day", disabled=True)
             yield Checkbox("Skip missing required files (continue with a warning)", id="skip-missing")
             yield Static("", id="run-error")
             with Horizontal():
@@ -98,6 +96,13 @@ class RunDialog(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#mode", RadioSet).focus()
+
+    @on(RadioSet.Changed, "#mode")
+    def _mode_changed(self) -> None:
+        mode = self.mode()
+        self.query_one("#day", Input).disabled = mode != "day"
+        self.query_one("#from-day", Input).disabled = mode != "period"
+        self.query_one("#to-day", Input).disabled = mode != "period"
 
     def mode(self) -> str:
         index = self.query_one("#mode", RadioSet).pressed_index
@@ -289,6 +294,7 @@ class RunProgressScreen(CourierScreen):
             self._follow(message.running_id)
             return
         self._ended = True
+        self.refresh_bindings()
         self._worker_error = message.error
         outcome = self.query_one("#outcome", Static)
         outcome.set_class(True, "failed")
@@ -312,6 +318,7 @@ class RunProgressScreen(CourierScreen):
         self._log_seen = self.state.log_count
         if self.state.finished and not self._ended:
             self._ended = True
+            self.refresh_bindings()
             self._show_outcome()
             self.post_message(self.Finished(self.state))
 

@@ -99,7 +99,8 @@ class RunState:
             self.mode = str(data.get("mode") or "")
             self.days = [str(d) for d in data.get("days") or []]
             self.status = "running"
-            self._log(f"run started: {self.courier} ({self.mode}, {len(self.days)} day(s))")
+            span = "all available data" if self.mode == "all" else f"{self.mode}, {', '.join(self.days)}"
+            self._log(f"run started: {self.courier} ({span})")
         elif kind == "day_checked":
             day, ready = str(data.get("day")), data.get("ready")
             usable = ready is not False and int(data.get("objects") or 0) > 0

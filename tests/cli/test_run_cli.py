@@ -1,0 +1,109 @@
+"""`courier run`, `runs`, `files` and `query` as an operator uses them: real processes, real S3."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core.catalog import Catalog
+from core.couriers import add_courier
+from core.credentials import add_credential
+from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from core.synth import ExportSpec, upload_export
+
+COURIER = str(Path(sys.executable).parent / "courier")
+DAY = date(2026, 11, 1)
+
+
+@pytest.fixture
+def ws(s3, workspace_dir: Path, catalog: Catalog) -> Path:
+    upload_export(ExportSpec(start=DAY, days=2, decisions_per_day=100, conversions_per_day=60, experiments=2),
+                  s3.client("s3"), "optimizely-events-data")
+    add_credential(catalog, "opt", "iam-credential", access_key_id=LOCAL_ACCESS_KEY, secret_access_key=LOCAL_SECRET_KEY)
+    add_courier(catalog, "optimizely", credential="opt", bucket="optimizely-events-data", endpoint_url=s3.endpoint_url,
+                optimizely_account="1234567890", load_operations="{}")
+    return workspace_dir
+
+
+def courier(ws: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([COURIER, "--workspace", str(ws), *args], capture_output=True, text=True, input=stdin,
+                          timeout=120)
+
+
+def test_run_lands_files_then_files_lists_them_newest_first(ws: Path) -> None:
+    out = courier(ws, "run", "optimizely", "--day", DAY.isoformat())
+    assert out.returncode == 0, out.stderr
+    assert "nothing was loaded" in out.stdout
+    listed = json.loads(courier(ws, "files", "optimizely", "--json").stdout)
+    assert listed and {f["tag"] for f in listed} == {"decisions", "conversions"}
+    assert [f["last_modified"] for f in listed] == sorted((f["last_modified"] for f in listed), reverse=True)
+    assert all(f["rows"] and f["rows"] > 0 for f in listed)
+    text = courier(ws, "files", "optimizely")
+    assert listed[0]["key"] in text.stdout.splitlines()[0]
+
+
+def test_placeholder_run_fails_with_amperitys_text_and_exit_1(ws: Path, tmp_path: Path) -> None:
+    ops = tmp_path / "ops.json"
+    ops.write_text('{"df-xxxxxx": [{"type": "load", "file": "decisions"}]}')
+    edit = courier(ws, "couriers", "edit", "optimizely", "--load-operations", str(ops))
+    assert edit.returncode == 0, edit.stderr
+    assert "placeholder" in edit.stderr
+    out = courier(ws, "run", "optimizely", "--day", DAY.isoformat())
+    assert out.returncode == 1
+    assert 'Error running load-operations task\nCannot find required feeds: "df-xxxxxx"' in out.stderr
+    assert "Traceback" not in out.stderr
+    runs = json.loads(courier(ws, "runs", "--json").stdout)
+    assert runs[0]["status"] == "failed" and runs[0]["stats"]["files_landed"] > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--day", "2026-13-01"], "is not a date"),
+    (["--from", "2026-11-02", "--to", "2026-11-01"], "is not after --from"),
+    (["--day", "2026-11-01", "--all"], "exactly one of"),
+    ([], "exactly one of"),
+])
+def test_bad_dates_are_usage_errors(ws: Path, args: list[str], message: str) -> None:
+    out = courier(ws, "run", "optimizely", *args)
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_unknown_courier_suggests_the_closest(ws: Path) -> None:
+    out = courier(ws, "run", "optimizly", "--day", DAY.isoformat())
+    assert out.returncode == 2
+    assert "optimizely" in out.stderr
+
+
+def test_runs_show_and_watch_follow_the_event_log(ws: Path) -> None:
+    run = courier(ws, "run", "optimizely", "--day", DAY.isoformat(), "--json")
+    run_id = json.loads(run.stdout)["id"]
+    shown = json.loads(courier(ws, "runs", "show", run_id, "--json").stdout)
+    types = [e["type"] for e in shown["events"]]
+    assert types[0] == "run_started" and types[-1] == "run_finished"
+    assert "file_landed" in types and "day_checked" in types
+    watched = courier(ws, "runs", "watch", run_id)
+    assert watched.returncode == 0
+    assert "run succeeded" in watched.stdout
+
+
+def test_query_reads_domain_tables_read_only(ws: Path) -> None:
+    sample = json.loads(courier(ws, "run", "optimizely", "--day", DAY.isoformat(), "--json").stdout)
+    assert sample["status"] == "succeeded"
+    key = json.loads(courier(ws, "files", "optimizely", "--json").stdout)
+    decisions = next(f["key"] for f in key if f["tag"] == "decisions")
+    feed = courier(ws, "feeds", "add", "--source", "Optimizely", "--name", "Decisions", "--sample", decisions,
+                   "--primary-key", "uuid", "--generate-updated", "--activate")
+    assert feed.returncode == 0, feed.stderr
+    rows = json.loads(courier(ws, "query", 'SELECT count(*) AS n FROM "Optimizely:Decisions"', "--json").stdout)
+    assert rows[0]["n"] > 0
+    csv_out = courier(ws, "query", 'SELECT uuid FROM "Optimizely:Decisions" ORDER BY uuid LIMIT 2', "--csv").stdout
+    assert csv_out.splitlines()[0] == "uuid" and len(csv_out.splitlines()) == 3
+    write = courier(ws, "query", 'DELETE FROM "Optimizely:Decisions"')
+    assert write.returncode == 2 and "Traceback" not in write.stderr
+    again = json.loads(courier(ws, "query", 'SELECT count(*) AS n FROM "Optimizely:Decisions"', "--json").stdout)
+    assert again == rows
