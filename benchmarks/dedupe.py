@@ -82,11 +82,12 @@ def insert_or_replace(files: list[str], root: str, db: str) -> dict[str, Any]:
 def read_all_distinct_on(files: list[str], root: str, db: str) -> dict[str, Any]:
     """Everything in memory at once: pyarrow reads all files, DuckDB keeps one row per uuid."""
     import duckdb
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     started = time.monotonic()
     con = duckdb.connect(db)
-    everything = pq.ParquetDataset(sorted(files)).read()
+    everything = pa.concat_tables([pq.ParquetFile(path).read() for path in sorted(files)])
     con.register("everything", everything)
     con.execute("CREATE TABLE decisions AS SELECT DISTINCT ON (uuid) * FROM everything "
                 "ORDER BY uuid, process_timestamp DESC")

@@ -219,9 +219,9 @@ def test_bad_engine_input(func: str, args: tuple[Any, ...], kwargs: dict[str, An
                           fragment: str) -> None:
     with pytest.raises(error) as info:
         _engine(func)(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message and fragment.lower() in message.lower(), message
-    assert info.value.hint is None or "\n" not in info.value.hint
+    message, hint = str(info.value), info.value.hint or ""
+    assert "\n" not in message and "\n" not in hint, (message, hint)
+    assert fragment.lower() in f"{message} {hint}".lower(), (message, hint)
 
 
 @pytest.mark.parametrize("call", ["get_run", "get_courier", "get_feed", "get_credential", "get_group"])

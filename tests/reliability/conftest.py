@@ -1,0 +1,262 @@
+"""Shared fixtures of the reliability suite: a ready courier workspace and ways to compare states.
+
+Stable API (other reliability tests import these; keep signatures as they are):
+
+- `reliability_env` fixture -> ReliabilityEnv: a workspace with a credential, the Optimizely
+  courier `optimizely` (endpoint: the `s3` fixture's moto server), two activated feeds
+  (Optimizely:Decisions with a generated `_updated`, Optimizely:Conversions by process_timestamp)
+  wired into the courier's load operations, over a small synthetic export (SMALL_SPEC): three days,
+  the last without `_SUCCESS`. `env.run()` runs the standard period (the two ready days).
+- `fault_proxy` fixture -> FaultProxy in front of the `s3` server (0% faults until configured);
+  `env.point_at(proxy.endpoint_url)` routes the courier through it.
+- `build_env(s3, root, spec=SMALL_SPEC, upload=True)`: the same, for tests that need several
+  workspaces over one bucket (`upload=False` reuses the export already in the bucket).
+- `table_checksum(workspace, table)`: sha256 over the sorted rows of a domain table, lineage
+  columns (_run_id, _updated, _source_file) excluded; "absent" when the table does not exist.
+- `duplicate_keys(workspace, table)`: how many `_pk` values appear more than once.
+- `ledger_problems(env, strict=True)`: every way the ledger and landing/ disagree (empty = fine).
+- `reference_checksums(env)`: checksums of a fault-free run over the same export (cached).
+- `scaled(default, full)`: iteration counts; RELIABILITY_SCALE=full picks `full`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from core.catalog import Catalog
+from core.couriers import add_courier, edit_courier
+from core.credentials import add_credential
+from core.feeds import Feed, activate_feed, add_feed
+from core.runs import RunRequest, RunResult, start_run
+from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
+from core.synth import ExportSpec, iter_export, upload_export
+from core.warehouse import Warehouse
+from core.workspace import Workspace, open_workspace
+from tests.reliability.fault_proxy import FaultProxy
+
+ACCOUNT = "1234567890"
+BUCKET = "optimizely-events-data"
+COURIER = "optimizely"
+DECISIONS = "Optimizely:Decisions"
+CONVERSIONS = "Optimizely:Conversions"
+TABLES = (DECISIONS, CONVERSIONS)
+LINEAGE = ("_run_id", "_updated", "_source_file")
+SMALL_SPEC = ExportSpec(account_id=ACCOUNT, start=date(2026, 11, 1), days=3, decisions_per_day=200,
+                        conversions_per_day=120, seed=23)
+SCALE = os.environ.get("RELIABILITY_SCALE", "default").strip().lower()
+
+
+def scaled(default: int, full: int) -> int:
+    """Iterations for this suite: small by default (part of `make test`), more with RELIABILITY_SCALE=full."""
+    return full if SCALE == "full" else default
+
+
+def is_temp_name(path: Path) -> bool:
+    """A download in progress (`.name.<run id>.part`): never counted as landed."""
+    return path.name.startswith(".") and path.name.endswith(".part")
+
+
+@dataclass
+class ReliabilityEnv:
+    workspace: Workspace
+    catalog: Catalog
+    s3: LocalS3
+    spec: ExportSpec
+    feeds: dict[str, Feed] = field(default_factory=dict)  # "decisions", "conversions"
+    bucket: str = BUCKET
+    courier: str = COURIER
+
+    @property
+    def days(self) -> list[date]:
+        """The ready days (the export's newest day has no `_SUCCESS`)."""
+        return self.spec.dates[:-1] if not self.spec.newest_day_ready else self.spec.dates
+
+    def request(self, **changes: Any) -> RunRequest:
+        """The standard run: the ready days as one period ([from, to), to exclusive)."""
+        request = RunRequest(self.courier, "period", from_day=self.days[0],
+                             to_day=self.days[-1] + timedelta(days=1))
+        for name, value in changes.items():
+            setattr(request, name, value)
+        return request
+
+    def run(self, sink: Any = None, **changes: Any) -> RunResult:
+        return start_run(self.catalog, self.request(**changes), sink=sink)
+
+    def point_at(self, endpoint_url: str) -> None:
+        """Route the courier's S3 traffic through another endpoint (e.g. a FaultProxy)."""
+        edit_courier(self.catalog, self.courier, endpoint_url=endpoint_url)
+
+    def checksums(self) -> dict[str, str]:
+        return {table: table_checksum(self.workspace, table) for table in TABLES}
+
+    def ledger(self) -> list[tuple[Any, ...]]:
+        """The ledger, sorted: compare before/after to prove nothing changed."""
+        rows = self.catalog.all("SELECT bucket, key, etag, size, local_path, run_id FROM ledger ORDER BY bucket, key")
+        return [tuple(r) for r in rows]
+
+    def landing_files(self) -> dict[str, int]:
+        """Every file under landing/ (temp names included), relative path -> size."""
+        root = self.workspace.landing_dir
+        if not root.exists():
+            return {}
+        return {str(p.relative_to(root)): p.stat().st_size for p in sorted(root.rglob("*")) if p.is_file()}
+
+    def data_keys(self, dataset: str | None = None) -> list[str]:
+        """The export's Parquet keys on the ready days (dataset: "decisions" or "events")."""
+        wanted = {f"/date={d.isoformat()}/" for d in self.days}
+        return [o.key for o in iter_export(self.spec) if o.key.endswith(".parquet")
+                and any(w in o.key for w in wanted) and (dataset is None or f"/type={dataset}/" in o.key)]
+
+    def put(self, key: str, body: bytes) -> None:
+        """Write an object straight to the local S3 (never through a proxy)."""
+        self.s3.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def get(self, key: str) -> bytes:
+        return bytes(self.s3.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+
+def table_checksum(workspace: Workspace, table: str) -> str:
+    """sha256 over the sorted rows of a domain table, lineage columns excluded; "absent" if no table."""
+    if not workspace.warehouse_path.exists():
+        return "absent"
+    with Warehouse(workspace.warehouse_path, read_only=True) as wh:
+        if not wh.has_table(table):
+            return "absent"
+        columns = [c for c in wh.columns(table) if c not in LINEAGE]
+        select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        rows = wh.query(f'SELECT {select} FROM "{table}"').to_pylist()
+    lines = sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return f"{len(lines)}:{digest.hexdigest()[:16]}"
+
+
+def duplicate_keys(workspace: Workspace, table: str) -> int:
+    """How many primary keys appear more than once (must always be 0)."""
+    with Warehouse(workspace.warehouse_path, read_only=True) as wh:
+        if not wh.has_table(table):
+            return 0
+        found = wh.query(f'SELECT _pk, count(*) AS n FROM "{table}" GROUP BY _pk HAVING count(*) > 1')
+    return found.num_rows
+
+
+def ledger_problems(env: ReliabilityEnv, *, strict: bool = True) -> list[str]:
+    """Every disagreement between the ledger and landing/.
+
+    Always: each ledger row's file exists with the recorded size and is not a temp name.
+    strict: also every non-temp file under landing/ is in the ledger. (A SIGKILL between a
+    file's rename and its ledger write can leave one unrecorded file; the next run re-lands it,
+    so convergence is checked strictly after the next run.)
+    """
+    problems: list[str] = []
+    recorded: set[Path] = set()
+    for row in env.catalog.all("SELECT key, size, local_path FROM ledger"):
+        path = Path(row["local_path"])
+        recorded.add(path.resolve())
+        if is_temp_name(path):
+            problems.append(f"ledger row {row['key']} points at a temp file {path.name}")
+        elif not path.is_file():
+            problems.append(f"ledger row {row['key']} has no file at {path}")
+        elif path.stat().st_size != row["size"]:
+            problems.append(f"ledger row {row['key']}: file is {path.stat().st_size} bytes, ledger says {row['size']}")
+    if strict and env.workspace.landing_dir.exists():
+        for path in env.workspace.landing_dir.rglob("*"):
+            if path.is_file() and not is_temp_name(path) and path.resolve() not in recorded:
+                problems.append(f"landed file {path} is not in the ledger")
+    return problems
+
+
+def orphan_files(env: ReliabilityEnv) -> list[Path]:
+    """Non-temp files under landing/ that the ledger does not know (see ledger_problems)."""
+    known = {Path(r["local_path"]).resolve() for r in env.catalog.all("SELECT local_path FROM ledger")}
+    root = env.workspace.landing_dir
+    if not root.exists():
+        return []
+    return [p for p in root.rglob("*") if p.is_file() and not is_temp_name(p) and p.resolve() not in known]
+
+
+def _write_samples(spec: ExportSpec, folder: Path) -> dict[str, Path]:
+    """One local sample file per dataset (feeds are defined from files, as an operator may)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    samples: dict[str, Path] = {}
+    for obj in iter_export(spec):
+        if not obj.key.endswith(".parquet"):
+            continue
+        dataset = "decisions" if "/type=decisions/" in obj.key else "events"
+        if dataset not in samples:
+            path = folder / f"{dataset}-sample.parquet"
+            pq.write_table(pq.read_table(io.BytesIO(obj.body)), path)
+            samples[dataset] = path
+        if len(samples) == 2:
+            break
+    return samples
+
+
+def build_env(s3: LocalS3, root: Path, spec: ExportSpec = SMALL_SPEC, *, upload: bool = True) -> ReliabilityEnv:
+    """A workspace at `root` with credential, courier and two activated feeds over `spec` in BUCKET."""
+    if upload:
+        upload_export(spec, s3.client("s3"), BUCKET)
+    workspace = open_workspace(root / "ws")
+    catalog = Catalog(workspace)
+    add_credential(catalog, "opt", "iam-credential", access_key_id=LOCAL_ACCESS_KEY,
+                   secret_access_key=LOCAL_SECRET_KEY)
+    add_courier(catalog, COURIER, credential="opt", bucket=BUCKET, endpoint_url=s3.endpoint_url,
+                optimizely_account=spec.account_id, load_operations="{}")
+    samples = _write_samples(spec, root / "samples")
+    decisions = add_feed(catalog, source="Optimizely", name="Decisions", sample=str(samples["decisions"]),
+                         primary_key=["uuid"], generate_updated=True)
+    conversions = add_feed(catalog, source="Optimizely", name="Conversions", sample=str(samples["events"]),
+                           primary_key=["uuid"], last_updated="process_timestamp")
+    for feed in (decisions, conversions):
+        activate_feed(catalog, workspace, feed.id, load_sample=False)
+    edit_courier(catalog, COURIER, load_operations={
+        decisions.id: [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
+        conversions.id: [{"type": "load", "file": "conversions"}],
+    })
+    env = ReliabilityEnv(workspace, catalog, s3, spec)
+    env.feeds = {"decisions": decisions, "conversions": conversions}
+    return env
+
+
+_REFERENCE: dict[ExportSpec, dict[str, str]] = {}
+
+
+def reference_checksums(env: ReliabilityEnv, root: Path | None = None) -> dict[str, str]:
+    """Checksums of a clean, fault-free run of the standard request over env's (unmodified) export."""
+    if env.spec not in _REFERENCE:
+        base = root or env.workspace.root.parent / "reference"
+        clean = build_env(env.s3, base, env.spec, upload=False)
+        try:
+            result = clean.run()
+            assert result.status == "succeeded", result.error
+            _REFERENCE[env.spec] = clean.checksums()
+        finally:
+            clean.catalog.close()
+    return dict(_REFERENCE[env.spec])
+
+
+@pytest.fixture
+def reliability_env(s3: LocalS3, tmp_path: Path) -> Iterator[ReliabilityEnv]:
+    env = build_env(s3, tmp_path)
+    yield env
+    env.catalog.close()
+
+
+@pytest.fixture
+def fault_proxy(s3: LocalS3) -> Iterator[FaultProxy]:
+    """A fault-injecting proxy in front of the `s3` server; faults are off until configured."""
+    with FaultProxy(s3.endpoint_url) as proxy:
+        yield proxy
