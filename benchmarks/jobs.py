@@ -16,8 +16,8 @@ def baseline() -> dict[str, Any]:
     import duckdb  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
-    import core.runs  # noqa: F401
     import core.run_steps  # noqa: F401
+    import core.runs  # noqa: F401
     import core.warehouse  # noqa: F401
 
     return {}

@@ -18,7 +18,7 @@ class Scale:
     decisions_per_day: int
     conversions_per_day: int
     days: int = 2
-    listing_experiments: int = 12  # 12 experiments + 6 events + 2 markers = 20 keys a day
+    listing_experiments: int = 20  # 20 experiments + 6 events + 2 markers = 28 keys a day
     listing_events: tuple[str | None, ...] | None = None  # None: the synth default (6 events)
 
     def export_spec(self) -> ExportSpec:

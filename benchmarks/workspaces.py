@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.scales import ACCOUNT
 from core.catalog import Catalog
 from core.couriers import add_courier
 from core.credentials import add_credential
 from core.feeds import activate_feed, add_feed
 from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
 from core.workspace import open_workspace
-
-from benchmarks.scales import ACCOUNT
 
 COURIER = "bench"
 CREDENTIAL = "bench-s3"

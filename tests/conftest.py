@@ -24,6 +24,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """No test sees the developer's AWS config, colours, theme or real data folders."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
+        if name.startswith("TEXTUAL_SNAPSHOT"):
+            continue  # pytest-textual-snapshot's own bookkeeping
         if name.startswith(("AWS_", "TEXTUAL_", "COURIER_")) or name in ("NO_COLOR", "FORCE_COLOR", "OPTIMIZELY_API_TOKEN"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
-from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from textual.app import App

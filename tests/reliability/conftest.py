@@ -126,12 +126,19 @@ class ReliabilityEnv:
         return bytes(self.s3.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
 
+def _has_table(wh: Warehouse, table: str) -> bool:
+    """Through query(), which fetches everything (Warehouse.has_table leaves a result open in duckdb 2)."""
+    name = table.replace("'", "''")
+    found = wh.query(f"SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '{name}'")
+    return found.num_rows > 0
+
+
 def table_checksum(workspace: Workspace, table: str) -> str:
     """sha256 over the sorted rows of a domain table, lineage columns excluded; "absent" if no table."""
     if not workspace.warehouse_path.exists():
         return "absent"
     with Warehouse(workspace.warehouse_path, read_only=True) as wh:
-        if not wh.has_table(table):
+        if not _has_table(wh, table):
             return "absent"
         columns = [c for c in wh.columns(table) if c not in LINEAGE]
         select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
@@ -147,7 +154,7 @@ def table_checksum(workspace: Workspace, table: str) -> str:
 def duplicate_keys(workspace: Workspace, table: str) -> int:
     """How many primary keys appear more than once (must always be 0)."""
     with Warehouse(workspace.warehouse_path, read_only=True) as wh:
-        if not wh.has_table(table):
+        if not _has_table(wh, table):
             return 0
         found = wh.query(f'SELECT _pk, count(*) AS n FROM "{table}" GROUP BY _pk HAVING count(*) > 1')
     return found.num_rows

@@ -63,7 +63,8 @@ def _error_xml(code: str, message: str, key: str | None = None) -> bytes:
 class FaultProxy:
     """Start with `with FaultProxy(upstream_url) as proxy:`; `proxy.endpoint_url` is what couriers use.
 
-    rate: share of matching requests that fail (0.0-1.0); kinds: which faults (FAULT_KINDS);
+    rate: share of matching requests that fail (0.0-1.0), drawn from a seeded generator; kinds: which
+    faults (FAULT_KINDS), taking turns so that a handful of faults exercises every kind;
     operations: only these S3 operations get faults (None: all); seed: makes the fault sequence
     reproducible for a given request order; slow_seconds: the delay of a "slow" fault.
     """
@@ -83,6 +84,7 @@ class FaultProxy:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._seq = 0
+        self._cycle = seed
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         unknown = set(self.kinds) - set(FAULT_KINDS)
@@ -132,6 +134,7 @@ class FaultProxy:
                 self.operations = set(operations) if operations is not None else None  # type: ignore[arg-type]
             if seed is not None:
                 self._random = random.Random(seed)
+                self._cycle = seed
 
     def total(self, operation: str | None = None) -> int:
         with self._lock:
@@ -157,7 +160,8 @@ class FaultProxy:
             elif self.operations is not None and request.operation not in self.operations:
                 fault = None
             elif self.rate > 0 and self._random.random() < self.rate:
-                fault = self._random.choice(self.kinds)
+                fault = self.kinds[self._cycle % len(self.kinds)]  # kinds take turns: every kind is exercised
+                self._cycle += 1
             else:
                 fault = None
             if fault:

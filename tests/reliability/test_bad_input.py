@@ -114,7 +114,7 @@ def _break(ws: Path, what: str) -> None:
 def _args(case: Case, ws: Path, golden: Golden, tmp_path: Path) -> list[str]:
     blocker = tmp_path / "blocker"
     blocker.write_text("a regular file where a folder should be\n")
-    file = tmp_path / "input.json"
+    file = tmp_path / case.file_name
     if case.file_text is not None:
         file.write_text(case.file_text)
     values = {**golden.values, "ws": str(ws), "file": str(file), "blocker": str(blocker)}
@@ -176,7 +176,7 @@ def test_bad_cli_input(case: Case, golden: Golden, ws_copy: Path, tmp_path: Path
     if case.stream == "stderr" or out.err.strip():
         assert_one_line_error(out.err, failed_run=case.failed_run)
     where = out.err if case.stream == "stderr" else out.out
-    expect = case.expect.format(**{**golden.values, "file": str(tmp_path / "input.json")})
+    expect = case.expect
     assert expect.lower() in where.lower(), f"expected {expect!r} in {case.stream}:\n{where}"
     assert fingerprint(ws_copy, history=not case.failed_run) == before, "the input changed the workspace"
     if case.failed_run:
