@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from boto3.s3.transfer import TransferConfig
+from s3transfer.exceptions import RetriesExceededError
 
 from core.catalog import Catalog, now
 from core.errors import CourierError, RunFailed
@@ -126,6 +127,9 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str) 
         raise
     except Exception as exc:  # noqa: BLE001 - boto/OS errors become one specific line
         temp.unlink(missing_ok=True)
+        if isinstance(exc, RetriesExceededError) and exc.last_exception is not None:
+            # s3transfer gave up after its own retries: name the network failure, not "Max Retries Exceeded"
+            raise translate_error(exc.last_exception, action="GetObject", bucket=obj.bucket, key=obj.key) from None
         if isinstance(exc, OSError) and not hasattr(exc, "response"):
             if exc.__class__.__module__.startswith(("botocore", "urllib3", "s3transfer")):
                 raise translate_error(exc, action="GetObject", bucket=obj.bucket, key=obj.key) from None

@@ -101,9 +101,14 @@ class Lister:
             return self._cache[prefix]
         found: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.courier.bucket, Prefix=prefix):
-            self.requests += 1
-            found.extend(page.get("Contents", []))
+        try:
+            for page in paginator.paginate(Bucket=self.courier.bucket, Prefix=prefix):
+                self.requests += 1
+                found.extend(page.get("Contents", []))
+        except Exception as exc:  # noqa: BLE001 - a failed listing names the prefix it was listing
+            from core.aws import translate_error
+
+            raise translate_error(exc, action="ListObjectsV2", bucket=self.courier.bucket, key=prefix) from None
         # a longer prefix already cached is a subset of this one: keep only the broader listing
         self._cache[prefix] = found
         return found

@@ -71,6 +71,13 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     try:
         yield term
     finally:
+        # quit the app first so `courier demo` stops its S3 server; a killed pane would orphan it
+        for key in ("C-q", "y"):
+            if not term.dead():
+                term.key(key)
+                deadline = time.monotonic() + 10
+                while not term.dead() and time.monotonic() < deadline:
+                    time.sleep(0.2)
         term.tmux("kill-server")
 
 
