@@ -368,3 +368,9 @@ def remove_feed(catalog: Catalog, feed_id: str, *, workspace: Workspace | None =
         db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))
         db.execute("DELETE FROM loaded_files WHERE feed_id = ?", (feed.id,))
     return feed
+
+
+
+def check_last_updated(columns: list[Column], name: str, where: str = "last-updated") -> str:
+    """Public form of the last-updated rule (datetime or integer; DATE refused), for the TUI."""
+    return _check_last_updated(columns, name, where)

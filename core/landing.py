@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from boto3.s3.transfer import TransferConfig
-from s3transfer.exceptions import RetriesExceededError
+from boto3.exceptions import RetriesExceededError
 
 from core.catalog import Catalog, now
 from core.errors import CourierError, RunFailed

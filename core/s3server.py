@@ -22,6 +22,17 @@ LOCAL_ACCESS_KEY = "AKIALOCALS3TESTING00"
 LOCAL_SECRET_KEY = "localS3TestingSecretKeyNotASecret0000000"  # a placeholder for moto, not a secret
 
 
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies (even by SIGKILL/SIGHUP)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,7 +62,7 @@ class LocalS3:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=env, start_new_session=True,
+                env=env, start_new_session=True, preexec_fn=_die_with_parent,
             )
             atexit.register(self.stop)
             deadline = time.monotonic() + timeout

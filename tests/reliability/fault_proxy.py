@@ -103,7 +103,7 @@ class FaultProxy:
         class Handler(_Handler):
             owner = proxy
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
         self._thread.start()
@@ -168,6 +168,13 @@ class FaultProxy:
                 self.faults[fault] += 1
             self.log.append((request.operation, request.key, fault))
         return fault
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client killed or reset mid-answer is expected here, not worth a traceback
 
 
 class _Handler(BaseHTTPRequestHandler):

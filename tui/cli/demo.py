@@ -15,18 +15,23 @@ from tui.cli.context import CliContext, pass_ctx
 @click.option("--days", type=click.IntRange(1, 366), default=3, show_default=True, help="Days of export to generate.")
 @click.option("--rows", type=click.IntRange(10, 10_000_000), default=2000, show_default=True,
               help="Decision rows per day (conversions are half).")
+@click.option("--workspace", "demo_workspace", metavar="DIR",
+              help="Demo workspace folder (default: courier-demo beside the user data dir); rebuilt each start.")
 @click.option("--no-tui", is_flag=True, help="Print the endpoint and next commands, then serve until Ctrl-C.")
 @pass_ctx
-def command(ctx: CliContext, days: int, rows: int, no_tui: bool) -> None:
+def command(ctx: CliContext, days: int, rows: int, demo_workspace: str | None, no_tui: bool) -> None:
     """Start an embedded S3 with demo data and open the TUI on a demo workspace."""
     from core.demo import fresh_demo_workspace, prepare_demo
     from core.s3server import LocalS3
     from core.workspace import default_workspace_dir
 
-    root = Path(ctx.workspace_arg).expanduser() if ctx.workspace_arg else default_workspace_dir().with_name("courier-demo")
+    chosen = demo_workspace or ctx.workspace_arg
+    root = Path(chosen).expanduser() if chosen else default_workspace_dir().with_name("courier-demo")
     workspace = fresh_demo_workspace(root)
     ctx._workspace = workspace
     click.echo("starting the embedded S3 and generating the demo export...", err=True)
+    signal.signal(signal.SIGHUP, _exit_cleanly)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     with LocalS3() as server:
         info = prepare_demo(server, workspace, days=days, rows_per_day=rows)
         if not no_tui:
@@ -48,9 +53,12 @@ next, in another terminal:
   courier {ws} feeds add --source Optimizely --name Decisions --sample <a decisions key from `files`> --primary-key uuid --generate-updated --activate
 
 serving until Ctrl-C""")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            stop.wait()
+            threading.Event().wait()
         except KeyboardInterrupt:
             pass
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    """SIGHUP (terminal gone) and SIGTERM unwind normally, so the embedded S3 is stopped."""
+    raise SystemExit(0)
