@@ -8,6 +8,7 @@ strategy gets its own process: the number is that unit's peak, not the harness's
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,7 +35,7 @@ def _jobs() -> dict[str, Callable[..., dict[str, Any]]]:
 
 def measure(job: str, timeout: float = 1800, **args: Any) -> dict[str, Any]:
     """Run `job(**args)` in a child; its result plus `peak_rss_mb` and `process_s`."""
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     proc = subprocess.run([sys.executable, "-m", "benchmarks.isolated", job, json.dumps(args, default=str)],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
@@ -43,6 +44,7 @@ def measure(job: str, timeout: float = 1800, **args: Any) -> dict[str, Any]:
         raise JobFailed(f"benchmark job {job} failed (exit {proc.returncode}):\n{tail}")
     result: dict[str, Any] = json.loads(lines[-1][len(RESULT_PREFIX):])
     result["process_s"] = round(time.monotonic() - started, 3)
+    result["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # other work on the machine
     return result
 
 

@@ -59,7 +59,8 @@ def invariants(r: dict[str, Any]) -> list[Check]:
           f"{re['files_landed']} landed, {re['requests']['get']} GetObject requests")
     check("re-run: inserts and updates 0 rows", re["inserted"] == re["updated"] == re["rows_read"] == 0,
           f"{re['rows_read']} read, {re['inserted']} inserted, {re['updated']} updated")
-    check("re-run: tables unchanged", re["tables"] == all_days["tables"], f"{re['tables']}")
+    check("re-run: tables unchanged", re["tables"] == all_days["tables"],
+          ", ".join(f"{t} {c['rows']:,} rows" for t, c in re["tables"].items()))
 
     d = r["dedupe"]
     counts = {name: s["rows"] for name, s in d["strategies"].items()}
@@ -96,17 +97,25 @@ def as_json(checks: list[Check]) -> list[dict[str, Any]]:
     return [asdict(c) for c in checks]
 
 
-def _table(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
+def _table(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]], align: str = "") -> list[str]:
+    """A plain-text table; `align` has one letter per column ("l" or "r"), default: first left."""
+    align = align or "l" + "r" * (len(header) - 1)
     cells = [tuple(str(c) for c in header)] + [tuple("" if c is None else str(c) for c in row) for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    line = lambda row: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))  # noqa: E731
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if a == "r" else c.ljust(w)
+                         for c, w, a in zip(row, widths, align, strict=True)).rstrip()
+
     return ["", title, line(cells[0]), "  ".join("-" * w for w in widths), *[line(row) for row in cells[1:]]]
 
 
 def render(r: dict[str, Any], inv: list[Check], tgt: list[Check]) -> str:
     out: list[str] = [f"courier benchmarks, scale {r['scale']['name']} "
                       f"({r['scale']['decisions_per_day']:,} decisions + {r['scale']['conversions_per_day']:,} "
-                      f"conversions a day, {r['scale']['days']} days) on {r['machine']['cpus']} CPUs"]
+                      f"conversions a day, {r['scale']['days']} days) on {r['machine']['cpus']} CPUs, "
+                      f"load average {r['machine']['load_before']} before, {r['machine']['load_after']} after; "
+                      f"{r['elapsed_s']} s"]
     buckets = r["listing"]["buckets"]
     out += _table("Listing cost of a one-day run (requests counted by the S3 server)",
                   ("bucket", "keys", "run requests", "list", "get", "Lister", "all-days discovery"),
@@ -128,10 +137,11 @@ def render(r: dict[str, Any], inv: list[Check], tgt: list[Check]) -> str:
                   ("strategy", "wall s", "rows/s", "peak RSS MB", "rows kept"),
                   [(name, f"{s['wall_s']:.2f}", _num(s["rows_per_s"]), s["peak_rss_mb"], f"{s['rows']:,}")
                    for name, s in d["strategies"].items()])
-    out += _table("Invariants (a failure fails the benchmark)", ("check", "result", "detail"),
-                  [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in inv])
-    out += _table("Targets (a miss is a warning)", ("target", "result", "measured"),
-                  [(c.name, "met" if c.ok else "MISSED", c.detail) for c in tgt])
+    out += _table("Invariants (counts; a failure fails the benchmark)", ("check", "result", "detail"),
+                  [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in inv], align="lll")
+    scale_note = "" if r["scale"]["name"] == "default" else "; they are set for the default scale"
+    out += _table(f"Targets (speed and memory; a miss is a warning{scale_note})", ("target", "result", "measured"),
+                  [(c.name, "met" if c.ok else "MISSED", c.detail) for c in tgt], align="lll")
     return "\n".join(out)
 
 

@@ -54,7 +54,7 @@ def measure_all(scale_name: str, work: Path, cache: Path) -> dict[str, Any]:
     scale = SCALES[scale_name]
     started = time.monotonic()
     results: dict[str, Any] = {"scale": {**asdict(scale), "rows_per_day": scale.rows_per_day},
-                               "machine": _machine()}
+                               "machine": {**_machine(), "load_before": round(os.getloadavg()[0], 2)}}
     with LocalS3() as server:
         bench = scenarios.Bench(server, work, cache, scale, _say)
         results["listing"] = scenarios.listing_cost(bench)
@@ -67,6 +67,7 @@ def measure_all(scale_name: str, work: Path, cache: Path) -> dict[str, Any]:
         results["rerun"] = scenarios.rerun(bench, ws_all)
         results["memory"] = scenarios.memory(results["first_run"], results["baseline"])
         results["dedupe"] = scenarios.dedupe(bench, export, ws_all)
+    results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     return results
 
