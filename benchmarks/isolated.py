@@ -1,7 +1,9 @@
 """Run one unit of work in a fresh Python process and read back its result and peak RSS.
 
-Peak RSS (`ru_maxrss`) only ever grows within a process, so every measured run, re-run and dedupe
-strategy gets its own process: the number is that unit's peak, not the harness's. The child is
+Peak RSS only ever grows within a process, so every measured run, re-run and dedupe strategy gets
+its own process: the number is that unit's peak, not the harness's. It is read from the child's
+own `VmHWM` (/proc/self/status): Linux carries `ru_maxrss` over fork+exec, so a child's
+`ru_maxrss` never drops below the parent's peak at the time it was started. The child is
 `python -m benchmarks.isolated JOB ARGS_JSON`; it prints one JSON line last.
 """
 
@@ -48,10 +50,21 @@ def measure(job: str, timeout: float = 1800, **args: Any) -> dict[str, Any]:
     return result
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident set (VmHWM), in MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # not Linux: may include the parent
+
+
 def main(argv: list[str]) -> int:
     job, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     result = _jobs()[job](**args)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb"] = peak_rss_mb()
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 

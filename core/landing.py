@@ -9,6 +9,7 @@ object rewritten upstream (new ETag) is landed again.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import threading
@@ -19,8 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from boto3.s3.transfer import TransferConfig
 from boto3.exceptions import RetriesExceededError
+from boto3.s3.transfer import TransferConfig
 
 from core.catalog import Catalog, now
 from core.errors import CourierError, RunFailed
@@ -74,8 +75,8 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _parquet_rows(path: Path) -> int | None:
-    if not path.name.endswith(".parquet"):
+def _parquet_rows(path: Path, name: str | None = None) -> int | None:
+    if not (name or path.name).endswith(".parquet"):
         return None
     try:
         import pyarrow.parquet as pq
@@ -95,8 +96,13 @@ def already_landed(catalog: Catalog, obj: RemoteObject) -> Path | None:
     return path
 
 
-def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str) -> tuple[Path, str, int, str | None]:
-    """Download one object verified; returns (path, etag, size, note). Raises CourierError."""
+def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, *,
+             publish: bool = True) -> tuple[Path, str, int, str | None]:
+    """Download one object verified; returns (path, etag, size, note). Raises CourierError.
+
+    publish=False leaves the verified file under its temporary name (the returned path) so the
+    caller can rename it and write its ledger row back to back (see `land`).
+    """
     from core.aws import translate_error
 
     final = workspace.landing_path(obj.bucket, obj.key)
@@ -121,7 +127,8 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str) 
             if attempt == 1:
                 raise RunFailed(f"{obj.key}: downloaded {got} bytes that do not match the object ({size} bytes, ETag {etag})",
                                 hint="re-run the courier; if it persists the object is being rewritten")
-        os.replace(temp, final)
+        if publish:
+            os.replace(temp, final)
     except CourierError:
         temp.unlink(missing_ok=True)
         raise
@@ -135,15 +142,28 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str) 
                 raise translate_error(exc, action="GetObject", bucket=obj.bucket, key=obj.key) from None
             raise RunFailed(f"cannot write {final}: {exc.strerror or exc}", hint="check free disk space and permissions") from None
         raise translate_error(exc, action="GetObject", bucket=obj.bucket, key=obj.key) from None
-    return final, etag, size, note
+    return (final if publish else temp), etag, size, note
 
 
-def record(catalog: Catalog, courier: str, obj: RemoteObject, path: Path, etag: str, size: int, run_id: str) -> None:
+def _drop_stale_temps(catalog: Catalog, final: Path) -> None:
+    """Delete the temp files that runs which died (SIGKILL, power loss) left beside a landed file."""
+    prefix = f".{final.name}."
+    for stale in final.parent.glob(f"{glob.escape(prefix)}*.part"):
+        run_id = stale.name[len(prefix):-len(".part")]
+        row = catalog.one("SELECT status FROM runs WHERE id = ?", (run_id,))
+        if row is None or row["status"] != "running":
+            stale.unlink(missing_ok=True)
+
+
+def record(catalog: Catalog, courier: str, obj: RemoteObject, path: Path, etag: str, size: int, run_id: str,
+           rows: int | None = None) -> None:
+    if rows is None:
+        rows = _parquet_rows(path)
     catalog.execute(
         "INSERT OR REPLACE INTO ledger (courier, bucket, key, etag, size, last_modified, tag, day, run_id, local_path, rows, landed_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (courier, obj.bucket, obj.key, etag, size, obj.last_modified.timestamp(), obj.tag, obj.day.isoformat(),
-         run_id, str(path), _parquet_rows(path), now()),
+         run_id, str(path), rows, now()),
     )
 
 
@@ -166,14 +186,14 @@ def land(catalog: Catalog, workspace: Workspace, client: Any, courier: str, obje
         return results
     errors: list[CourierError] = []
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="land") as pool:
-        futures = {pool.submit(download, client, workspace, obj, run_id): obj for obj in todo}
+        futures = {pool.submit(download, client, workspace, obj, run_id, publish=False): obj for obj in todo}
         for future in as_completed(futures):
             obj = futures[future]
             if cancel is not None and cancel.is_set():
                 for f in futures:
                     f.cancel()
             try:
-                path, etag, size, note = future.result()
+                temp, etag, size, note = future.result()
             except CourierError as exc:
                 errors.append(exc)
                 continue
@@ -182,7 +202,19 @@ def land(catalog: Catalog, workspace: Workspace, client: Any, courier: str, obje
                     continue
                 errors.append(RunFailed(f"{obj.key}: {exc}"))
                 continue
-            record(catalog, courier, obj, path, etag, size, run_id)
+            # rename and ledger row back to back on this thread: a process killed between them
+            # leaves at most this one file unrecorded (and the next run lands it again)
+            path = workspace.landing_path(obj.bucket, obj.key)
+            rows = _parquet_rows(temp, path.name)
+            try:
+                os.replace(temp, path)
+            except OSError as exc:
+                temp.unlink(missing_ok=True)
+                errors.append(RunFailed(f"cannot write {path}: {exc.strerror or exc}",
+                                        hint="check free disk space and permissions"))
+                continue
+            record(catalog, courier, obj, path, etag, size, run_id, rows)
+            _drop_stale_temps(catalog, path)
             result = LandingResult(obj, path, False, size, etag, note)
             results.append(result)
             if on_file:

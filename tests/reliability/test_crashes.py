@@ -18,6 +18,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.reliability.conftest import (
     ReliabilityEnv,
     build_env,
     duplicate_keys,
+    is_temp_name,
     ledger_problems,
     orphan_files,
     reference_checksums,
@@ -85,6 +87,20 @@ def kill_on_request(proxy: FaultProxy, child_ref: list[Child], operation: str, n
     return hook
 
 
+def kill_after_delay(child_ref: list[Child], delay: float) -> Callable[[S3Request], None]:
+    """A proxy hook that starts a timer at the first request and SIGKILLs the child when it fires."""
+    started = threading.Event()
+
+    def hook(request: S3Request) -> None:
+        if not started.is_set() and child_ref:
+            started.set()
+            timer = threading.Timer(delay, child_ref[0].kill)
+            timer.daemon = True
+            timer.start()
+
+    return hook
+
+
 def crash_once(env: ReliabilityEnv, proxy: FaultProxy, point: str, rng: random.Random) -> tuple[Child, str]:
     """Start a run in a child process and kill it at `point`; returns the child and what was chosen."""
     files = len(env.data_keys())
@@ -107,15 +123,11 @@ def crash_once(env: ReliabilityEnv, proxy: FaultProxy, point: str, rng: random.R
     elif point == "commit":
         n = rng.randint(1, 2)
         child_ref.append(Child(env, "--kill-after-commit", str(n)))
-    else:
-        delay = rng.uniform(0.5, 4.0)
-        child = Child(env)
-        child_ref.append(child)
-        try:
-            child.proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            child.kill()
-        return child, f"delay {delay:.2f}s"
+    else:  # a seeded delay counted from the run's first S3 request
+        delay = rng.uniform(0.0, 1.0)
+        proxy.hooks.append(kill_after_delay(child_ref, delay))
+        child_ref.append(Child(env))
+        return child_ref[0], f"delay {delay:.2f}s"
     return child_ref[0], f"{point} #{n}"
 
 
@@ -125,9 +137,12 @@ def check_after_kill(env: ReliabilityEnv, child: Child, before: dict[str, str], 
     for table, checksum in env.checksums().items():
         assert checksum in (before[table], expected[table]), f"{what}: {table} is half-loaded"
         assert duplicate_keys(env.workspace, table) == 0, f"{what}: {table} has a key twice"
-    assert ledger_problems(env, strict=False) == [], what
+    # strict: the rename and the ledger write are back to back, so no landed file is unrecorded
+    assert ledger_problems(env, strict=True) == [], what
     runs = [r for r in list_runs(env.catalog, env.courier) if r.pid == child.proc.pid]
-    if runs:  # a kill before the run row was written leaves no run to show
+    if runs and runs[0].status == "succeeded":  # a random delay may kill it after it recorded its end
+        assert what.split("(")[1].startswith("delay") and env.checksums() == expected, what
+    elif runs:  # (a kill before the run row was written leaves no run to show)
         assert runs[0].status == "failed", f"{what}: the killed run shows as {runs[0].status}"
         assert "ended without finishing" in (runs[0].error or ""), runs[0].error
 
@@ -139,6 +154,8 @@ def check_converged(env: ReliabilityEnv, expected: dict[str, str], what: str) ->
     for table in TABLES:
         assert duplicate_keys(env.workspace, table) == 0, f"{what}: {table} has a key twice"
     assert ledger_problems(env, strict=True) == [], what
+    leftovers = [p for p in env.landing_files() if is_temp_name(Path(p))]
+    assert leftovers == [], f"{what}: temp files of the killed run were left behind: {leftovers}"
 
 
 def test_sigkill_at_random_points_always_converges(reliability_env: ReliabilityEnv, fault_proxy: FaultProxy,
