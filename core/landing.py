@@ -148,8 +148,8 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, 
 def _drop_stale_temps(catalog: Catalog, final: Path) -> None:
     """Delete the temp files that runs which died (SIGKILL, power loss) left beside a landed file."""
     prefix = f".{final.name}."
-    for stale in final.parent.glob(f"{glob.escape(prefix)}*.part"):
-        run_id = stale.name[len(prefix):-len(".part")]
+    for stale in final.parent.glob(f"{glob.escape(prefix)}*.part*"):  # also s3transfer's `<temp>.<random>`
+        run_id = stale.name[len(prefix):].split(".part")[0]
         row = catalog.one("SELECT status FROM runs WHERE id = ?", (run_id,))
         if row is None or row["status"] != "running":
             stale.unlink(missing_ok=True)

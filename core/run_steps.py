@@ -166,8 +166,9 @@ class RunSteps:
             try:
                 self._load_feed(feed, ops, landed)
             except CourierError as exc:
-                failures.append(f"{feed.table_name}: {exc}")
-                self.log.emit("error", message=f"{feed.table_name}: {exc}")
+                text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
+                failures.append(text)
+                self.log.emit("error", message=text)
         if failures:
             raise RunFailed("; ".join(failures), hint="the failed feeds' tables were left as they were")
 

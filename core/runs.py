@@ -216,10 +216,14 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
     log.emit("run_started", courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
     steps = RunSteps(catalog, workspace, courier, request, log, cancel, run_id)
     status, error = "succeeded", None
+    interrupted = False
     try:
         steps.execute()
     except Cancelled:
         status, error = "cancelled", "cancelled by the operator; tables were left as they were"
+    except KeyboardInterrupt:
+        interrupted = True
+        status, error = "cancelled", "interrupted (Ctrl-C); tables were left as they were"
     except CourierError as exc:
         status, error = "failed", exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
     except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
@@ -235,6 +239,8 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
         (status, ended, dumps(steps.stats), dumps(steps.warnings), error, notification, run_id),
     )
     log.emit("run_finished", status=status, notification=notification, error=error)
+    if interrupted:
+        raise KeyboardInterrupt
     return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings)
 
 

@@ -7,6 +7,7 @@ types stay nested). `open_stream` is the streaming reader loads use: memory is b
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -115,13 +116,18 @@ def duckdb_types(schema: pa.Schema) -> list[tuple[str, str]]:
     """(name, DuckDB type) per Arrow field, as DuckDB itself names them.
 
     Second and millisecond timestamps (CSV inference, Spark's Parquet) widen to TIMESTAMP so a
-    later file with finer values still fits the table.
+    later file with finer values still fits the table. Cached: a day's files share one schema.
     """
+    return list(_duckdb_types(schema.remove_metadata()))
+
+
+@functools.lru_cache(maxsize=64)
+def _duckdb_types(schema: pa.Schema) -> tuple[tuple[str, str], ...]:
     con = duckdb.connect()
     try:
         con.register("sample_schema", schema.empty_table())
-        return [(row[0], _COARSE_TIMESTAMP.sub("TIMESTAMP", row[1]))
-                for row in con.execute("DESCRIBE sample_schema").fetchall()]
+        return tuple((row[0], _COARSE_TIMESTAMP.sub("TIMESTAMP", row[1]))
+                     for row in con.execute("DESCRIBE sample_schema").fetchall())
     finally:
         con.close()
 

@@ -1,9 +1,10 @@
 """Load = upsert on the primary key, through staging and delete-insert on a plain table.
 
-One load is ONE DuckDB transaction: BEGIN, truncate (if asked, always first), then each file in
-load order: stream its batches into a temp staging table, resolve duplicates inside the staging
-(greatest `_updated`, then the later row), drop incoming rows older than the stored ones, delete
-the stored rows they replace and insert the winners. COMMIT only after every file; any error
+One load is ONE DuckDB transaction: BEGIN, truncate (if asked, always first), stream every file's
+batches (in load order) into one temp staging table, then merge once: resolve duplicates inside the
+staging (greatest `_updated`, then the later file, then the later row), drop incoming rows older
+than the stored ones, delete the stored rows they replace and insert the winners — one pass over
+the domain table per load, not per file. COMMIT only after the merge; any error
 (unreadable file, incompatible type, a failing callback, Ctrl-C) rolls back, so the table is
 exactly as before — including after a truncate.
 
@@ -33,6 +34,7 @@ ROW = "__courier_row"
 STAGE = "__courier_stage"
 WINNERS = "__courier_winners"
 BATCH = "__courier_batch"
+FILE = "__courier_file"
 FILE_BITS = 20
 MIN_UPDATED = -(2**63)
 _INTS = {"TINYINT": (True, 8), "SMALLINT": (True, 16), "INTEGER": (True, 32), "BIGINT": (True, 64),
@@ -105,20 +107,27 @@ def compatible(table: str, incoming: str) -> bool:
 def load_files(con: duckdb.DuckDBPyConnection, feed: Feed, files: Sequence[SourceFile], *, truncate: bool,
                run_id: str, on_progress: Callable[[LoadProgress], None] | None = None,
                batch_rows: int = 65536) -> LoadStats:
+    """Stage every file of the load, then resolve duplicates and merge ONCE (one pass over the table)."""
     from core.warehouse import create_table_sql
 
     stats = LoadStats()
     ordered = sorted(files, key=lambda f: (f.order, f.key))
+    table = quote(feed.table_name)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(create_table_sql(feed))
         if truncate:
-            con.execute(f"DELETE FROM {quote(feed.table_name)}")
+            con.execute(f"DELETE FROM {table}")
         base = _generated_base(con, feed) if feed.generate_updated else 0
+        con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, 0::BIGINT AS {FILE}, 0::BIGINT AS {ROW} "
+                    f"FROM {table} LIMIT 0")
         for index, source in enumerate(ordered):
             _FileLoad(con, feed, source, run_id, stats).run(
                 index, len(ordered), (base << FILE_BITS) | min(index, 2**FILE_BITS - 1), on_progress, batch_rows)
             stats.files += 1
+        _merge(con, feed, stats)
+        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        con.execute(f"DROP TABLE IF EXISTS {WINNERS}")
         con.execute("COMMIT")
     except BaseException:
         try:
@@ -140,7 +149,7 @@ def _generated_base(con: duckdb.DuckDBPyConnection, feed: Feed) -> int:
 
 
 class _FileLoad:
-    """Stage one file, resolve its duplicates, merge it into the domain table."""
+    """Stage one file: conform the table to it (drift), then stream its batches into the staging table."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, feed: Feed, source: SourceFile, run_id: str,
                  stats: LoadStats) -> None:
@@ -159,33 +168,24 @@ class _FileLoad:
             raise self._fail(exc.message, exc.hint or "land the file again") from None
         file_types = duckdb_types(schema)
         partition = self._conform(file_types)
-        select, params = self._select(file_types, partition, generated)
-        self.con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, 0::BIGINT AS {ROW} FROM {self.table} LIMIT 0")
-        try:
-            file_rows = 0
-            for batch in self._batches(batches):
-                rows = pa.Table.from_batches([batch]).append_column(
-                    ROW, pa.array(range(file_rows, file_rows + batch.num_rows), pa.int64()))
-                self.con.register(BATCH, rows)
-                try:
-                    self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
-                except duckdb.Error as exc:
-                    raise self._fail(f"rows do not fit the table: {_first_line(exc)}",
-                                     "fix the file or the feed's column types, then run again") from None
-                finally:
-                    self.con.unregister(BATCH)
-                file_rows += batch.num_rows
-                self.stats.rows_read += batch.num_rows
-                if on_progress:
-                    on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
-                                             self.stats.rows_read, rows=batch.num_rows))
-            self._merge(file_rows)
-        finally:
+        select, params = self._select(file_types, partition, generated, index)
+        file_rows = 0
+        for batch in self._batches(batches):
+            rows = pa.Table.from_batches([batch]).append_column(
+                ROW, pa.array(range(file_rows, file_rows + batch.num_rows), pa.int64()))
+            self.con.register(BATCH, rows)
             try:
-                self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-                self.con.execute(f"DROP TABLE IF EXISTS {WINNERS}")
-            except duckdb.Error:
-                pass  # an aborted transaction: the rollback drops them, and the first error is the one to report
+                self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
+            except duckdb.Error as exc:
+                raise self._fail(f"rows do not fit the table: {_first_line(exc)}",
+                                 "fix the file or the feed's column types, then run again") from None
+            finally:
+                self.con.unregister(BATCH)
+            file_rows += batch.num_rows
+            self.stats.rows_read += batch.num_rows
+            if on_progress:
+                on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                         self.stats.rows_read, rows=batch.num_rows))
         if on_progress:
             on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
                                      self.stats.rows_read, file_done=True))
@@ -228,10 +228,11 @@ class _FileLoad:
 
     def _add_column(self, name: str, type_: str, warning: str) -> None:
         self.con.execute(f"ALTER TABLE {self.table} ADD COLUMN {quote(name)} {type_}")
+        self.con.execute(f"ALTER TABLE {STAGE} ADD COLUMN {quote(name)} {type_}")
         self.stats.warnings.append(warning)
 
     def _select(self, file_types: list[tuple[str, str]], partition: dict[str, str | None],
-                generated: int) -> tuple[str, list[Any]]:
+                generated: int, index: int) -> tuple[str, list[Any]]:
         """The staging SELECT over one Arrow batch: source columns, partition values, system columns."""
         types = {name.lower(): type_ for name, type_ in file_types}
         by_lower = {name.lower(): name for name, _ in file_types}
@@ -249,7 +250,7 @@ class _FileLoad:
                 for k in keys)
         parts.append(f"{pk} AS _pk")
         parts.append(f"{self._updated_expr(types, by_lower, generated)} AS _updated")
-        parts += ["?::VARCHAR AS _source_file", "?::VARCHAR AS _run_id", ROW]
+        parts += ["?::VARCHAR AS _source_file", "?::VARCHAR AS _run_id", f"{index}::BIGINT AS {FILE}", ROW]
         params += [self.source.key, self.run_id]
         return ", ".join(parts), params
 
@@ -263,24 +264,33 @@ class _FileLoad:
         name = quote(by_lower[column.lower()])
         return f"epoch_us({name})" if type_.startswith("TIMESTAMP") else f"CAST({name} AS BIGINT)"
 
-    def _merge(self, file_rows: int) -> None:
-        """Winners of the staging replace older stored versions; ties go to this (newer) load."""
-        con = self.con
-        no_key = _count(con.execute(f"DELETE FROM {STAGE} WHERE _pk IS NULL"))
-        if no_key:
-            self.stats.warnings.append(f"file {self.source.key}: {no_key} rows have no primary key value (skipped)")
+
+
+def _merge(con: duckdb.DuckDBPyConnection, feed: Feed, stats: LoadStats) -> None:
+    """Winners of the staging replace older stored versions; ties go to this (newer) load.
+
+    Within the load the greatest `_updated` wins, then the later file, then the later row.
+    """
+    table = quote(feed.table_name)
+    for source_file, count in con.execute(
+            f"SELECT _source_file, count(*) FROM {STAGE} WHERE _pk IS NULL GROUP BY ALL ORDER BY 1").fetchall():
+        stats.warnings.append(f"file {source_file}: {count} rows have no primary key value (skipped)")
+    staged = _count(con.execute(f"SELECT count(*) FROM {STAGE} WHERE _pk IS NOT NULL"))
+    con.execute(
+        f"CREATE TEMP TABLE {WINNERS} AS SELECT * EXCLUDE ({FILE}, {ROW}) FROM {STAGE} WHERE _pk IS NOT NULL "
+        f"QUALIFY row_number() OVER (PARTITION BY _pk ORDER BY _updated DESC NULLS LAST, {FILE} DESC, {ROW} DESC) = 1")
+    stored = _count(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
+    if stored:
         con.execute(
-            f"CREATE TEMP TABLE {WINNERS} AS SELECT * EXCLUDE ({ROW}) FROM {STAGE} QUALIFY row_number() OVER "
-            f"(PARTITION BY _pk ORDER BY _updated DESC NULLS LAST, {ROW} DESC) = 1")
-        con.execute(
-            f"DELETE FROM {WINNERS} USING {self.table} AS stored WHERE {WINNERS}._pk = stored._pk "
+            f"DELETE FROM {WINNERS} USING {table} AS stored WHERE {WINNERS}._pk = stored._pk "
             f"AND coalesce({WINNERS}._updated, {MIN_UPDATED}) < coalesce(stored._updated, {MIN_UPDATED})")
-        winners = _count(con.execute(f"SELECT count(*) FROM {WINNERS}"))
-        replaced = _count(con.execute(f"DELETE FROM {self.table} USING {WINNERS} WHERE {self.table}._pk = {WINNERS}._pk"))
-        con.execute(f"INSERT INTO {self.table} BY NAME SELECT * FROM {WINNERS}")
-        self.stats.updated += replaced
-        self.stats.inserted += winners - replaced
-        self.stats.skipped += file_rows - winners
+    winners = _count(con.execute(f"SELECT count(*) FROM {WINNERS}"))
+    replaced = _count(con.execute(f"DELETE FROM {table} USING {WINNERS} WHERE {table}._pk = {WINNERS}._pk")) \
+        if stored else 0
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {WINNERS}")
+    stats.updated += replaced
+    stats.inserted += winners - replaced
+    stats.skipped += staged - winners
 
 
 def _count(result: duckdb.DuckDBPyConnection) -> int:

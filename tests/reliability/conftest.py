@@ -16,13 +16,16 @@ Stable API (other reliability tests import these; keep signatures as they are):
 - `duplicate_keys(workspace, table)`: how many `_pk` values appear more than once.
 - `ledger_problems(env, strict=True)`: every way the ledger and landing/ disagree (empty = fine).
 - `reference_checksums(env)`: checksums of a fault-free run over the same export (cached).
+- `table_keys(workspace)` / `lost_keys(before, after)`: the `_pk`s of every domain table, and how
+  many of `before` are missing from `after` (the "data lost" figure; must always be 0).
+- `reliability_report` fixture: `.add(scenario, iterations, passed, data_lost)`; the table is
+  printed at the end of the pytest session.
 - `scaled(default, full)`: iteration counts; RELIABILITY_SCALE=full picks `full`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from collections.abc import Iterator
@@ -31,7 +34,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from core.catalog import Catalog
@@ -63,8 +65,9 @@ def scaled(default: int, full: int) -> int:
 
 
 def is_temp_name(path: Path) -> bool:
-    """A download in progress (`.name.<run id>.part`): never counted as landed."""
-    return path.name.startswith(".") and path.name.endswith(".part")
+    """A download in progress (`.name.<run id>.part`, or s3transfer's `.name.<run id>.part.<random>`
+    while it writes that file): never counted as landed."""
+    return path.name.startswith(".") and (path.name.endswith(".part") or ".part." in path.name)
 
 
 @dataclass
@@ -160,6 +163,23 @@ def duplicate_keys(workspace: Workspace, table: str) -> int:
     return found.num_rows
 
 
+def table_keys(workspace: Workspace) -> dict[str, set[str]]:
+    """Every domain table's primary keys (`_pk`)."""
+    keys: dict[str, set[str]] = {}
+    if not workspace.warehouse_path.exists():
+        return {table: set() for table in TABLES}
+    with Warehouse(workspace.warehouse_path, read_only=True) as wh:
+        for table in TABLES:
+            found = wh.query(f'SELECT _pk FROM "{table}"') if _has_table(wh, table) else None
+            keys[table] = set(found.column("_pk").to_pylist()) if found is not None else set()
+    return keys
+
+
+def lost_keys(before: dict[str, set[str]], after: dict[str, set[str]]) -> int:
+    """Rows (by key) present before and missing after: data lost."""
+    return sum(len(keys - after.get(table, set())) for table, keys in before.items())
+
+
 def ledger_problems(env: ReliabilityEnv, *, strict: bool = True) -> list[str]:
     """Every disagreement between the ledger and landing/.
 
@@ -197,15 +217,15 @@ def orphan_files(env: ReliabilityEnv) -> list[Path]:
 
 def _write_samples(spec: ExportSpec, folder: Path) -> dict[str, Path]:
     """One local sample file per dataset (feeds are defined from files, as an operator may)."""
-    folder.mkdir(parents=True, exist_ok=True)
     samples: dict[str, Path] = {}
     for obj in iter_export(spec):
         if not obj.key.endswith(".parquet"):
             continue
         dataset = "decisions" if "/type=decisions/" in obj.key else "events"
-        if dataset not in samples:
-            path = folder / f"{dataset}-sample.parquet"
-            pq.write_table(pq.read_table(io.BytesIO(obj.body)), path)
+        if dataset not in samples:  # under the key's own path, so its Hive partition columns are known
+            path = folder / obj.key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(obj.body)
             samples[dataset] = path
         if len(samples) == 2:
             break
@@ -238,21 +258,56 @@ def build_env(s3: LocalS3, root: Path, spec: ExportSpec = SMALL_SPEC, *, upload:
     return env
 
 
-_REFERENCE: dict[ExportSpec, dict[str, str]] = {}
+_REFERENCE: dict[ExportSpec, tuple[dict[str, str], dict[str, set[str]]]] = {}
 
 
-def reference_checksums(env: ReliabilityEnv, root: Path | None = None) -> dict[str, str]:
-    """Checksums of a clean, fault-free run of the standard request over env's (unmodified) export."""
+def _reference(env: ReliabilityEnv) -> tuple[dict[str, str], dict[str, set[str]]]:
     if env.spec not in _REFERENCE:
-        base = root or env.workspace.root.parent / "reference"
-        clean = build_env(env.s3, base, env.spec, upload=False)
+        clean = build_env(env.s3, env.workspace.root.parent / "reference", env.spec, upload=False)
         try:
             result = clean.run()
             assert result.status == "succeeded", result.error
-            _REFERENCE[env.spec] = clean.checksums()
+            _REFERENCE[env.spec] = (clean.checksums(), table_keys(clean.workspace))
         finally:
             clean.catalog.close()
-    return dict(_REFERENCE[env.spec])
+    return _REFERENCE[env.spec]
+
+
+def reference_checksums(env: ReliabilityEnv) -> dict[str, str]:
+    """Checksums of a clean, fault-free run of the standard request over env's (unmodified) export."""
+    return dict(_reference(env)[0])
+
+
+def reference_keys(env: ReliabilityEnv) -> dict[str, set[str]]:
+    """The keys a clean run of the standard request loads into each table."""
+    return {table: set(keys) for table, keys in _reference(env)[1].items()}
+
+
+@dataclass
+class ReliabilityReport:
+    """Rows of the issue's table: scenario, iterations, passed, data lost (must be zero)."""
+
+    rows: list[tuple[str, int, int, int]] = field(default_factory=list)
+
+    def add(self, scenario: str, iterations: int, passed: int, data_lost: int) -> None:
+        self.rows.append((scenario, iterations, passed, data_lost))
+
+
+_REPORT = ReliabilityReport()
+
+
+@pytest.fixture
+def reliability_report() -> ReliabilityReport:
+    return _REPORT
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _REPORT.rows:
+        return
+    terminalreporter.section(f"reliability (RELIABILITY_SCALE={SCALE})")
+    terminalreporter.write_line(f"{'scenario':<44} {'iterations':>10} {'passed':>7} {'data lost':>10}")
+    for scenario, iterations, passed, lost in _REPORT.rows:
+        terminalreporter.write_line(f"{scenario:<44} {iterations:>10} {passed:>7} {lost:>10}")
 
 
 @pytest.fixture

@@ -285,6 +285,9 @@ def test_long_history_keeps_runs_fast_and_indexed(ws: Path, env: dict[str, str])
         print(f"plan ({name}): {plan}")
         assert "USE TEMP B-TREE" not in plan, f"{name} sorts all runs: {plan}"
         assert ("runs_by_start" if name == "list" else "runs_by_courier") in plan, plan
+    reap = " | ".join(str(r[-1]) for r in catalog_rows(ws, "EXPLAIN QUERY PLAN SELECT id, courier, pid FROM runs"
+                                                           " WHERE status = 'running'"))
+    print(f"plan (reap_dead_runs, informational): {reap}")
 
 
 async def test_home_screen_with_long_history(ws: Path) -> None:

@@ -29,20 +29,22 @@ from core.runs import list_runs
 from tests.reliability.conftest import (
     TABLES,
     ReliabilityEnv,
+    ReliabilityReport,
     build_env,
     duplicate_keys,
     is_temp_name,
     ledger_problems,
-    orphan_files,
+    lost_keys,
     reference_checksums,
+    reference_keys,
     scaled,
+    table_keys,
 )
 from tests.reliability.fault_proxy import FaultProxy, S3Request
 
 RUNNER = Path(__file__).with_name("crash_runner.py")
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = ("listing", "download", "landed", "load", "commit", "delay")
-REPORT: dict[str, list[int]] = {}
 
 
 class Child:
@@ -159,12 +161,10 @@ def check_converged(env: ReliabilityEnv, expected: dict[str, str], what: str) ->
 
 
 def test_sigkill_at_random_points_always_converges(reliability_env: ReliabilityEnv, fault_proxy: FaultProxy,
-                                                   tmp_path: Path) -> None:
-    expected = reference_checksums(reliability_env)
+                                                   tmp_path: Path, reliability_report: ReliabilityReport) -> None:
+    expected, expected_keys = reference_checksums(reliability_env), reference_keys(reliability_env)
     seeds = scaled(20, 60)
-    killed: dict[str, int] = {p: 0 for p in POINTS}
-    converged = 0
-    orphans = 0
+    tally = {p: [0, 0, 0, 0] for p in POINTS}  # iterations, killed, converged, keys lost
     for seed in range(seeds):
         point = POINTS[seed % len(POINTS)]
         rng = random.Random(seed)
@@ -175,24 +175,26 @@ def test_sigkill_at_random_points_always_converges(reliability_env: ReliabilityE
             child, what = crash_once(env, fault_proxy, point, rng)
             code = child.wait()
             what = f"seed {seed} ({what})"
+            tally[point][0] += 1
             if point != "delay":
                 assert code == -signal.SIGKILL, f"{what}: the run was not killed (exit {code}): {child.output}"
             if code == -signal.SIGKILL:
-                killed[point] += 1
-                orphans += len(orphan_files(env))
+                tally[point][1] += 1
                 check_after_kill(env, child, before, expected, what)
             fault_proxy.hooks.clear()
             check_converged(env, expected, what)
-            converged += 1
+            tally[point][3] += lost_keys(expected_keys, table_keys(env.workspace))
+            tally[point][2] += 1
         finally:
             fault_proxy.hooks.clear()
             env.catalog.close()
-    assert sum(killed.values()) >= seeds - seeds // len(POINTS)  # only "delay" may miss its run
-    REPORT["sigkill"] = [seeds, sum(killed.values()), converged, orphans]
+    for point, (iterations, killed, converged, lost) in tally.items():
+        reliability_report.add(f"crash: SIGKILL at {point} ({killed} killed)", iterations, converged, lost)
+    assert sum(t[1] for t in tally.values()) >= seeds - tally["delay"][0]  # only "delay" may miss its run
 
 
 def test_sigkill_mid_load_keeps_the_previous_table_and_the_next_run_completes(
-        reliability_env: ReliabilityEnv) -> None:
+        reliability_env: ReliabilityEnv, reliability_report: ReliabilityReport) -> None:
     """Issue 3: the killed load was a truncate + load; the old rows must all still be there."""
     from tui.cli.main import cli
 
@@ -200,7 +202,7 @@ def test_sigkill_mid_load_keeps_the_previous_table_and_the_next_run_completes(
     expected = reference_checksums(env)
     first = env.run(to_day=env.days[1])
     assert first.status == "succeeded", first.error
-    previous = env.checksums()
+    previous, previous_keys = env.checksums(), table_keys(env.workspace)
     assert all(not c.startswith("0:") for c in previous.values())
 
     child = Child(env, "--kill-on", "batch_loaded:3")  # inside the Decisions truncate + load transaction
@@ -214,3 +216,5 @@ def test_sigkill_mid_load_keeps_the_previous_table_and_the_next_run_completes(
     assert killed[0]["ended_at"] is not None
 
     check_converged(env, expected, "after the mid-load kill")
+    reliability_report.add("crash: SIGKILL mid truncate+load (issue 3)", 1, 1,
+                           lost_keys(previous_keys, table_keys(env.workspace)))

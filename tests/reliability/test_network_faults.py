@@ -14,31 +14,34 @@ from pathlib import Path
 from tests.reliability.conftest import (
     TABLES,
     ReliabilityEnv,
+    ReliabilityReport,
     build_env,
     duplicate_keys,
     is_temp_name,
     ledger_problems,
+    lost_keys,
     reference_checksums,
+    reference_keys,
     scaled,
+    table_keys,
 )
 from tests.reliability.fault_proxy import FAULT_KINDS, FaultProxy
 
 # botocore "standard" retries with max_attempts=5 (core/aws.py): 1 try + 5 retries per call
 ATTEMPTS_PER_CALL = 6
 FAILING_KINDS = ("500", "503", "reset", "truncate")  # "slow" succeeds, so it is no use at 100%
-REPORT: dict[str, tuple[int, int, int]] = {}
 
 
 def _state(env: ReliabilityEnv) -> tuple[dict[str, str], list[tuple[object, ...]], dict[str, int]]:
     return env.checksums(), env.ledger(), env.landing_files()
 
 
-def test_ten_percent_faults_give_the_same_tables_as_a_clean_run(reliability_env: ReliabilityEnv,
-                                                               fault_proxy: FaultProxy, tmp_path: Path) -> None:
-    expected = reference_checksums(reliability_env)
+def test_ten_percent_faults_give_the_same_tables_as_a_clean_run(
+        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy, tmp_path: Path,
+        reliability_report: ReliabilityReport) -> None:
+    expected, expected_keys = reference_checksums(reliability_env), reference_keys(reliability_env)
     iterations = scaled(3, 20)
-    injected = 0
-    passed = 0
+    injected = passed = lost = 0
     for seed in range(iterations):
         env = reliability_env if seed == 0 else build_env(reliability_env.s3, tmp_path / f"seed-{seed}",
                                                           upload=False)
@@ -48,6 +51,7 @@ def test_ten_percent_faults_give_the_same_tables_as_a_clean_run(reliability_env:
             fault_proxy.configure(rate=0.10, kinds=FAULT_KINDS, operations=None, seed=seed)
             result = env.run()
             assert result.status == "succeeded", f"seed {seed}: {result.error}"
+            lost += lost_keys(expected_keys, table_keys(env.workspace))
             assert env.checksums() == expected, f"seed {seed}: tables differ from the fault-free run"
             for table in TABLES:
                 assert duplicate_keys(env.workspace, table) == 0, f"seed {seed}: {table} has a key twice"
@@ -61,16 +65,17 @@ def test_ten_percent_faults_give_the_same_tables_as_a_clean_run(reliability_env:
     # the faults really happened, and every kind of them
     assert injected >= len(FAULT_KINDS), f"only {injected} faults were injected"
     assert set(FAULT_KINDS) <= set(fault_proxy.faults), dict(fault_proxy.faults)
-    REPORT["10% faults"] = (iterations, passed, 0)
+    reliability_report.add(f"network: 10% faults ({injected} injected)", iterations, passed, lost)
+    assert lost == 0
 
 
 def test_every_request_failing_stops_the_run_at_listing_and_changes_nothing(
-        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy) -> None:
+        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     env.point_at(fault_proxy.endpoint_url)
     first = env.run(to_day=env.days[1])  # a clean first day: the tables hold rows to protect
     assert first.status == "succeeded", first.error
-    before = _state(env)
+    before, keys = _state(env), table_keys(env.workspace)
     listed_before, gets_before = fault_proxy.total("ListObjectsV2"), fault_proxy.total("GetObject")
 
     fault_proxy.configure(rate=1.0, kinds=FAILING_KINDS, operations=None, seed=1)
@@ -78,22 +83,23 @@ def test_every_request_failing_stops_the_run_at_listing_and_changes_nothing(
 
     assert result.status == "failed"
     error = result.error or ""
-    print("LISTING-ERROR:", error)
     assert "list" in error and f"s3://{env.bucket}/" in error, error
     assert "\n" not in error and "Traceback" not in error
     # within the retry budget: the first listing call was tried 6 times, then the run gave up
     assert fault_proxy.total("ListObjectsV2") - listed_before == ATTEMPTS_PER_CALL
     assert fault_proxy.total("GetObject") == gets_before  # nothing was downloaded after the listing failed
+    lost = lost_keys(keys, table_keys(env.workspace))
+    reliability_report.add("network: 100% faults, listing", 1, int(_state(env) == before), lost)
     assert _state(env) == before
 
 
 def test_every_download_failing_fails_the_run_naming_the_key_and_changes_nothing(
-        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy) -> None:
+        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     env.point_at(fault_proxy.endpoint_url)
     first = env.run(to_day=env.days[1])
     assert first.status == "succeeded", first.error
-    before = _state(env)
+    before, keys = _state(env), table_keys(env.workspace)
     gets_before = fault_proxy.total("GetObject")
 
     fault_proxy.configure(rate=1.0, kinds=FAILING_KINDS, operations={"GetObject"}, seed=2)
@@ -102,7 +108,6 @@ def test_every_download_failing_fails_the_run_naming_the_key_and_changes_nothing
     assert result.status == "failed"
     error = result.error or ""
     day2_keys = set(env.data_keys()) - {k for k in env.data_keys() if f"/date={env.days[0]}/" in k}
-    print("LANDING-ERROR:", error)
     assert error.startswith("landing failed: "), error
     assert any(f"s3://{env.bucket}/{key}" in error for key in day2_keys), error
     assert "\n" not in error and "Traceback" not in error
@@ -110,6 +115,7 @@ def test_every_download_failing_fails_the_run_naming_the_key_and_changes_nothing
     gets = fault_proxy.total("GetObject") - gets_before
     assert 0 < gets <= len(day2_keys) * ATTEMPTS_PER_CALL * 5, gets
     after = _state(env)
+    lost = lost_keys(keys, table_keys(env.workspace))
+    reliability_report.add("network: 100% faults, downloads", 1, int(after == before), lost)
     assert after == before, "a run that failed while landing changed tables, ledger or landing/"
     assert not any(is_temp_name(Path(p)) for p in after[2])
-    REPORT["100% faults"] = (2, 2, 0)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,20 +21,23 @@ import pyarrow.parquet as pq
 
 from core.events import Event
 from core.landing import landed_files
+from core.synth import iter_export
 from core.warehouse import Warehouse
 from tests.reliability.conftest import (
     CONVERSIONS,
     DECISIONS,
     TABLES,
     ReliabilityEnv,
+    ReliabilityReport,
     duplicate_keys,
     is_temp_name,
     ledger_problems,
+    lost_keys,
     reference_checksums,
+    reference_keys,
+    table_keys,
 )
-from tests.reliability.fault_proxy import S3Request, FaultProxy
-
-REPORT: dict[str, tuple[int, int, int]] = {}
+from tests.reliability.fault_proxy import FaultProxy, S3Request
 
 
 def _parquet(table: pa.Table) -> bytes:
@@ -61,7 +63,7 @@ def _first_day_then(env: ReliabilityEnv) -> dict[str, str]:
 
 
 def test_object_rewritten_between_listing_and_download_lands_the_new_version(
-        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy) -> None:
+        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     env.point_at(fault_proxy.endpoint_url)
     key = _second_day_key(env, "decisions")
@@ -89,9 +91,13 @@ def test_object_rewritten_between_listing_and_download_lands_the_new_version(
     assert set(newer.column("uuid").to_pylist()) >= loaded and loaded
     assert not set(original.slice(original.num_rows // 2).column("uuid").to_pylist()) & loaded
     assert ledger_problems(env) == []
+    lost = len(set(newer.column("uuid").to_pylist()) - _uuids(env, DECISIONS))
+    reliability_report.add("upstream: object rewritten before GET", 1, 1, lost)
+    assert lost == 0
 
 
-def test_ready_marker_appearing_mid_run_is_picked_up_by_a_waiting_run(reliability_env: ReliabilityEnv) -> None:
+def test_ready_marker_appearing_mid_run_is_picked_up_by_a_waiting_run(
+        reliability_env: ReliabilityEnv, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     newest = env.spec.dates[-1]  # exported without _SUCCESS: not ready
     markers = [k.replace(f"/date={env.days[0]}/", f"/date={newest}/") for k in
@@ -114,13 +120,19 @@ def test_ready_marker_appearing_mid_run_is_picked_up_by_a_waiting_run(reliabilit
     with Warehouse(env.workspace.warehouse_path, read_only=True) as wh:
         dates = wh.query(f'SELECT DISTINCT date FROM "{DECISIONS}"').column("date").to_pylist()
     assert dates == [newest.isoformat()]
+    exported = {u for o in iter_export(env.spec) if f"/type=decisions/date={newest}/" in o.key
+                and o.key.endswith(".parquet") for u in (o.uuids or ())}
+    lost = len(exported - _uuids(env, DECISIONS))
+    reliability_report.add("upstream: _SUCCESS appears mid-run", 1, 1, lost)
+    assert exported and lost == 0
 
 
 def test_corrupt_parquet_fails_its_feed_naming_the_file_and_loses_nothing(
-        reliability_env: ReliabilityEnv) -> None:
+        reliability_env: ReliabilityEnv, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     expected = reference_checksums(env)
     before = _first_day_then(env)
+    keys_before = table_keys(env.workspace)
     key = _second_day_key(env, "decisions")
     good = env.get(key)
     env.put(key, b"PAR1" + bytes(range(256)) * 8 + b"not a footer")
@@ -132,15 +144,20 @@ def test_corrupt_parquet_fails_its_feed_naming_the_file_and_loses_nothing(
     assert key in error and DECISIONS in error, error
     assert env.checksums()[DECISIONS] == before[DECISIONS], "the failed feed's table changed (truncate kept?)"
     assert env.checksums()[CONVERSIONS] == expected[CONVERSIONS], "the healthy feed was not loaded"
+    lost = lost_keys(keys_before, table_keys(env.workspace))
     # the producer rewrites the object: the next run loads it and converges
     env.put(key, good)
     again = env.run()
     assert again.status == "succeeded", again.error
     assert env.checksums() == expected
     assert all(duplicate_keys(env.workspace, t) == 0 for t in TABLES)
+    lost += lost_keys(reference_keys(env), table_keys(env.workspace))
+    reliability_report.add("upstream: corrupt Parquet object", 1, 1, lost)
+    assert lost == 0
 
 
-def test_file_with_an_extra_column_adds_the_column_with_a_warning(reliability_env: ReliabilityEnv) -> None:
+def test_file_with_an_extra_column_adds_the_column_with_a_warning(
+        reliability_env: ReliabilityEnv, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     key = _second_day_key(env, "events")
     table = pq.read_table(io.BytesIO(env.get(key)))
@@ -156,14 +173,18 @@ def test_file_with_an_extra_column_adds_the_column_with_a_warning(reliability_en
         tiers = wh.query(f'SELECT _source_file = \'{key}\' AS from_new, loyalty_tier, count(*) AS n '
                          f'FROM "{CONVERSIONS}" GROUP BY ALL').to_pylist()
     assert {(r["from_new"], r["loyalty_tier"]) for r in tiers} == {(True, "gold"), (False, None)}
+    lost = lost_keys(reference_keys(env), table_keys(env.workspace))
+    reliability_report.add("upstream: file with an extra column", 1, 1, lost)
+    assert lost == 0
 
 
-def test_kms_denial_on_get_fails_the_run_naming_the_key_and_kms(reliability_env: ReliabilityEnv,
-                                                                fault_proxy: FaultProxy) -> None:
+def test_kms_denial_on_get_fails_the_run_naming_the_key_and_kms(
+        reliability_env: ReliabilityEnv, fault_proxy: FaultProxy, reliability_report: ReliabilityReport) -> None:
     env = reliability_env
     expected = reference_checksums(env)
     env.point_at(fault_proxy.endpoint_url)
     before = _first_day_then(env)
+    keys_before = table_keys(env.workspace)
     key = _second_day_key(env, "events")
     fault_proxy.kms_denied.add(key)
 
@@ -177,13 +198,13 @@ def test_kms_denial_on_get_fails_the_run_naming_the_key_and_kms(reliability_env:
     assert env.checksums() == before, "a run that could not decrypt a file changed a table"
     assert key not in {f.key for f in landed_files(env.catalog, env.courier)}
     assert not any(is_temp_name(Path(p)) for p in env.landing_files())
+    lost = lost_keys(keys_before, table_keys(env.workspace))
     # access is granted: the next run converges
     fault_proxy.kms_denied.clear()
     again = env.run()
     assert again.status == "succeeded", again.error
     assert env.checksums() == expected
     assert ledger_problems(env) == []
-
-
-def _unused() -> timedelta:  # keeps the import list honest for type checkers
-    return timedelta()
+    lost += lost_keys(reference_keys(env), table_keys(env.workspace))
+    reliability_report.add("upstream: KMS denial on GetObject", 1, 1, lost)
+    assert lost == 0
