@@ -121,21 +121,23 @@ def render(r: dict[str, Any], inv: list[Check], tgt: list[Check]) -> str:
                   ("bucket", "keys", "run requests", "list", "get", "Lister", "all-days discovery"),
                   [(label, b["keys"], b["run_requests"]["total"], b["run_requests"]["list"], b["run_requests"]["get"],
                     b["lister_requests"], b["all_days_discovery_requests"]) for label, b in buckets.items()])
+    out.append(f"(load avg: the machine's 1-minute load before->after each job; above {r['machine']['cpus']} "
+               "means other work competed for the CPUs and timings are pessimistic)")
     runs = [("first run, 1 day", r["first_run"]["one_day"]), (f"first run, {r['scale']['days']} days",
                                                              r["first_run"]["all_days"]),
             ("re-run, nothing new", r["rerun"])]
     out += _table("Runs (each in a fresh process; peak RSS of that process)",
                   ("run", "wall s", "land s", "MB landed", "MB/s", "load s", "rows read", "rows/s",
-                   "inserted", "files landed", "peak RSS MB"),
+                   "inserted", "files landed", "peak RSS MB", "load avg"),
                   [(name, f"{x['wall_s']:.2f}", f"{x['land_s']:.2f}", x["mb_landed"], x["land_mb_per_s"],
                     f"{x['load_s']:.2f}", f"{x['rows_read']:,}", _num(x["load_rows_per_s"]), f"{x['inserted']:,}",
-                    x["files_landed"], x["peak_rss_mb"]) for name, x in runs])
+                    x["files_landed"], x["peak_rss_mb"], _load(x)) for name, x in runs])
     out.append(f"re-run S3 requests: {r['rerun']['requests']['by_operation']}; "
                f"idle process baseline RSS {r['memory']['baseline_rss_mb']} MB")
     d = r["dedupe"]
     out += _table(f"Dedupe on uuid: {d['rows']:,} decision rows in {d['files']} files -> {d['distinct_uuid']:,} rows",
-                  ("strategy", "wall s", "rows/s", "peak RSS MB", "rows kept"),
-                  [(name, f"{s['wall_s']:.2f}", _num(s["rows_per_s"]), s["peak_rss_mb"], f"{s['rows']:,}")
+                  ("strategy", "wall s", "rows/s", "peak RSS MB", "rows kept", "load avg"),
+                  [(name, f"{s['wall_s']:.2f}", _num(s["rows_per_s"]), s["peak_rss_mb"], f"{s['rows']:,}", _load(s))
                    for name, s in d["strategies"].items()])
     out += _table("Invariants (counts; a failure fails the benchmark)", ("check", "result", "detail"),
                   [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in inv], align="lll")
@@ -143,6 +145,12 @@ def render(r: dict[str, Any], inv: list[Check], tgt: list[Check]) -> str:
     out += _table(f"Targets (speed and memory; a miss is a warning{scale_note})", ("target", "result", "measured"),
                   [(c.name, "met" if c.ok else "MISSED", c.detail) for c in tgt], align="lll")
     return "\n".join(out)
+
+
+def _load(job: dict[str, Any]) -> str:
+    """The machine's 1-minute load average before -> after a job: other work skews its timings."""
+    before, after = job.get("load_avg", (None, None))
+    return f"{before}->{after}"
 
 
 def _num(value: float | None) -> str:
