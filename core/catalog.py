@@ -13,6 +13,7 @@ import sqlite3
 import time
 from typing import Any
 
+from core.errors import ConfigError
 from core.workspace import Workspace
 
 MIGRATIONS: list[str] = [
@@ -115,6 +116,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (feed_id, bucket, key)
     );
     """,
+    # v2: finding running runs (reaping dead ones) without scanning the whole history
+    """
+    CREATE INDEX runs_running ON runs (courier) WHERE status = 'running';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -126,13 +131,21 @@ class Catalog:
     def __init__(self, workspace: Workspace, *, read_only: bool = False) -> None:
         self.workspace = workspace
         path = workspace.catalog_path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        if not read_only:
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+        try:
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if not read_only:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"the catalog {path} cannot be opened: {exc}",
+                              hint="restore it from a backup, or choose another workspace with --workspace") from None
+        if version > SCHEMA_VERSION:
+            raise ConfigError(f"the catalog {path} is schema version {version}, newer than this courier ({SCHEMA_VERSION})",
+                              hint="upgrade courier, or use another workspace")
         path.chmod(0o600)
 
     def _migrate(self) -> None:

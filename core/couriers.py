@@ -137,6 +137,9 @@ def check_endpoint_url(url: str) -> list[str]:
 def check_prefix(prefix: str) -> None:
     if prefix.startswith("s3://"):
         raise ConfigError(f"prefix {prefix!r} is a URL", hint="give the bucket in --bucket and only the folder path here")
+    if "*" in prefix:
+        raise ConfigError(f"courier prefix {prefix!r} contains '*'",
+                          hint="the prefix is a plain S3 key prefix; put wildcards in the entities' file patterns")
 
 
 # ---- reading and writing -------------------------------------------------------------------------

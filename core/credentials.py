@@ -86,7 +86,10 @@ def add_credential(
                               hint=f"a {kind} credential takes: {_options(kind)}")
     for field in _SETTINGS[kind] + _SECRETS[kind]:
         if not given[field]:
-            raise ConfigError(f"a {kind} credential needs {_OPTION[field]}", hint=f"give: {_options(kind)}")
+            article = "an" if kind[0] in "aeio" else "a"
+            required = " ".join(_OPTION[f] for f in _SETTINGS[kind] + _SECRETS[kind])
+            raise ConfigError(f"{article} {kind} credential needs {_OPTION[field]}",
+                              hint=f"required: {required}; optional: --role-arn --external-id")
     _validate(kind, given)
     if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)) and not replace:
         raise ConfigError(f"credential {name!r} already exists",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -30,6 +31,7 @@ from core.optimizely import partition_of
 from core.workspace import Workspace
 
 MB = 1024 * 1024
+_RUN_ID = re.compile(r"wf-\d{8}-\d{6}-[A-Za-z0-9]{6}")  # core.runs.new_run_id
 TRANSFER = TransferConfig(multipart_threshold=16 * MB, multipart_chunksize=8 * MB, max_concurrency=4,
                           use_threads=True)
 
@@ -150,6 +152,8 @@ def _drop_stale_temps(catalog: Catalog, final: Path) -> None:
     prefix = f".{final.name}."
     for stale in final.parent.glob(f"{glob.escape(prefix)}*.part*"):  # also s3transfer's `<temp>.<random>`
         run_id = stale.name[len(prefix):].split(".part")[0]
+        if not _RUN_ID.fullmatch(run_id):
+            continue  # not a courier temp file
         row = catalog.one("SELECT status FROM runs WHERE id = ?", (run_id,))
         if row is None or row["status"] != "running":
             stale.unlink(missing_ok=True)

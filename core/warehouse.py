@@ -117,12 +117,23 @@ class Warehouse:
         try:
             return self.con.sql(sql).to_arrow_table() if sql.strip() else pa.table({})
         except duckdb.Error as exc:
-            raise ConfigError(f"query failed: {_first_line(exc)}",
-                              hint='quote domain table names, e.g. SELECT * FROM "Optimizely:Decisions"') from None
+            raise ConfigError(f"query failed: {_first_line(exc)}", hint=_query_hint(exc)) from None
 
     def _writable(self) -> None:
         if self.read_only:
             raise ConfigError("the warehouse is open read-only", hint="writes need Warehouse(path) under the warehouse lock")
+
+
+def _query_hint(exc: duckdb.Error) -> str:
+    """What to do about a failed ad-hoc query, by the kind of failure."""
+    text = str(exc).lower()
+    if "read-only" in text or "read only" in text:
+        return "courier query is read-only; change tables through feeds and runs (e.g. `courier feeds truncate`)"
+    if "does not exist" in text or "not found" in text:
+        return 'quote domain table names, e.g. SELECT * FROM "Optimizely:Decisions"; `courier feeds list` shows them'
+    if "syntax" in text or "parser" in text:
+        return "check the SQL syntax (DuckDB dialect)"
+    return "check the SQL; domain tables are DuckDB tables named like \"Optimizely:Decisions\""
 
 
 def create_table_sql(feed: Feed) -> str:

@@ -102,6 +102,8 @@ class Workspace:
 
 def open_workspace(root: str | os.PathLike[str] | None = None) -> Workspace:
     """Create (if needed) and return the workspace, private to this user."""
+    if root is not None and not str(root).strip():
+        raise ConfigError("--workspace is empty", hint="give a folder, or leave --workspace out to use $COURIER_HOME")
     path = Path(root).expanduser() if root else default_workspace_dir()
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)

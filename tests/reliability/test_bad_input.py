@@ -149,12 +149,7 @@ def _run_count(ws: Path, status: str) -> int:
         db.close()
 
 
-XFAIL: dict[str, str] = {  # case id -> bug, for cases the engine does not handle yet (see the report)
-    "prefix-with-star": "`couriers add --prefix 'a/*'` is accepted and stored (exit 0); only validate/run reject it "
-                        "later. core/couriers.py check_prefix should raise ConfigError for '*'",
-    "catalog-not-sqlite": "a catalog.sqlite that is not SQLite ends in `error: unexpected DatabaseError` (exit 1, "
-                          "the bug path); core/catalog.py Catalog.__init__ should raise ConfigError (exit 2)",
-}
+XFAIL: dict[str, str] = {}  # case id -> bug, for cases the engine does not handle yet
 
 
 def _params() -> list[Any]:

@@ -62,17 +62,30 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
-        _report_bug(exc)
+        _report_bug(exc, _workspace_in(argv if argv is not None else sys.argv[1:]))
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _report_bug(exc: Exception) -> None:
+def _workspace_in(args: list[str]) -> str | None:
+    """The --workspace the command line chose, if any (for placing the crash log)."""
+    for i, arg in enumerate(args):
+        if arg == "--workspace" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--workspace="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _report_bug(exc: Exception, chosen: str | None) -> None:
+    """Write the traceback to the workspace in use (not the terminal) and say where."""
+    from pathlib import Path
+
     from core.workspace import default_workspace_dir
 
     text = "".join(traceback.format_exception(exc))
     try:
-        logs = default_workspace_dir() / "logs"
+        logs = (Path(chosen).expanduser() if chosen else default_workspace_dir()) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         path = logs / "crash.log"
         with path.open("a") as fh:
