@@ -13,6 +13,7 @@ clear Busy error while a load is writing.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -149,14 +150,23 @@ def create_table_sql(feed: Feed) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote(feed.table_name)} ({', '.join(parts)})"
 
 
+def writer_config(path: Path) -> dict[str, str | bool]:
+    """Bound a load's memory: DuckDB spills to the workspace's tmp/ beyond `COURIER_MEMORY_LIMIT`."""
+    temp = path.parent / "tmp"
+    temp.mkdir(mode=0o700, exist_ok=True)
+    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "1GB"), "temp_directory": str(temp),
+            "preserve_insertion_order": False}
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """Open the file; a writer waits briefly for readers to let go, a reader never waits."""
     deadline = time.monotonic() + (0 if read_only else WRITER_WAIT_SECONDS)
     while True:
         try:
-            if not read_only:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            return duckdb.connect(str(path), read_only=read_only)
+            if read_only:
+                return duckdb.connect(str(path), read_only=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return duckdb.connect(str(path), config=writer_config(path))
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             text = str(exc)
             locked = "lock" in text.lower() or "different configuration" in text

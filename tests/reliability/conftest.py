@@ -206,15 +206,6 @@ def ledger_problems(env: ReliabilityEnv, *, strict: bool = True) -> list[str]:
     return problems
 
 
-def orphan_files(env: ReliabilityEnv) -> list[Path]:
-    """Non-temp files under landing/ that the ledger does not know (see ledger_problems)."""
-    known = {Path(r["local_path"]).resolve() for r in env.catalog.all("SELECT local_path FROM ledger")}
-    root = env.workspace.landing_dir
-    if not root.exists():
-        return []
-    return [p for p in root.rglob("*") if p.is_file() and not is_temp_name(p) and p.resolve() not in known]
-
-
 def _write_samples(spec: ExportSpec, folder: Path) -> dict[str, Path]:
     """One local sample file per dataset (feeds are defined from files, as an operator may)."""
     samples: dict[str, Path] = {}

@@ -75,7 +75,7 @@ class Child:
         return self.proc.returncode
 
 
-def kill_on_request(proxy: FaultProxy, child_ref: list[Child], operation: str, n: int) -> Callable[[S3Request], None]:
+def kill_on_request(child_ref: list[Child], operation: str, n: int) -> Callable[[S3Request], None]:
     """A proxy hook that SIGKILLs the child when its n-th `operation` request arrives."""
     seen = [0]
 
@@ -110,11 +110,11 @@ def crash_once(env: ReliabilityEnv, proxy: FaultProxy, point: str, rng: random.R
     child_ref: list[Child] = []
     if point == "listing":
         n = rng.randint(1, 4)
-        proxy.hooks.append(kill_on_request(proxy, child_ref, "ListObjectsV2", n))
+        proxy.hooks.append(kill_on_request(child_ref, "ListObjectsV2", n))
         child_ref.append(Child(env))
     elif point == "download":
         n = rng.randint(1, files)
-        proxy.hooks.append(kill_on_request(proxy, child_ref, "GetObject", n))
+        proxy.hooks.append(kill_on_request(child_ref, "GetObject", n))
         child_ref.append(Child(env))
     elif point == "landed":
         n = rng.randint(1, files - 1)
