@@ -112,6 +112,11 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, 
     temp = final.with_name(f".{final.name}.{run_id}.part")
     etag, size, note = obj.etag, obj.size, None
     try:
+        if obj.size < TRANSFER.multipart_threshold:
+            etag, size, note = _get_small(client, obj, temp)
+            if publish:
+                os.replace(temp, final)
+            return (final if publish else temp), etag, size, note
         for attempt in range(2):
             client.download_file(obj.bucket, obj.key, str(temp), Config=TRANSFER)
             got = temp.stat().st_size
@@ -145,6 +150,44 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, 
             raise RunFailed(f"cannot write {final}: {exc.strerror or exc}", hint="check free disk space and permissions") from None
         raise translate_error(exc, action="GetObject", bucket=obj.bucket, key=obj.key) from None
     return (final if publish else temp), etag, size, note
+
+
+def _get_small(client: Any, obj: RemoteObject, temp: Path) -> tuple[str, int, str | None]:
+    """One GetObject (no HeadObject first), streamed to disk and checked against its own ETag.
+
+    The answer describes the version it carries, so an object rewritten since it was listed is
+    landed in its new version, with a note. A body cut short is fetched again (3 attempts).
+    """
+    from botocore.exceptions import IncompleteReadError, ResponseStreamingError
+    from urllib3.exceptions import ProtocolError
+
+    last: Exception | None = None
+    for _attempt in range(3):
+        response = client.get_object(Bucket=obj.bucket, Key=obj.key)
+        etag, size = str(response["ETag"]).strip('"'), int(response["ContentLength"])
+        digest = hashlib.md5(usedforsecurity=False)
+        got = 0
+        try:
+            with temp.open("wb") as fh:
+                for chunk in response["Body"].iter_chunks(MB):
+                    fh.write(chunk)
+                    digest.update(chunk)
+                    got += len(chunk)
+        except (IncompleteReadError, ResponseStreamingError, ProtocolError, ConnectionError) as exc:
+            last = exc
+            continue
+        if got == size and ("-" in etag or digest.hexdigest() == etag):
+            note = None
+            if etag != obj.etag:
+                note = f"{obj.key} changed upstream while landing (ETag {obj.etag} -> {etag}); landed the new version"
+            return etag, size, note
+        last = RunFailed(f"{obj.key}: downloaded {got} bytes that do not match the object ({size} bytes, ETag {etag})",
+                         hint="re-run the courier; if it persists the object is being rewritten")
+    if isinstance(last, CourierError):
+        raise last
+    reason = str(last).splitlines()[0] if last else "no data"
+    raise RunFailed(f"cannot read s3://{obj.bucket}/{obj.key}: the download was cut short 3 times ({reason})",
+                    hint="check the network between here and S3, then re-run the courier")
 
 
 def _drop_stale_temps(catalog: Catalog, final: Path) -> None:

@@ -141,7 +141,7 @@ def _generated_base(con: duckdb.DuckDBPyConnection, feed: Feed) -> int:
     """This load's epoch ms, strictly above every stored `_updated` so the newer load wins."""
     import time
 
-    row = con.execute(f"SELECT max(_updated) FROM {quote(feed.table_name)}").fetchone()
+    row = con.execute(f"SELECT max(_updated) FROM {quote(feed.table_name)}").fetchall()[0]
     stored = row[0] if row and row[0] is not None else None
     now_ms = time.time_ns() // 1_000_000
     return now_ms if stored is None else max(now_ms, (stored >> FILE_BITS) + 1)
@@ -300,7 +300,8 @@ def _merge(con: duckdb.DuckDBPyConnection, feed: Feed, stats: LoadStats) -> None
 
 
 def _count(result: duckdb.DuckDBPyConnection) -> int:
-    row = result.fetchone()
+    rows = result.fetchall()  # fetch to the end: DuckDB 2 keeps a half-read result open
+    row = rows[0] if rows else None
     return int(row[0]) if row and row[0] is not None else 0
 
 

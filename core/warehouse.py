@@ -66,7 +66,7 @@ class Warehouse:
     def has_table(self, table: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-            [table]).fetchone()
+            [table]).fetchall()[0]
         return bool(row and row[0])
 
     def columns(self, table: str) -> dict[str, str]:
@@ -100,7 +100,7 @@ class Warehouse:
     def row_count(self, table: str) -> int:
         if not self.has_table(table):
             raise NotFound(f"domain table {table} does not exist", hint="activate its feed first")
-        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()
+        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0]
         return int(row[0]) if row else 0
 
     def tables(self) -> list[tuple[str, int]]:
