@@ -19,7 +19,7 @@ test: $(STAMP)
 	env -u NO_COLOR -u FORCE_COLOR -u TEXTUAL_THEME $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check core tui tests
+	$(BIN)/ruff check core tui tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

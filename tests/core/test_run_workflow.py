@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.catalog import Catalog
-from core.s3server import LOCAL_SECRET_KEY
 from core.couriers import add_courier, edit_courier
 from core.credentials import add_credential
 from core.feeds import activate_feed, add_feed
 from core.landing import landed_files
 from core.runs import RunRequest, list_runs, start_run
+from core.s3server import LOCAL_SECRET_KEY
 from core.synth import ExportSpec, iter_export, upload_export
 from core.warehouse import Warehouse
 

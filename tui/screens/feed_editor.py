@@ -23,14 +23,13 @@ from core.catalog import Catalog
 from core.errors import CourierError
 from core.workspace import Workspace
 from tui.screens import ConfirmScreen, CourierScreen
+from tui.widgets.tag_picker import CLEAR, TagPicker, merged_load_operations  # noqa: F401 (re-exported)
 
 
 def _one_line(exc: BaseException) -> str:
     one = getattr(exc, "one_line", None)
     return one() if callable(one) else str(exc) or type(exc).__name__
 
-
-from tui.widgets.tag_picker import CLEAR, TagPicker, merged_load_operations  # noqa: F401
 
 
 class FeedEditorScreen(CourierScreen):
