@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -75,9 +76,21 @@ class CronScreen(CourierScreen):
 
     HELP = ("Type a cron expression and a time zone: the description, the next fire times (in the zone and in "
             "UTC) and warnings (DST gaps and overlaps, months without day 31, day-of-month OR day-of-week) "
-            "update as you type. Below: every courier group with its next fire time and last result. "
-            "Groups are added with `courier groups add`.")
-    BINDINGS = [Binding("ctrl+r", "reload", "Refresh groups", id="cron.refresh")]
+            "update as you type. ctrl+s saves the schedule as a courier group (name, couriers, wait, offset "
+            "below). In the groups list, Enter loads a group's schedule and ctrl+g runs the group now and "
+            "follows it in the live run view.")
+    BINDINGS = [
+        Binding("ctrl+s", "save_group", "Save as group", id="cron.save_group"),
+        Binding("ctrl+g", "run_group", "Run group now", id="cron.run_group"),
+        Binding("ctrl+r", "reload", "Refresh groups", id="cron.refresh"),
+    ]
+
+    class GroupRunStarted(Message):
+        """The group-run worker saw its first courier run start (or the group run ended first)."""
+
+        def __init__(self, group: str, run_id: str | None, error: str | None = None) -> None:
+            super().__init__()
+            self.group, self.run_id, self.error = group, run_id, error
 
     def __init__(self, workspace: Any, catalog: Any, *, expression: str = "30 8 * * *", timezone: str = "UTC",
                  now: datetime | None = None, **kwargs: Any) -> None:
@@ -106,6 +119,19 @@ class CronScreen(CourierScreen):
                 yield Static("", id="cron-description")
                 yield Static("", id="cron-next")
                 yield Static("", id="cron-warnings", classes="warning")
+            with Vertical(id="group-form", classes="panel") as new:
+                new.border_title = "Save as a courier group (ctrl+s)"
+                with Horizontal(classes="pair"):
+                    yield with_help(Input(placeholder="group name, e.g. nightly", id="group-name"),
+                                    "The courier group's name: letters, digits, . _ -")
+                    yield with_help(Input(placeholder="couriers (comma-separated; empty = all)", id="group-couriers"),
+                                    "Couriers in the group, in run order. Empty means every courier.")
+                with Horizontal(classes="pair"):
+                    yield with_help(Input(placeholder="wait, e.g. 2h (default 0)", id="group-wait"),
+                                    "How long to keep polling for missing files or ready markers after the fire time.")
+                    yield with_help(Input(placeholder="offset, e.g. 24h (default)", id="group-offset"),
+                                    "How far back from the fire time the window of days ends (typically 24h).")
+                yield Static("", id="group-error", classes="error")
             with Vertical(id="groups-panel", classes="panel") as groups:
                 groups.border_title = "Courier groups"
                 yield with_help(DataTable(id="groups-table", cursor_type="row"),
@@ -173,5 +199,103 @@ class CronScreen(CourierScreen):
     def action_reload(self) -> None:
         self.refresh_data()
 
+    def action_save_group(self) -> None:
+        """Save the typed schedule as a courier group (the engine validates everything)."""
+        from core.couriers import list_couriers
+        from core.groups import add_group, new_group
+
+        value = {name: self.query_one(f"#group-{name}", Input).value.strip()
+                 for name in ("name", "couriers", "wait", "offset")}
+        couriers = [c.strip() for c in value["couriers"].split(",") if c.strip()] or \
+            [c.name for c in list_couriers(self.catalog)]
+        settings: dict[str, Any] = {"cron": self.query_one("#cron-expr", Input).value.strip(),
+                                    "timezone": self.query_one("#cron-zone", Input).value.strip() or "UTC"}
+        for name in ("wait", "offset"):
+            if value[name]:
+                settings[name] = value[name]
+        error = self.query_one("#group-error", Static)
+        try:
+            if not value["name"]:
+                raise CourierError("the group needs a name", hint="type one in the group name field")
+            group = add_group(self.catalog, new_group(value["name"], couriers, **settings))
+        except CourierError as exc:
+            error.update(Text(f"✗ {exc}" + (f"  hint: {exc.hint}" if exc.hint else "")))
+            return
+        error.update("")
+        self.notify(f"courier group {group.name} saved: {', '.join(group.couriers)}")
+        self.refresh_data()
+
+    def action_run_group(self) -> None:
+        """Run the highlighted group now (its latest window, or yesterday when it has no schedule)."""
+        table = self.query_one("#groups-table", DataTable)
+        if table.row_count == 0:
+            return
+        name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        from core.groups import get_group
+
+        try:
+            get_group(self.catalog, name)
+        except CourierError:
+            self.notify("No courier group selected.", severity="warning")
+            return
+        self.notify(f"running courier group {name}…")
+        self._run_group(name)
+
+    @work(thread=True, group="run", exclusive=True)
+    def _run_group(self, name: str) -> None:
+        """Start the group run in this worker; hand the live view its first courier run."""
+        import threading
+        import time
+        from datetime import timedelta
+
+        from core.catalog import Catalog
+        from core.scheduler import run_group_latest, run_group_manual
+
+        started = time.time()
+        catalog = Catalog(self.workspace)  # this thread's own connection
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                group_catalog = Catalog(self.workspace)
+                from core.groups import get_group
+
+                if get_group(group_catalog, name).cron:
+                    outcome["result"] = run_group_latest(group_catalog, name)
+                else:
+                    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+                    outcome["result"] = run_group_manual(group_catalog, name, "day", day=yesterday)
+            except CourierError as exc:
+                outcome["error"] = exc.one_line()
+
+        thread = threading.Thread(target=run, name=f"group-{name}", daemon=True)
+        thread.start()
+        try:
+            while True:
+                row = catalog.one("SELECT id FROM runs WHERE group_name = ? AND started_at >= ? ORDER BY started_at",
+                                  (name, started - 1))
+                if row is not None:
+                    self.post_message(self.GroupRunStarted(name, row["id"]))
+                    break
+                if not thread.is_alive():
+                    result = outcome.get("result")
+                    error = outcome.get("error") or (getattr(result, "error", None) if result else None)
+                    self.post_message(self.GroupRunStarted(name, None, error or "the group run started no courier"))
+                    break
+                time.sleep(0.1)
+        finally:
+            catalog.close()
+
+    def on_cron_screen_group_run_started(self, message: GroupRunStarted) -> None:
+        if message.run_id is None:
+            self.notify(f"courier group {message.group}: {message.error}", severity="error")
+            self.refresh_data()
+            return
+        from tui.screens.run_progress import RunProgressScreen
+
+        self.app.push_screen(RunProgressScreen(self.workspace, self.catalog, run_id=message.run_id))
+
     def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("Refresh courier groups", "ctrl+r", self.action_reload)]
+        return [("Save the schedule as a courier group", "ctrl+s", self.action_save_group),
+                ("Run the highlighted courier group now", "ctrl+g", self.action_run_group),
+                ("Refresh courier groups", "ctrl+r", self.action_reload)]
