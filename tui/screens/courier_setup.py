@@ -53,7 +53,9 @@ class CourierSetupScreen(CourierScreen):
 
     HELP = ("A courier names where the export lives (credential, bucket, prefix, region, endpoint), which files "
             "to pull (the entities list) and which feeds they load (load operations). Save checks everything "
-            "offline; Validate also tries the credential and, for a day, whether each pattern finds files.")
+            "offline; Validate also tries the credential and, for a day, whether each pattern finds files. "
+            "With an Optimizely token credential, ctrl+o with no account id asks Optimizely for the account, "
+            "bucket and region and fills everything.")
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="setup.save"),
         Binding("ctrl+o", "preset", "Optimizely preset", id="setup.preset"),
@@ -206,9 +208,20 @@ class CourierSetupScreen(CourierScreen):
         name.focus()
 
     def action_preset(self) -> None:
+        from core.credentials import get_credential
         from core.optimizely import DEFAULT_BUCKET, preset_entities, validate_account_id
 
         result = self.query_one("#setup-result", Static)
+        credential = self.query_one("#courier-credential", Select).value
+        if not self.query_one("#preset-account", Input).value.strip() and isinstance(credential, str):
+            try:
+                kind = get_credential(self.catalog, credential).kind
+            except CourierError:
+                kind = ""
+            if kind == "optimizely-token":  # the shortest path: the token exchange names account and bucket
+                result.update(Text(f"… asking Optimizely which account and bucket {credential} reaches"))
+                self._preset_from_token(credential)
+                return
         try:
             account = validate_account_id(self.query_one("#preset-account", Input).value)
         except ConfigError as exc:
@@ -220,6 +233,32 @@ class CourierSetupScreen(CourierScreen):
         if not bucket.value.strip():
             bucket.value = DEFAULT_BUCKET
         result.update(Text(f"✓ entities list filled for account {account} (decisions and conversions)"))
+
+    @work(thread=True, exclusive=True, group="token")
+    def _preset_from_token(self, credential: str) -> None:
+        """Trade the token for its s3Path in a worker (network), then fill the form on the UI thread."""
+        from core.catalog import Catalog
+        from core.optimizely_token import courier_settings_from_token
+
+        catalog = Catalog(self.workspace)
+        try:
+            settings = courier_settings_from_token(catalog, credential)
+        except CourierError as exc:
+            self.app.call_from_thread(self._token_failed, exc.one_line())
+            return
+        finally:
+            catalog.close()
+        self.app.call_from_thread(self._apply_token_settings, settings)
+
+    def _token_failed(self, error: str) -> None:
+        self.query_one("#setup-result", Static).update(Text(f"✗ Optimizely token: {error}", style="bold"))
+
+    def _apply_token_settings(self, settings: dict[str, Any]) -> None:
+        self.query_one("#preset-account", Input).value = settings["account_id"]
+        self.query_one("#courier-bucket", Input).value = settings["bucket"]
+        self.query_one("#courier-region", Input).value = settings["region"]
+        self.query_one("#courier-prefix", Input).value = ""  # the preset patterns start at v1/account_id=...
+        self.action_preset()
 
     def _settings(self) -> dict[str, Any]:
         credential = self.query_one("#courier-credential", Select).value
