@@ -92,7 +92,9 @@ def runs_group(click_ctx: click.Context, courier: str | None, limit: int, as_jso
 def _summary_line(r: RunRecord) -> str:
     started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
     days = r.from_day or "all"
-    if r.from_day and r.to_day:
+    if r.mode == "day":
+        days = r.from_day or "-"
+    elif r.from_day and r.to_day:
         days = f"{r.from_day}..{r.to_day}"
     rows = sum(f.get("rows_read", 0) for f in r.stats.get("feeds", {}).values())
     tail = r.notification if r.status == "succeeded" else (r.error or "").splitlines()[-1] if r.error else ""
