@@ -105,6 +105,11 @@ async def _shoot(workspace: Any, info: Any, out_dir: Path) -> list[Path]:
             app.screen.query_one("#validate-day", Input).value = (TODAY - timedelta(days=1)).isoformat()
             app.screen.action_validate()
 
+        async def set_day() -> None:
+            from textual.widgets import Input
+
+            app.screen.query_one("#day", Input).value = (TODAY - timedelta(days=1)).isoformat()
+
         await shot("home")
         await shot("onboarding", lambda: app.open_section("onboarding"))
         await shot("credentials", lambda: app.open_section("credentials"),
@@ -113,7 +118,9 @@ async def _shoot(workspace: Any, info: Any, out_dir: Path) -> list[Path]:
         await shot("cron", lambda: app.open_section("groups"))
         await shot("files", lambda: app.open_section("files"))
         await shot("feed-editor", lambda: app.open_section("feed_editor"))
-        await shot("run-dialog", lambda: app.open_section("run"))
+        await shot("run-dialog", lambda: app.open_section("run"), set_day)
+        await pilot.press("f5")
+        await shot("run-progress")
         await pilot.press("escape")
         await shot("history", lambda: app.open_section("history"))
         await shot("explorer", lambda: app.open_section("explorer"))
