@@ -154,7 +154,7 @@ def writer_config(path: Path) -> dict[str, str | bool]:
     """Bound a load's memory: DuckDB spills to the workspace's tmp/ beyond `COURIER_MEMORY_LIMIT`."""
     temp = path.parent / "tmp"
     temp.mkdir(mode=0o700, exist_ok=True)
-    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "1GB"), "temp_directory": str(temp),
+    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "512MB"), "temp_directory": str(temp),
             "preserve_insertion_order": False}
 
 
@@ -167,6 +167,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 return duckdb.connect(str(path), read_only=True)
             path.parent.mkdir(parents=True, exist_ok=True)
             return duckdb.connect(str(path), config=writer_config(path))
+        except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
+            raise ConfigError(f"the warehouse settings are invalid: {_first_line(exc)}",
+                              hint="COURIER_MEMORY_LIMIT takes sizes such as 512MB or 2GB") from None
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             text = str(exc)
             locked = "lock" in text.lower() or "different configuration" in text
