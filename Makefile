@@ -21,8 +21,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check core tui tests benchmarks
 
+# BENCH_SCALE=small (default, a few minutes) or full (issue 8's size); peers go to .bench/peers-venv
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.peers install
+	$(BIN)/python -m benchmarks.run --scale $(or $(BENCH_SCALE),small) --md tests/bench/results.md
 
 screenshots: $(STAMP)
 	$(BIN)/python -m tui.screenshots screenshots

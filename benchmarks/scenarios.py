@@ -1,19 +1,24 @@
-"""The measured scenarios: listing cost, first run, re-run, memory per batch, dedupe strategies.
+"""courier's side of the measurements: listing cost, landing, end-to-end runs and the 2x day.
 
-Each returns plain numbers (JSON-ready); judging them is benchmarks/report.py's job.
+Every run is the real `courier run` CLI in its own process, timed with its start-up and its peak
+RSS (GNU time); the run's own events split it into landing and load. Judging the numbers is
+benchmarks/report.py's job.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
-from benchmarks.isolated import measure
+from benchmarks.jobs import table_counts
+from benchmarks.peers import timed
 from benchmarks.s3_requests import recorded
 from benchmarks.scales import START, Scale
 from benchmarks.seed import LocalExport, generated, upload
@@ -22,6 +27,7 @@ from core.s3server import LocalS3
 
 MB = 1024 * 1024
 EXPORT_BUCKET = "bench-export"
+COURIER = str(Path(sys.executable).parent / "courier")
 
 
 @dataclass
@@ -38,146 +44,152 @@ class Bench:
         return self.server.client("s3", config=Config(max_pool_connections=16, retries={"max_attempts": 3}))
 
 
-def _rate(amount: float, seconds: float) -> float | None:
-    return round(amount / seconds, 1) if seconds > 0 else None
+@dataclass(frozen=True)
+class Exports:
+    """What the export bucket holds: the measured day, the 2x day after it, small days before."""
+
+    day: LocalExport
+    double: LocalExport
+    history: LocalExport
+
+
+def _summary(export: LocalExport) -> dict[str, Any]:
+    return {"objects": len(export.keys), "files": len(export.files()), "mb": round(export.bytes / MB, 1),
+            "rows": export.rows, "distinct_uuid": export.distinct_uuids}
 
 
 # -- listing cost -------------------------------------------------------------------------------
 
 
 def listing_cost(bench: Bench) -> dict[str, Any]:
-    """One-day run in a 1-day bucket vs a 60-day bucket: the same requests, counted by the server."""
-    from core.aws import s3_client
+    """One-day run in a 1-day bucket vs a 365-day bucket: the requests, counted by the server."""
     from core.catalog import Catalog
-    from core.couriers import get_courier
-    from core.listing import discover_days, list_days
     from core.runs import RunRequest, start_run
     from core.workspace import open_workspace
 
     target = generated(bench.scale.listing_target_spec(), bench.cache)
     filler = generated(bench.scale.listing_filler_spec(), bench.cache)
     client = bench.client()
-    bench.say(f"listing: seeding a 1-day bucket ({len(target.keys)} keys) and a 60-day bucket "
+    days = bench.scale.listing_days
+    bench.say(f"listing: a 1-day bucket ({len(target.keys)} keys) and a {days}-day bucket "
               f"({len(target.keys) + len(filler.keys)} keys)")
     upload(target, client, "bench-1day")
-    upload(filler, client, "bench-60day")
-    upload(target, client, "bench-60day")
-    out: dict[str, Any] = {"day": START.isoformat(), "buckets": {}}
+    upload(filler, client, "bench-longday", threads=16)
+    upload(target, client, "bench-longday")
+    out: dict[str, Any] = {"day": START.isoformat(), "days": days, "buckets": {}}
     for label, bucket, keys in (("1-day", "bench-1day", len(target.keys)),
-                                ("60-day", "bench-60day", len(target.keys) + len(filler.keys))):
+                                (f"{days}-day", "bench-longday", len(target.keys) + len(filler.keys))):
         ws = prepare(bench.work / f"ws-listing-{label}", endpoint_url=bench.server.endpoint_url, bucket=bucket)
         catalog = Catalog(open_workspace(ws.root))
         try:
             with recorded(bench.server) as requests:
                 result = start_run(catalog, RunRequest(ws.courier, "day", day=START))
-            courier = get_courier(catalog, ws.courier)
-            lister_client = s3_client(catalog, courier.credential, region=courier.region,
-                                      endpoint_url=courier.endpoint_url)
-            listing = list_days(lister_client, courier, [START])
-            _days, discover_requests = discover_days(lister_client, courier)
         finally:
             catalog.close()
-        out["buckets"][label] = {
-            "keys": keys, "status": result.status, "error": result.error,
-            "files_landed": result.stats.get("files_landed", 0),
-            "run_requests": requests.to_json(),
-            "lister_requests": listing.requests,
-            "all_days_discovery_requests": discover_requests,
-        }
+        out["buckets"][label] = {"keys": keys, "status": result.status, "error": result.error,
+                                 "files_landed": result.stats.get("files_landed", 0),
+                                 "run_requests": requests.to_json()}
+    out["short"], out["long"] = out["buckets"]["1-day"], out["buckets"][f"{days}-day"]
     return out
 
 
-# -- first runs, re-run, memory -----------------------------------------------------------------
+# -- the export ---------------------------------------------------------------------------------
 
 
-def seed_export(bench: Bench) -> LocalExport:
-    spec = bench.scale.export_spec()
-    bench.say(f"export: generating {spec.days} days x {bench.scale.rows_per_day:,} rows (cached under {bench.cache})")
-    export = generated(spec, bench.cache)
-    bench.say(f"export: uploading {len(export.keys)} objects, {export.bytes / MB:.1f} MB")
-    upload(export, bench.client(), EXPORT_BUCKET)
-    return export
+def seed_export(bench: Bench) -> tuple[Exports, dict[str, Any]]:
+    scale = bench.scale
+    bench.say(f"export: one day of {scale.decisions_per_day:,} decisions + {scale.conversions_per_day:,} "
+              f"conversions, a 2x day and {scale.history_days} small days (generated once, cached under {bench.cache})")
+    exports = Exports(day=generated(scale.day_spec(), bench.cache), double=generated(scale.double_spec(), bench.cache),
+                      history=generated(scale.history_spec(), bench.cache))
+    total = sum(e.bytes for e in (exports.day, exports.double, exports.history))
+    bench.say(f"export: uploading {total / MB:,.0f} MB")
+    for export in (exports.history, exports.day, exports.double):
+        upload(export, bench.client(), EXPORT_BUCKET, threads=16)
+    return exports, {"day": _summary(exports.day), "double": _summary(exports.double),
+                     "history": _summary(exports.history)}
 
 
-def loading_workspace(bench: Bench, export: LocalExport, name: str) -> BenchWorkspace:
-    return prepare(bench.work / name, endpoint_url=bench.server.endpoint_url, bucket=EXPORT_BUCKET,
-                   decisions_sample=export.files("decisions")[0], conversions_sample=export.files("events")[0])
+def day_prefixes(day: date) -> dict[str, str]:
+    """The day's prefixes under the export, by Optimizely dataset."""
+    from benchmarks.scales import ACCOUNT
+    from core.optimizely import account_prefix
+
+    return {dataset: f"{account_prefix(ACCOUNT)}/type={dataset}/date={day.isoformat()}" for dataset in
+            ("decisions", "events")}
 
 
-def rows_on(export: LocalExport, days: list[date]) -> int:
-    """Rows generated for some days, from the Parquet footers."""
-    wanted = tuple(f"/date={d.isoformat()}/" for d in days)
-    return sum(pq.read_metadata(p).num_rows for p in export.files() if any(w in p.as_posix() for w in wanted))
+# -- courier runs -------------------------------------------------------------------------------
 
 
-def courier_run(bench: Bench, ws: BenchWorkspace, days: int) -> dict[str, Any]:
-    run = measure("courier_run", workspace=str(ws.root), courier=ws.courier, from_day=START.isoformat(),
-                  to_day=(START + timedelta(days=days)).isoformat())
-    run["days"] = days
-    run["mb_landed"] = round(run["bytes_landed"] / MB, 2)
-    run["land_mb_per_s"] = _rate(run["bytes_landed"] / MB, run["land_s"])
-    run["load_rows_per_s"] = _rate(run["rows_read"], run["load_s"])
-    run["run_rows_per_s"] = _rate(run["rows_read"], run["wall_s"])
-    return run
+def workspace(bench: Bench, exports: Exports, name: str, *, load: bool) -> BenchWorkspace:
+    """A fresh workspace; `load=False` makes a courier that only lands (load operations `{}`)."""
+    samples = {"decisions_sample": exports.day.files("decisions")[0],
+               "conversions_sample": exports.day.files("events")[0]} if load else {}
+    return prepare(bench.work / name, endpoint_url=bench.server.endpoint_url, bucket=EXPORT_BUCKET, **samples)
 
 
-def first_runs(bench: Bench, export: LocalExport) -> tuple[dict[str, Any], BenchWorkspace]:
-    """A first run of 1 day and, in another fresh workspace, of every day (2x the rows)."""
+def run_argv(ws: BenchWorkspace, day: date) -> list[str]:
+    return [COURIER, "--workspace", str(ws.root), "run", ws.courier, "--day", day.isoformat(), "--json"]
+
+
+def courier_run(bench: Bench, ws: BenchWorkspace, day: date, *, count: bool = False) -> dict[str, Any]:
+    """`courier run --day` as a process: wall (with start-up), peak RSS, and the phases from its events."""
+    from core.catalog import Catalog
+    from core.events import read_events
+    from core.workspace import open_workspace
+
+    result = timed(run_argv(ws, day), env=dict(os.environ))
+    record = json.loads(result.pop("stdout"))
+    catalog = Catalog(open_workspace(ws.root))
+    try:
+        events = read_events(catalog, record["id"])
+        starts = [e.at for e in events if e.type == "feed_load_started"]
+        ends = [e.at for e in events if e.type == "feed_loaded"]
+        first, last = events[0].at, events[-1].at
+        stats = record.get("stats") or {}
+        feeds = stats.get("feeds", {})
+        result.update({
+            "status": record["status"], "error": record.get("error"), "run_id": record["id"],
+            "land_s": round((min(starts) if starts else last) - first, 3),
+            "load_s": round(max(ends) - min(starts), 3) if starts and ends else 0.0,
+            "files_landed": stats.get("files_landed", 0), "mb_landed": round(stats.get("bytes", 0) / MB, 1),
+            "rows_read": sum(f["rows_read"] for f in feeds.values()),
+            "inserted": sum(f["inserted"] for f in feeds.values()),
+            "tables": table_counts(catalog, [f["table"] for f in feeds.values()]) if count else {},
+        })
+    finally:
+        catalog.close()
+    return result
+
+
+def landed_files(ws: BenchWorkspace) -> dict[str, list[str]]:
+    """The files a run landed, by dataset, from the workspace's ledger."""
+    from core.workspace import open_workspace
+
+    con = sqlite3.connect(open_workspace(ws.root).catalog_path)
+    try:
+        rows = con.execute("SELECT key, local_path FROM ledger WHERE key LIKE '%.parquet'").fetchall()
+    finally:
+        con.close()
+    out: dict[str, list[str]] = {"decisions": [], "events": []}
+    for key, local in rows:
+        path = Path(local) if Path(local).is_absolute() else ws.root / local
+        out["decisions" if "/type=decisions/" in key else "events"].append(str(path))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def courier_runs(bench: Bench, exports: Exports) -> dict[str, Any]:
+    """The day end to end and the 2x day end to end, each in a cold workspace."""
     out: dict[str, Any] = {}
-    ws_all: BenchWorkspace | None = None
-    for label, days in (("one_day", 1), ("all_days", bench.scale.days)):
-        ws = loading_workspace(bench, export, f"ws-first-{label}")
-        bench.say(f"first run: {days} day(s), fresh workspace")
-        run = courier_run(bench, ws, days)
-        run["rows_expected"] = rows_on(export, [START + timedelta(days=i) for i in range(days)])
-        out[label] = run
-        ws_all = ws
-    assert ws_all is not None
-    return out, ws_all
-
-
-def rerun(bench: Bench, ws: BenchWorkspace) -> dict[str, Any]:
-    """The same run again with nothing new; the server counts what it was asked for."""
-    bench.say("re-run: nothing new")
-    with recorded(bench.server) as requests:
-        run = courier_run(bench, ws, bench.scale.days)
-    run["requests"] = requests.to_json()
-    return run
-
-
-def memory(first: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    one, two = first["one_day"], first["all_days"]
-    return {
-        "baseline_rss_mb": base["peak_rss_mb"],
-        "one_day_rows": one["rows_read"], "one_day_peak_rss_mb": one["peak_rss_mb"],
-        "all_days_rows": two["rows_read"], "all_days_peak_rss_mb": two["peak_rss_mb"],
-        "rows_ratio": round(two["rows_read"] / one["rows_read"], 2) if one["rows_read"] else None,
-        "rss_ratio": round(two["peak_rss_mb"] / one["peak_rss_mb"], 2),
-        "rss_above_baseline_ratio": round((two["peak_rss_mb"] - base["peak_rss_mb"])
-                                          / max(1.0, one["peak_rss_mb"] - base["peak_rss_mb"]), 2),
-    }
-
-
-def baseline(bench: Bench) -> dict[str, Any]:
-    return measure("baseline")
-
-
-# -- dedupe strategies --------------------------------------------------------------------------
-
-
-def dedupe(bench: Bench, export: LocalExport, ws: BenchWorkspace) -> dict[str, Any]:
-    """Every decision file of the export through each strategy, each in a fresh DuckDB file."""
-    files = [str(p) for p in export.files("decisions")]
-    common = {"files": files, "root": str(export.root)}
-    strategies: dict[str, Any] = {}
-    for name, job, extra in (
-        ("staging_upsert", "dedupe_upsert", {"workspace": str(ws.root), "feed_id": ws.feeds["decisions"]}),
-        ("insert_or_replace", "dedupe_insert_or_replace", {}),
-        ("read_all_distinct_on", "dedupe_distinct_on", {}),
-    ):
-        bench.say(f"dedupe: {name}")
-        result = measure(job, **common, db=str(bench.work / f"dedupe-{name}.duckdb"), **extra)
-        result["rows_per_s"] = _rate(result["rows_read"], result["wall_s"])
-        strategies[name] = result
-    return {"files": len(files), "rows": export.rows.get("decisions", 0),
-            "distinct_uuid": export.distinct_uuids.get("decisions", 0), "strategies": strategies}
+    bench.say("courier: the day end to end, cold workspace")
+    e2e = workspace(bench, exports, "ws-day", load=True)
+    out["day"] = courier_run(bench, e2e, START, count=True)
+    out["day"]["expected_distinct"] = exports.day.distinct_uuids
+    out["day"]["expected_rows"] = exports.day.rows
+    bench.say("courier: the 2x day end to end, cold workspace")
+    double = workspace(bench, exports, "ws-double", load=True)
+    out["double"] = courier_run(bench, double, START + timedelta(days=1), count=True)
+    out["double"]["expected_distinct"] = exports.double.distinct_uuids
+    out["landed"] = landed_files(e2e)
+    return out

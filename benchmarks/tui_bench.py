@@ -1,0 +1,182 @@
+"""TUI timings in a real terminal: `courier` runs inside a private tmux server and the harness polls
+`tmux capture-pane` for what the operator would see (a poll costs ~3 ms, the resolution here).
+
+- cold start: from starting the process to the first painted frame (the header's subtitle);
+- sample files: from pressing `f` on the home screen to the files table showing N landed files
+  (ledger rows inserted straight into the workspace's catalog);
+- key presses while a load runs: `?` opens help, `esc` closes it, each timed to the repaint, while
+  `courier run` loads a day in another process on the same workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+HEADER = "Optimizely exports"  # the header's subtitle: on screen once the first frame is painted
+HELP_OPEN = "esc closes"  # the help modal's border subtitle
+COURIER = str(Path(sys.executable).parent / "courier")
+
+
+class Tmux:
+    """One private tmux server (its own socket), so nothing of the user's sessions is touched."""
+
+    def __init__(self, work: Path, env: dict[str, str]) -> None:
+        self.socket = str(work / "tmux.sock")
+        self.env = env
+
+    def _tmux(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(["tmux", "-S", self.socket, *args], env=self.env, capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"tmux {args[0]} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def start(self, name: str, argv: list[str]) -> None:
+        self._tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "48", "--", *argv)
+
+    def screen(self, name: str) -> str:
+        return self._tmux("capture-pane", "-p", "-t", name, check=False)
+
+    def keys(self, name: str, *keys: str) -> None:
+        self._tmux("send-keys", "-t", name, *keys)
+
+    def stop(self, name: str) -> None:
+        """Close the session and wait for its process to be gone, so it cannot slow the next one."""
+        pid = self._tmux("display-message", "-p", "-t", name, "#{pane_pid}", check=False).strip()
+        self._tmux("kill-session", "-t", name, check=False)
+        deadline = time.monotonic() + 10
+        while pid.isdigit() and time.monotonic() < deadline:
+            try:
+                os.kill(int(pid), 0)
+            except OSError:
+                return
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self._tmux("kill-server", check=False)
+
+    def wait(self, name: str, ready: Callable[[str], bool], timeout: float = 30.0) -> float:
+        """Seconds until the pane shows what `ready` wants (raises after `timeout`)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if ready(self.screen(name)):
+                return time.monotonic() - started
+            time.sleep(0.002)
+        raise TimeoutError(f"tmux pane {name} never showed the expected text; last screen:\n{self.screen(name)}")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TEXTUAL_THEME", "TMUX")}
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+@contextmanager
+def tmux_server(work: Path) -> Iterator[Tmux]:
+    """Start the server with an idle session (so it outlives every measured one) and keep panes of
+    exited commands on screen, so a crash shows up in the timeout message instead of a lost server."""
+    server = Tmux(work, _env())
+    server.start("idle", ["sleep", "86400"])
+    server._tmux("set-option", "-g", "remain-on-exit", "on")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _summary(samples: list[float]) -> dict[str, Any]:
+    return {"median_s": round(statistics.median(samples), 3), "max_s": round(max(samples), 3),
+            "samples_s": [round(s, 3) for s in samples]}
+
+
+def cold_start(tmux: Tmux, workspace: Path, runs: int) -> dict[str, Any]:
+    """Process start to the first painted frame, `runs` times (page cache warm after the first)."""
+    samples = []
+    for i in range(runs):
+        name = f"cold{i}"
+        started = time.monotonic()
+        tmux.start(name, [COURIER, "--workspace", str(workspace)])
+        tmux.wait(name, lambda s: HEADER in s)
+        samples.append(time.monotonic() - started)
+        tmux.stop(name)
+    return _summary(samples)
+
+
+def insert_landed_files(catalog_path: Path, courier: str, bucket: str, count: int, sample: Path) -> None:
+    """`count` ledger rows, as if a courier had landed that many files; each points at the local
+    file `sample`, so the preview the screen opens on its first row has a real file to read."""
+    now = time.time()
+    rows = [(courier, bucket, f"v1/account_id=1234567890/type=decisions/date=2026-10-{1 + i % 28:02d}/"
+             f"experiment=tuibench{i:06d}/part-00000.parquet", f"etag{i}", 1000 + i, now - i, "decisions",
+             f"2026-10-{1 + i % 28:02d}", "bench-tui", str(sample), 100, now)
+            for i in range(count)]
+    con = sqlite3.connect(catalog_path)
+    with con:
+        con.executemany("INSERT INTO ledger (courier, bucket, key, etag, size, last_modified, tag, day, run_id, "
+                        "local_path, rows, landed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.close()
+
+
+def files_screen(tmux: Tmux, workspace: Path, count: int, runs: int) -> dict[str, Any]:
+    """Key `f` on the home screen to the files table listing `count` landed files."""
+    wanted = f"{count:,} landed file(s)"  # the status line once the table is filled
+    samples = []
+    for i in range(runs):
+        name = f"files{i}"
+        tmux.start(name, [COURIER, "--workspace", str(workspace)])
+        tmux.wait(name, lambda s: HEADER in s)
+        time.sleep(0.5)  # let the home screen finish its own loading
+        started = time.monotonic()
+        tmux.keys(name, "f")
+        tmux.wait(name, lambda s: wanted in s and "tuibench" in s)
+        samples.append(time.monotonic() - started)
+        tmux.stop(name)
+    return {"files": count, **_summary(samples)}
+
+
+def _press_help(tmux: Tmux, name: str) -> list[float]:
+    """`?` then `esc`: seconds from each key to the repaint that shows (then hides) the help modal."""
+    samples = []
+    for key, shown in (("?", True), ("Escape", False)):
+        started = time.monotonic()
+        tmux.keys(name, key)
+        tmux.wait(name, lambda s, want=shown: (HELP_OPEN in s) == want, timeout=10)
+        samples.append(time.monotonic() - started)
+        time.sleep(0.1)
+    return samples
+
+
+def keys_during_load(tmux: Tmux, workspace: Path, run_argv: list[str], presses: int = 20) -> dict[str, Any]:
+    """Open and close help while the TUI is idle, then while `run_argv` (a courier run) loads in
+    another process; the first open/close (imports, first layout) is a warm-up, not measured."""
+    name = "keys"
+    tmux.start(name, [COURIER, "--workspace", str(workspace)])
+    tmux.wait(name, lambda s: HEADER in s)
+    time.sleep(0.5)
+    _press_help(tmux, name)  # warm-up
+    idle = _press_help(tmux, name) + _press_help(tmux, name)
+    load = subprocess.Popen(run_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples: list[float] = []
+    try:
+        time.sleep(0.3)  # the run is past start-up
+        while load.poll() is None and len(samples) < presses:
+            pair = _press_help(tmux, name)
+            if load.poll() is None:  # count only presses answered while the load still ran
+                samples += pair
+    finally:
+        if load.poll() is None:
+            load.terminate()  # enough presses: the rest of the load is not measured
+        load.wait(timeout=60)
+        tmux.stop(name)
+    out: dict[str, Any] = {"presses": len(samples), "idle": _summary(idle)}
+    if not samples:
+        return {**out, "median_s": None, "max_s": None, "samples_s": []}
+    return {**out, **_summary(samples)}
