@@ -106,8 +106,11 @@ def compatible(table: str, incoming: str) -> bool:
 
 def load_files(con: duckdb.DuckDBPyConnection, feed: Feed, files: Sequence[SourceFile], *, truncate: bool,
                run_id: str, on_progress: Callable[[LoadProgress], None] | None = None,
-               batch_rows: int = 65536) -> LoadStats:
-    """Stage every file of the load, then resolve duplicates and merge ONCE (one pass over the table)."""
+               batch_rows: int = 65536, parquet_fast_path: bool = True) -> LoadStats:
+    """Stage every file of the load, then resolve duplicates and merge ONCE (one pass over the table).
+
+    All-Parquet loads take core/upsert_parquet.py's path instead (same semantics, rows written once).
+    """
     from core.warehouse import create_table_sql
 
     stats = LoadStats()
@@ -119,6 +122,13 @@ def load_files(con: duckdb.DuckDBPyConnection, feed: Feed, files: Sequence[Sourc
         if truncate:
             con.execute(f"DELETE FROM {table}")
         base = _generated_base(con, feed) if feed.generate_updated else 0
+        if parquet_fast_path and ordered and all((f.content_type or infer_content_type(f.path)) == PARQUET for f in ordered):
+            from core.upsert_parquet import load_parquet
+
+            load_parquet(con, feed, ordered, stats, base, run_id, on_progress)
+            stats.files = len(ordered)
+            con.execute("COMMIT")
+            return stats
         con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, 0::BIGINT AS {FILE}, 0::BIGINT AS {ROW} "
                     f"FROM {table} LIMIT 0")
         for index, source in enumerate(ordered):
@@ -151,9 +161,10 @@ class _FileLoad:
     """Stage one file: conform the table to it (drift), then stream its batches into the staging table."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, feed: Feed, source: SourceFile, run_id: str,
-                 stats: LoadStats) -> None:
+                 stats: LoadStats, *, staging: bool = True) -> None:
         self.con, self.feed, self.source, self.run_id, self.stats = con, feed, source, run_id, stats
         self.table = quote(feed.table_name)
+        self.staging = staging  # False on the Parquet fast path (core/upsert_parquet.py): no staging table
 
     def _fail(self, what: str, hint: str) -> RunFailed:
         return RunFailed(f"{self.feed.table_name}: file {self.source.key}: {what}", hint=hint)
@@ -253,7 +264,8 @@ class _FileLoad:
 
     def _add_column(self, name: str, type_: str, warning: str) -> None:
         self.con.execute(f"ALTER TABLE {self.table} ADD COLUMN {quote(name)} {type_}")
-        self.con.execute(f"ALTER TABLE {STAGE} ADD COLUMN {quote(name)} {type_}")
+        if self.staging:
+            self.con.execute(f"ALTER TABLE {STAGE} ADD COLUMN {quote(name)} {type_}")
         self.stats.warnings.append(warning)
 
     def _select(self, file_types: list[tuple[str, str]], partition: dict[str, str | None],

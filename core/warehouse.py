@@ -44,6 +44,8 @@ WRITER_WAIT_SECONDS = 10.0
 class Warehouse:
     """A connection to the warehouse file; use as a context manager so it is always closed."""
 
+    parquet_fast_path = True  # False forces the staging path for Parquet too (tests run both)
+
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -85,7 +87,7 @@ class Warehouse:
         """Upsert the files into the feed's table in one transaction (truncate first when asked)."""
         self._writable()
         return load_files(self.con, feed, files, truncate=truncate, run_id=run_id,
-                          on_progress=on_progress, batch_rows=batch_rows)
+                          on_progress=on_progress, batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path)
 
     def truncate(self, feed: Feed) -> None:
         """Empty the domain table (it keeps its columns)."""

@@ -46,9 +46,11 @@ def table(wh: Warehouse, sql: str) -> list[tuple[Any, ...]]:
     return wh.con.execute(sql).fetchall()
 
 
-@pytest.fixture
-def wh(tmp_path: Path) -> Any:
+@pytest.fixture(params=["parquet-fast-path", "staging-path"])
+def wh(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Every load test runs on both upsert paths: they must agree on every rule."""
     with Warehouse(tmp_path / "warehouse.duckdb") as warehouse:
+        warehouse.parquet_fast_path = request.param == "parquet-fast-path"
         yield warehouse
 
 
