@@ -68,18 +68,18 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: Feed, ordered: Sequence[S
         f"INSERT INTO {FILES} VALUES (?, ?, ?, ?{', ?' * len(part_names)})",
         [[str(s.path), i, s.key, (base << FILE_BITS) | min(i, 2**FILE_BITS - 1),
           *[partitions[i].get(n) for n in part_names]] for i, s in enumerate(ordered)])
-    source = (f"(SELECT * FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true, "
+    relation = (f"(SELECT * FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true, "
               f"hive_partitioning = false)) AS src JOIN {FILES} AS f ON src.filename = f.filename")
     files = [str(s.path) for s in ordered]
     pk, updated = _key_sql(feed, columns), _updated_sql(feed, columns)
     _run(con, feed, ordered, f"CREATE TEMP TABLE {KEYS} AS SELECT {pk} AS _pk, {updated} AS _updated, f.idx AS file, "
-                       f"src.file_row_number AS row FROM {source}", files)
+                       f"src.file_row_number AS row FROM {relation}", files)
     stats.rows_read += sum(rows)
     read = 0
-    for index, source in enumerate(ordered):  # the narrow pass has read every row: report it (and let a
-        read += rows[index]                     # cancel land here, before anything is written)
+    for index, done in enumerate(ordered):  # the narrow pass has read every row: report it (and let a
+        read += rows[index]                   # cancel land here, before anything is written)
         if on_progress:
-            on_progress(LoadProgress(feed.table_name, source.key, index, len(ordered), rows[index], read,
+            on_progress(LoadProgress(feed.table_name, done.key, index, len(ordered), rows[index], read,
                                      rows=rows[index]))
     for count, key in con.execute(f"SELECT count(*), any_value(f.key) FROM {KEYS} JOIN {FILES} AS f ON file = f.idx "
                                   f"WHERE _pk IS NULL GROUP BY file ORDER BY file").fetchall():
@@ -101,7 +101,7 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: Feed, ordered: Sequence[S
     else:
         replaced = 0
     select = _wide_select(feed, columns, part_names, in_files)
-    inserted = _run(con, feed, ordered, f"INSERT INTO {table} BY NAME SELECT {select} FROM {source} "
+    inserted = _run(con, feed, ordered, f"INSERT INTO {table} BY NAME SELECT {select} FROM {relation} "
                                   f"ANTI JOIN {LOSERS} AS l ON f.idx = l.file AND src.file_row_number = l.row",
                     files, [run_id])
     for name in (FILES, KEYS, LOSERS):
