@@ -156,7 +156,7 @@ def writer_config(path: Path) -> dict[str, str | bool]:
     """Bound a load's memory: DuckDB spills to the workspace's tmp/ beyond `COURIER_MEMORY_LIMIT`."""
     temp = path.parent / "tmp"
     temp.mkdir(mode=0o700, exist_ok=True)
-    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "512MB"), "temp_directory": str(temp),
+    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "384MB"), "temp_directory": str(temp),
             "preserve_insertion_order": False}
 
 
