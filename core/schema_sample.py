@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
@@ -37,7 +36,6 @@ CONTENT_TYPES = frozenset({PARQUET, *DELIMITED, *JSON_TYPES})
 _EXTENSIONS = {".parquet": PARQUET, ".parq": PARQUET, ".csv": CSV, ".tsv": TSV, ".tab": TSV,
                ".psv": PSV, ".ndjson": NDJSON, ".jsonl": NDJSON, ".json": NDJSON}
 _COMPRESSION = (".gz", ".bz2", ".zst", ".lz4")
-HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 SAMPLE_VALUES = 5
 SAMPLE_ROWS = 1000
 _COARSE_TIMESTAMP = re.compile(r"\bTIMESTAMP_(?:S|MS)\b")
@@ -99,17 +97,10 @@ def infer_content_type(path: Path) -> str:
 
 
 def hive_partition(key: str) -> dict[str, str | None]:
-    """`key=value` folders of an object key (Optimizely keeps date/experiment/event only there).
+    """`key=value` folders of an object key: the same rule as the export's keys (core.optimizely)."""
+    from core.optimizely import partition_of
 
-    Values are URL-decoded as Spark escapes them; Spark's null marker becomes None.
-    """
-    values: dict[str, str | None] = {}
-    for segment in key.split("/")[:-1]:
-        name, sep, value = segment.partition("=")
-        if sep and name:
-            decoded = urllib.parse.unquote(value)
-            values[urllib.parse.unquote(name)] = None if decoded == HIVE_NULL else decoded
-    return values
+    return partition_of(key.rsplit("/", 1)[0] + "/" if "/" in key else "")
 
 
 def duckdb_types(schema: pa.Schema) -> list[tuple[str, str]]:

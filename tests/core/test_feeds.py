@@ -125,6 +125,8 @@ def test_hive_partition_values_are_url_decoded_and_null_aware() -> None:
     assert hive_partition(key) == {"account_id": "1", "type": "events", "date": "2024-01-01",
                                    "event": "Main_Nav_javascript:void(0);"}
     assert hive_partition("x/event=__HIVE_DEFAULT_PARTITION__/p.parquet") == {"event": None}
+    # Optimizely's own null marker: a sample and a run must agree (both go through partition_of)
+    assert hive_partition("x/event=NULL/p=q.parquet") == {"event": None}
 
 
 # -- feeds in the catalog ---------------------------------------------------------------------
