@@ -66,10 +66,7 @@ class RunSteps:
 
     # -- stages ----------------------------------------------------------------------------
     def execute(self) -> None:
-        from core.load_operations import parse_load_operations
-
-        operations = parse_load_operations(self.courier.load_operations_json,
-                                           tags=[e.tag for e in self.courier.entities])
+        operations = self.courier.load_operations  # parsed and validated when the courier was read
         days = self.plan_days()
         objects = self.find_files(days)
         self.check_cancel()
@@ -175,8 +172,8 @@ class RunSteps:
     def _load_feed(self, feed: Any, ops: list[Any], landed: list[LandingResult]) -> None:
         from core.warehouse import SourceFile, Warehouse
 
-        truncate = any(_op_type(op) == "truncate" for op in ops)
-        tags = [_op_file(op) for op in ops if _op_type(op) == "load"]
+        truncate = any(op.type == "truncate" for op in ops)
+        tags = [op.file for op in ops if op.type == "load"]
         entities = {e.tag: e for e in self.courier.entities}
         files = [r for r in landed if r.obj.tag in tags]
         if not truncate:
@@ -222,14 +219,6 @@ class RunSteps:
         row = self.catalog.one("SELECT etag FROM loaded_files WHERE feed_id = ? AND bucket = ? AND key = ?",
                                (feed_id, result.obj.bucket, result.obj.key))
         return row is not None and row["etag"] == result.etag
-
-
-def _op_type(op: Any) -> str:
-    return op["type"] if isinstance(op, dict) else op.type
-
-
-def _op_file(op: Any) -> str:
-    return op["file"] if isinstance(op, dict) else op.file
 
 
 def _format_options(entity: Any) -> dict[str, Any]:
