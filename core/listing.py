@@ -96,9 +96,11 @@ class Lister:
         self.requests = 0
         self._cache: dict[str, list[dict[str, Any]]] = {}
 
-    def list_prefix(self, prefix: str) -> list[dict[str, Any]]:
-        if prefix in self._cache:
-            return self._cache[prefix]
+    def list_under(self, prefix: str) -> list[dict[str, Any]]:
+        """Objects under `prefix`, reusing a cached broader listing when one covers it."""
+        for cached, objects in self._cache.items():
+            if prefix.startswith(cached):
+                return [o for o in objects if o["Key"].startswith(prefix)]
         found: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("list_objects_v2")
         try:
@@ -109,16 +111,8 @@ class Lister:
             from core.aws import translate_error
 
             raise translate_error(exc, action="ListObjectsV2", bucket=self.courier.bucket, key=prefix) from None
-        # a longer prefix already cached is a subset of this one: keep only the broader listing
         self._cache[prefix] = found
         return found
-
-    def list_under(self, prefix: str) -> list[dict[str, Any]]:
-        """Reuse a cached broader listing when one covers this prefix."""
-        for cached, objects in self._cache.items():
-            if prefix.startswith(cached):
-                return [o for o in objects if o["Key"].startswith(prefix)]
-        return self.list_prefix(prefix)
 
 
 def list_days(client: Any, courier: Courier, days: Iterable[date],
@@ -131,7 +125,7 @@ def list_days(client: Any, courier: Courier, days: Iterable[date],
         for entity in entities:
             pattern = FilePattern.parse(entity.file_pattern, prefix=courier.prefix)
             marker = FilePattern.parse(entity.ready_marker, prefix=courier.prefix) if entity.ready_marker else None
-            count = 0
+            found: list[dict[str, Any]] = []
             ready: bool | None = None
             for when in _periods(pattern, day):
                 data_prefix = pattern.literal_prefix(when)
@@ -139,22 +133,15 @@ def list_days(client: Any, courier: Courier, days: Iterable[date],
                 if marker is not None:
                     prefix = _common_prefix(data_prefix, marker.literal_prefix(when))
                 objects = lister.list_under(prefix)
-                if marker is not None:
-                    has_marker = any(marker.matches(o["Key"], when) for o in objects)
+                if marker is not None:  # every period of the day must have its marker
+                    marker_re = marker.regex(when)
+                    has_marker = any(marker_re.fullmatch(o["Key"]) for o in objects)
                     ready = has_marker if ready is None else (ready and has_marker)
-                for obj in objects:
-                    key = obj["Key"]
-                    if not pattern.matches(key, when):
-                        continue
-                    count += 1
-                    listing.objects.append(_remote(courier.bucket, obj, entity, day, None))
-            listing.days.append(DayStatus(entity.index, entity.tag, day, count, ready, entity.optional,
+                data_re = pattern.regex(when)  # compiled once per period, not per key
+                found += [o for o in objects if data_re.fullmatch(o["Key"])]
+            listing.objects += [_remote(courier.bucket, o, entity, day, ready) for o in found]
+            listing.days.append(DayStatus(entity.index, entity.tag, day, len(found), ready, entity.optional,
                                           pattern.render(day)))
-    # attach readiness to objects (known only after the markers were seen)
-    readiness = {(s.entity_index, s.day): s.ready for s in listing.days}
-    listing.objects = [
-        RemoteObject(**{**o.__dict__, "ready": readiness.get((o.entity_index, o.day))}) for o in listing.objects
-    ]
     listing.requests = lister.requests
     return listing
 

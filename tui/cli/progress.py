@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from core.events import Event
 
@@ -55,5 +55,3 @@ class RunPrinter:
         elif event.type in ("warning", "error", "feed_loaded", "day_checked", "run_started", "feed_load_started"):
             self.progress.console.print(format_event(event), highlight=False, markup=False)
 
-
-__all__ = ["RunPrinter", "DownloadColumn"]
