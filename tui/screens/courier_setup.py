@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from core.catalog import Catalog
 from core.errors import ConfigError, CourierError
 from tui.screens import CourierScreen
+from tui.widgets.checks import checks_text
 from tui.widgets.help import with_help
 from tui.widgets.json_editor import JsonEditor
 
@@ -332,16 +333,8 @@ class CourierSetupScreen(CourierScreen):
             result.update(Text(f"✗ {message.error}", style="bold"))
             return
         report = message.report
-        text = Text()
-        for check in report.checks:
-            text.append("✓ " if check.ok else "✗ ", style="bold green" if check.ok else "bold red")
-            text.append(f"{check.name}: ", style="bold")
-            text.append(f"{check.detail}\n")
-        for warning in report.warnings:
-            text.append(f"! {warning}\n", style="yellow")
-        text.append("Validation passed" if report.ok else "Validation failed",
-                    style="bold green" if report.ok else "bold red")
-        result.update(text)
+        result.update(checks_text(report.checks, "Validation passed" if report.ok else "Validation failed",
+                                  report.ok, report.warnings))
 
     @on(Button.Pressed)
     def _button(self, event: Button.Pressed) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from core.catalog import Catalog
 from core.errors import CourierError
 from tui.screens import ConfirmScreen, CourierScreen
+from tui.widgets.checks import checks_text
 from tui.widgets.help import with_help
 
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -260,13 +261,7 @@ class CredentialsScreen(CourierScreen):
             result.update(Text(f"✗ {message.error}", style="bold"))
             return
         report = message.report
-        text = Text()
-        for check in report.checks:
-            mark, style = ("✓", "green") if check.ok else (("✗", "red") if check.ran else ("–", "dim"))
-            text.append(f"{mark} {check.name:<9}", style=f"bold {style}")
-            text.append(f"{check.detail}\n")
-        text.append(report.summary, style="bold green" if report.ok else "bold red")
-        result.update(text)
+        result.update(checks_text(report.checks, report.summary, report.ok))
         if report.ok:
             checked = getattr(self.app, "checked_credentials", None)
             if isinstance(checked, set):

@@ -1,0 +1,26 @@
+"""One rendering for the engine's check lists (Test connection, courier Validate)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+
+
+def checks_text(checks: Iterable[Any], verdict: str, ok: bool, warnings: Iterable[str] = ()) -> Text:
+    """✓ / ✗ / – (not run) per check, warnings, then the verdict line in green or red."""
+    text = Text()
+    for check in checks:
+        if check.ok:
+            mark, style = "✓", "green"
+        elif getattr(check, "ran", True):
+            mark, style = "✗", "red"
+        else:
+            mark, style = "–", "dim"
+        text.append(f"{mark} {check.name}: ", style=f"bold {style}")
+        text.append(f"{check.detail}\n")
+    for warning in warnings:
+        text.append(f"! {warning}\n", style="yellow")
+    text.append(verdict, style="bold green" if ok else "bold red")
+    return text
