@@ -127,3 +127,26 @@ def unknown_feeds(ops: dict[str, list[Operation]] | dict[str, Any], known_feed_i
     """Feed ids the load operations name that do not exist, in the order they appear."""
     known = set(known_feed_ids)
     return [feed_id for feed_id in ops if feed_id not in known]
+
+
+def merged_load_operations(existing: dict[str, Any], feed_id: str, tag: str) -> tuple[dict[str, Any], str | None]:
+    """The courier's load operations with `feed_id` loading `tag`.
+
+    A placeholder that loads the same file tag is replaced (its steps, e.g. a truncate, are kept);
+    otherwise `{feed_id: [load tag]}` is added. Returns (new operations, replaced placeholder). This is
+    the onboarding step "add load operations": the TUI offers it after a feed is activated.
+    """
+    replaced = next((fid for fid, steps in existing.items() if is_placeholder(fid)
+                     and any(isinstance(s, dict) and s.get("file") == tag for s in steps or [])), None)
+    if replaced is None:
+        replaced = next((fid for fid in existing if is_placeholder(fid)), None) if len(existing) == 1 else None
+    new: dict[str, Any] = {}
+    for fid, steps in existing.items():
+        if fid == replaced:
+            keep = [s for s in steps or [] if isinstance(s, dict) and s.get("file") in (None, tag)]
+            new[feed_id] = keep if any(s.get("type") == "load" for s in keep) else [{"type": "load", "file": tag}]
+        else:
+            new[fid] = steps
+    if feed_id not in new:
+        new[feed_id] = [{"type": "load", "file": tag}]
+    return new, replaced

@@ -12,6 +12,7 @@ from core.json_errors import JsonSchemaError
 from core.load_operations import (
     Operation,
     is_placeholder,
+    merged_load_operations,
     operations_to_json,
     parse_load_operations,
     unknown_feeds,
@@ -102,3 +103,16 @@ def test_unknown_feeds_keeps_document_order() -> None:
                                  "df-c": [{"type": "truncate"}]})
     assert unknown_feeds(ops, ["df-a"]) == ["df-b", "df-c"]
     assert unknown_feeds({}, []) == []
+
+
+def test_merging_keeps_other_feeds_and_a_placeholder_for_another_tag() -> None:
+    existing = {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
+                "df-xxxxxx": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
+                "FEED-ID": [{"type": "load", "file": "other"}]}
+    merged, replaced = merged_load_operations(existing, "df-new123", "decisions")
+    assert replaced == "df-xxxxxx"
+    assert merged == {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
+                      "df-new123": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
+                      "FEED-ID": [{"type": "load", "file": "other"}]}
+    added, none = merged_load_operations({}, "df-new123", "decisions")
+    assert none is None and added == {"df-new123": [{"type": "load", "file": "decisions"}]}

@@ -15,7 +15,7 @@ from core.runs import RunRequest, start_run
 from core.warehouse import Warehouse
 from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
 from tui.screens import ConfirmScreen
-from tui.screens.feed_editor import FeedEditorScreen, TagPicker, merged_load_operations
+from tui.screens.feed_editor import FeedEditorScreen, TagPicker
 
 
 def local_sample(tmp_path: Path) -> Path:
@@ -128,18 +128,3 @@ async def test_activate_then_wire_the_feed_in_place_of_the_placeholder_and_load(
     assert result.status == "succeeded", result.error
     with Warehouse(workspace.warehouse_path, read_only=True) as warehouse:
         assert warehouse.row_count("Optimizely:Decisions") > 0
-
-
-def test_merging_keeps_other_feeds_and_a_placeholder_for_another_tag() -> None:
-    from core.load_operations import is_placeholder
-
-    existing = {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
-                "df-xxxxxx": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
-                "FEED-ID": [{"type": "load", "file": "other"}]}
-    merged, replaced = merged_load_operations(existing, "df-new123", "decisions", is_placeholder)
-    assert replaced == "df-xxxxxx"
-    assert merged == {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
-                      "df-new123": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
-                      "FEED-ID": [{"type": "load", "file": "other"}]}
-    added, none = merged_load_operations({}, "df-new123", "decisions", is_placeholder)
-    assert none is None and added == {"df-new123": [{"type": "load", "file": "decisions"}]}

@@ -23,7 +23,7 @@ from core.catalog import Catalog
 from core.errors import CourierError
 from core.workspace import Workspace
 from tui.screens import ConfirmScreen, CourierScreen
-from tui.widgets.tag_picker import CLEAR, TagPicker, merged_load_operations  # noqa: F401 (re-exported)
+from tui.widgets.tag_picker import CLEAR, TagPicker
 
 
 def _one_line(exc: BaseException) -> str:
@@ -331,7 +331,7 @@ class FeedEditorScreen(CourierScreen):
 
     def _offer_wiring(self, feed_id: str) -> None:
         from core.couriers import get_courier
-        from core.load_operations import is_placeholder
+        from core.load_operations import merged_load_operations
 
         courier_name, tag = self.info.get("courier"), self.info.get("tag")
         if not courier_name or not tag:
@@ -343,7 +343,7 @@ class FeedEditorScreen(CourierScreen):
         existing = dict(courier.load_operations_json or {})
         if feed_id in existing:
             return
-        new, replaced = merged_load_operations(existing, feed_id, tag, is_placeholder)
+        new, replaced = merged_load_operations(existing, feed_id, tag)
         what = f"replacing the placeholder {replaced}" if replaced else "added to the existing ones"
         question = (f"Put {feed_id} into courier {courier_name}'s load operations ({what})?\n\n"
                     f"{json.dumps(new, indent=1)}")

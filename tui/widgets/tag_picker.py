@@ -1,4 +1,4 @@
-"""The pieces of the feed editor that stand alone: the tag picker and the load-operations merge."""
+"""The feed editor's semantic-tag picker: searches the vocabulary, suggestions first, PII marked."""
 
 from __future__ import annotations
 
@@ -16,29 +16,6 @@ from textual.widgets.option_list import Option
 from core.errors import CourierError
 
 CLEAR = "\x00clear"  # the picker's answer for "remove the tag"
-
-
-def merged_load_operations(existing: dict[str, Any], feed_id: str, tag: str,
-                           is_placeholder: Any) -> tuple[dict[str, Any], str | None]:
-    """The courier's load operations with `feed_id` loading `tag`.
-
-    A placeholder that loads the same file tag is replaced (its steps, e.g. a truncate, are kept);
-    otherwise `{feed_id: [load tag]}` is added. Returns (new operations, replaced placeholder).
-    """
-    replaced = next((fid for fid, steps in existing.items() if is_placeholder(fid)
-                     and any(isinstance(s, dict) and s.get("file") == tag for s in steps or [])), None)
-    if replaced is None:
-        replaced = next((fid for fid in existing if is_placeholder(fid)), None) if len(existing) == 1 else None
-    new: dict[str, Any] = {}
-    for fid, steps in existing.items():
-        if fid == replaced:
-            keep = [s for s in steps or [] if isinstance(s, dict) and s.get("file") in (None, tag)]
-            new[feed_id] = keep if any(s.get("type") == "load" for s in keep) else [{"type": "load", "file": tag}]
-        else:
-            new[fid] = steps
-    if feed_id not in new:
-        new[feed_id] = [{"type": "load", "file": tag}]
-    return new, replaced
 
 
 class TagPicker(ModalScreen[str | None]):
