@@ -9,6 +9,7 @@ transaction, so a failed or killed run leaves every table as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import string
@@ -184,18 +185,15 @@ def start_run(catalog: Catalog, request: RunRequest, *, sink: Sink | None = None
     courier = get_courier(catalog, request.courier)
     workspace: Workspace = catalog.workspace
     reap_dead_runs(catalog)
-    try:
-        lock = workspace.lock(_lock_name(courier.name), f"courier {courier.name}")
-        lock.__enter__()
-    except Busy:
-        other = running_run(catalog, courier.name)
-        name = other.id if other else "another process"
-        raise Busy(f"courier {courier.name} is already running ({name})",
-                   hint=f"follow it with `courier runs watch {name}` or wait for it to finish") from None
-    try:
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(workspace.lock(_lock_name(courier.name), f"courier {courier.name}"))
+        except Busy:
+            other = running_run(catalog, courier.name)
+            name = other.id if other else "another process"
+            raise Busy(f"courier {courier.name} is already running ({name})",
+                       hint=f"follow it with `courier runs watch {name}` or wait for it to finish") from None
         return _run_locked(catalog, workspace, courier, request, sink, cancel or threading.Event())
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: RunRequest, sink: Sink | None,
