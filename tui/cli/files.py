@@ -11,14 +11,7 @@ from core.landing import landed_files
 from core.listing import list_remote
 from tui.cli.context import CliContext, pass_ctx, print_json
 from tui.cli.dates import DAY
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+from tui.formatting import human_bytes
 
 
 def _partition_text(partition: dict[str, str | None]) -> str:
@@ -54,7 +47,7 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
         for f in files:
             landed = datetime.fromtimestamp(f.landed_at).strftime("%Y-%m-%d %H:%M")
             rows = "" if f.rows is None else f"{f.rows:,} rows"
-            click.echo(f"{f.tag:<12} {_size(f.size):>9} {rows:>12}  landed {landed}  {f.key}")
+            click.echo(f"{f.tag:<12} {human_bytes(f.size):>9} {rows:>12}  landed {landed}  {f.key}")
         return
     if day is not None and (from_day or to_day):
         raise ConfigError("use either --day or --from/--to", hint="--from is inclusive, --to exclusive")
@@ -79,4 +72,4 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
         click.echo(f"{status.day}  {status.tag:<12} {status.objects:>5} objects  {ready}")
     for o in objects:
         ready = "" if o.ready is None else ("ready" if o.ready else "not ready")
-        click.echo(f"{o.tag:<12} {_size(o.size):>9}  {o.last_modified:%Y-%m-%d %H:%M}  {_partition_text(o.partition):<45} {ready:<9} {o.key}")
+        click.echo(f"{o.tag:<12} {human_bytes(o.size):>9}  {o.last_modified:%Y-%m-%d %H:%M}  {_partition_text(o.partition):<45} {ready:<9} {o.key}")

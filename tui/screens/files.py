@@ -23,9 +23,9 @@ from textual_fastdatatable.data_table import DataTable
 
 from core.catalog import Catalog
 from core.workspace import Workspace
+from tui.formatting import human_bytes
 from tui.screens import CourierScreen
 from tui.widgets.arrow_table import ArrowTable, displayable, empty_table
-from tui.widgets.progress_panel import human_bytes
 
 # shown columns, then the hidden ones the screen needs (search text, where the file is)
 SHOWN = ["modified", "tag", "day", "ready", "size", "rows", "partition", "key", "courier"]

@@ -16,6 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, Static
 
+from tui.formatting import human_bytes
+
 
 @dataclass
 class FeedProgress:
@@ -163,14 +165,6 @@ class RunState:
         """Log lines added since `seen` lines were taken (bounded by the tail kept)."""
         fresh = min(self.log_count - seen, len(self.log))
         return list(self.log)[len(self.log) - fresh:] if fresh > 0 else []
-
-
-def human_bytes(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
 
 
 def human_duration(seconds: float) -> str:
