@@ -19,7 +19,7 @@ test: $(STAMP)
 	env -u NO_COLOR -u FORCE_COLOR -u TEXTUAL_THEME $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check core tui tests benchmarks
+	$(BIN)/ruff check core tui tests benchmarks screenshots
 
 # BENCH_SCALE=small (default, a few minutes) or full (issue 8's size); peers go to .bench/peers-venv
 bench: $(STAMP)
@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --scale $(or $(BENCH_SCALE),small) --md tests/bench/results.md
 
 screenshots: $(STAMP)
-	$(BIN)/python -m tui.screenshots screenshots
+	$(BIN)/python screenshots/make_screenshots.py screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

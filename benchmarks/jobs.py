@@ -7,7 +7,8 @@ from typing import Any
 
 def table_counts(catalog: Any, tables: list[str]) -> dict[str, dict[str, int]]:
     """Rows and distinct uuids per domain table, read-only."""
-    from core.warehouse import Warehouse, quote
+    from courier.core.warehouse.duckdb import Warehouse
+    from courier.core.warehouse.spec import quote
 
     if not tables:
         return {}

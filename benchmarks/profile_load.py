@@ -76,13 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="full")
     parser.add_argument("--cache", type=Path, default=Path(".bench/cache"))
     args = parser.parse_args(argv)
+    from courier.core.catalog.catalog import Catalog
+    from courier.core.catalog.workspace import open_workspace
+    from courier.core.feeds.model import get_feed
+    from courier.core.feeds.schema import hive_partition
+    from courier.core.warehouse.duckdb import Warehouse
+    from courier.core.warehouse.spec import SourceFile
     from cryptography.fernet import Fernet
-
-    from core.catalog import Catalog
-    from core.feeds import get_feed
-    from core.schema_sample import hive_partition
-    from core.warehouse import SourceFile, Warehouse
-    from core.workspace import open_workspace
 
     os.environ.setdefault("COURIER_SECRET_KEY", Fernet.generate_key().decode())
     export = generated(SCALES[args.scale].day_spec(), args.cache.resolve())

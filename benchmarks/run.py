@@ -61,7 +61,7 @@ def _tui(bench: scenarios.Bench, exports: scenarios.Exports) -> dict[str, Any]:
     scale = bench.scale
     day_ws = bench.work / "ws-day"
     files_ws = scenarios.workspace(bench, exports, "ws-tui-files", load=False)
-    from core.workspace import open_workspace
+    from courier.core.catalog.workspace import open_workspace
 
     tui_bench.insert_landed_files(open_workspace(files_ws.root).catalog_path, files_ws.courier,
                                   scenarios.EXPORT_BUCKET, scale.tui_files,
@@ -78,7 +78,7 @@ def _tui(bench: scenarios.Bench, exports: scenarios.Exports) -> dict[str, Any]:
 
 
 def measure_all(scale_name: str, work: Path, cache: Path, *, peers: bool, tui: bool) -> dict[str, Any]:
-    from core.s3server import LocalS3
+    from courier.core.devtools.s3server import LocalS3
 
     scale = SCALES[scale_name]
     started = time.monotonic()

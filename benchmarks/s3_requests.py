@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from core.s3server import LocalS3
+from courier.core.devtools.s3server import LocalS3
 
 
 def recording_env(work: Path) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from core.synth import ExportSpec
+from courier.core.devtools.synth import ExportSpec
 
 ACCOUNT = "1234567890"
 START = date(2026, 11, 1)  # the measured day; the 2x day is the next one, the history the days before

@@ -17,13 +17,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from courier.core.devtools.s3server import LocalS3
+
 from benchmarks.jobs import table_counts
 from benchmarks.peers import timed
 from benchmarks.s3_requests import recorded
 from benchmarks.scales import START, Scale
 from benchmarks.seed import LocalExport, generated, upload
 from benchmarks.workspaces import BenchWorkspace, prepare
-from core.s3server import LocalS3
 
 MB = 1024 * 1024
 EXPORT_BUCKET = "bench-export"
@@ -63,9 +64,10 @@ def _summary(export: LocalExport) -> dict[str, Any]:
 
 def listing_cost(bench: Bench) -> dict[str, Any]:
     """One-day run in a 1-day bucket vs a 365-day bucket: the requests, counted by the server."""
-    from core.catalog import Catalog
-    from core.runs import RunRequest, start_run
-    from core.workspace import open_workspace
+    from courier.core.catalog.catalog import Catalog
+    from courier.core.catalog.workspace import open_workspace
+    from courier.core.runs.records import start_run
+    from courier.core.runs.request import RunRequest
 
     target = generated(bench.scale.listing_target_spec(), bench.cache)
     filler = generated(bench.scale.listing_filler_spec(), bench.cache)
@@ -112,8 +114,9 @@ def seed_export(bench: Bench) -> tuple[Exports, dict[str, Any]]:
 
 def day_prefixes(day: date) -> dict[str, str]:
     """The day's prefixes under the export, by Optimizely dataset."""
+    from courier.core.optimizely import account_prefix
+
     from benchmarks.scales import ACCOUNT
-    from core.optimizely import account_prefix
 
     return {dataset: f"{account_prefix(ACCOUNT)}/type={dataset}/date={day.isoformat()}" for dataset in
             ("decisions", "events")}
@@ -135,9 +138,9 @@ def run_argv(ws: BenchWorkspace, day: date) -> list[str]:
 
 def courier_run(bench: Bench, ws: BenchWorkspace, day: date, *, count: bool = False) -> dict[str, Any]:
     """`courier run --day` as a process: wall (with start-up), peak RSS, and the phases from its events."""
-    from core.catalog import Catalog
-    from core.events import read_events
-    from core.workspace import open_workspace
+    from courier.core.catalog.catalog import Catalog
+    from courier.core.catalog.workspace import open_workspace
+    from courier.core.runs.events import read_events
 
     result = timed(run_argv(ws, day), env=dict(os.environ))
     record = json.loads(result.pop("stdout"))
@@ -165,7 +168,7 @@ def courier_run(bench: Bench, ws: BenchWorkspace, day: date, *, count: bool = Fa
 
 def landed_files(ws: BenchWorkspace) -> dict[str, list[str]]:
     """The files a run landed, by dataset, from the workspace's ledger."""
-    from core.workspace import open_workspace
+    from courier.core.catalog.workspace import open_workspace
 
     con = sqlite3.connect(open_workspace(ws.root).catalog_path)
     try:

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import core.optimizely
-import core.synth
-from core.synth import ExportSpec, write_export
+import courier.core.devtools.synth
+import courier.core.optimizely
+from courier.core.devtools.synth import ExportSpec, write_export
 
 MANIFEST = "export.json"
 
@@ -41,7 +41,7 @@ class LocalExport:
 
 def _cache_key(spec: ExportSpec) -> str:
     digest = hashlib.sha256(repr(asdict(spec)).encode())
-    for module in (core.synth, core.optimizely):
+    for module in (courier.core.devtools.synth, courier.core.optimizely):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import open_workspace
+from courier.core.config.couriers import add_courier
+from courier.core.config.credentials import add_credential
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from courier.core.feeds.model import activate_feed, add_feed
+
 from benchmarks.scales import ACCOUNT
-from core.catalog import Catalog
-from core.couriers import add_courier
-from core.credentials import add_credential
-from core.feeds import activate_feed, add_feed
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-from core.workspace import open_workspace
 
 COURIER = "bench"
 CREDENTIAL = "bench-s3"

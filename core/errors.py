@@ -52,3 +52,18 @@ class Busy(CourierError):
     """Another process holds what we need (a run of the same courier, the warehouse writer)."""
 
     exit_code = 1
+
+
+class Cancelled(CourierError):
+    """A run stopped because the operator asked (the cancel key, Ctrl-C): exit code 130, as shells use."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "cancelled by the operator", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (library errors run to many lines), or its type's name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyarrow as pa
-
-from core.errors import ConfigError
+from courier.core.errors import ConfigError
 
 DEFAULT_BUCKET = "optimizely-events-data"
 DEFAULT_REGION = "us-east-1"

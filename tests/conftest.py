@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from core.s3server import LocalS3
+from courier.core.devtools.s3server import LocalS3
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OPTIMIZELY_LABS = FIXTURES / "optimizely-labs"
@@ -43,14 +42,14 @@ def workspace_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(workspace_dir: Path):  # type: ignore[no-untyped-def]
-    from core.workspace import open_workspace
+    from courier.core.catalog.workspace import open_workspace
 
     return open_workspace(workspace_dir)
 
 
 @pytest.fixture
 def catalog(workspace):  # type: ignore[no-untyped-def]
-    from core.catalog import Catalog
+    from courier.core.catalog.catalog import Catalog
 
     cat = Catalog(workspace)
     yield cat

@@ -1,4 +1,4 @@
-"""The codebase stays ruff clean and each module stays one idea (under ~400 lines)."""
+"""The codebase stays ruff clean (the layering is tests/test_layers.py, not a line count)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "tui", "tests", "benchmarks")
+PACKAGES = ("core", "tui", "tests", "benchmarks", "screenshots")
 
 
 def test_ruff_is_clean() -> None:
@@ -15,9 +15,3 @@ def test_ruff_is_clean() -> None:
     out = subprocess.run([str(ruff), "check", *PACKAGES], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
-
-def test_engine_and_tui_modules_stay_small() -> None:
-    limit = 420  # "under ~400 lines": a little slack, never a second responsibility
-    big = {str(p.relative_to(ROOT)): n for p in [*ROOT.glob("core/*.py"), *ROOT.glob("tui/**/*.py")]
-           if (n := len(p.read_text().splitlines())) > limit}
-    assert big == {}, f"split these modules: {big}"

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
+from courier.tui.screens import ConfirmScreen
+from courier.tui.widgets.help import HelpScreen
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
-
-from core.catalog import Catalog
-from core.workspace import Workspace
-from tui.screens import ConfirmScreen
-from tui.widgets.help import HelpScreen
 
 
 @dataclass(frozen=True)
@@ -59,25 +58,25 @@ class NavigationProvider(Provider):
 
 
 SECTIONS: dict[str, Section] = {s.name: s for s in [
-    Section("home", "Home", "h", "tui.screens.home", "HomeScreen",
+    Section("home", "Home", "h", "courier.tui.screens.home", "HomeScreen",
             "Couriers, feeds and what needs attention", "Home"),
-    Section("onboarding", "Guided onboarding", "o", "tui.screens.onboarding", "OnboardingScreen",
+    Section("onboarding", "Guided onboarding", "o", "courier.tui.screens.onboarding", "OnboardingScreen",
             "The eight steps from credential to scheduled courier", "Onboard"),
-    Section("credentials", "Credentials", "c", "tui.screens.credentials", "CredentialsScreen",
+    Section("credentials", "Credentials", "c", "courier.tui.screens.credentials", "CredentialsScreen",
             "Add, edit and test the keys courier uses", "Creds"),
-    Section("courier_setup", "Courier setup", "s", "tui.screens.courier_setup", "CourierSetupScreen",
+    Section("courier_setup", "Courier setup", "s", "courier.tui.screens.courier_setup", "CourierSetupScreen",
             "S3 settings, entities list and load operations", "Setup"),
-    Section("files", "Sample files", "f", "tui.screens.files", "FilesScreen",
+    Section("files", "Sample files", "f", "courier.tui.screens.files", "FilesScreen",
             "Landed and remote files, newest first", "Files"),
-    Section("feed_editor", "Feed editor", "e", "tui.screens.feed_editor", "FeedEditorScreen",
+    Section("feed_editor", "Feed editor", "e", "courier.tui.screens.feed_editor", "FeedEditorScreen",
             "Column tagging: primary key, semantic tags, last updated", "Feeds", False),
-    Section("run", "Run courier", "r", "tui.screens.run_progress", "RunDialog",
+    Section("run", "Run courier", "r", "courier.tui.screens.run_progress", "RunDialog",
             "Run a courier for a day, a period or all data", "Run"),
-    Section("history", "Run history", "y", "tui.screens.history", "HistoryScreen",
+    Section("history", "Run history", "y", "courier.tui.screens.history", "HistoryScreen",
             "Past runs with their notification or error", "History", False),
-    Section("explorer", "Data explorer", "x", "tui.screens.explorer", "ExplorerScreen",
+    Section("explorer", "Data explorer", "x", "courier.tui.screens.explorer", "ExplorerScreen",
             "Domain tables, sample rows and read-only SQL", "Explore", False),
-    Section("groups", "Cron & groups", "g", "tui.screens.cron", "CronScreen",
+    Section("groups", "Cron & groups", "g", "courier.tui.screens.cron", "CronScreen",
             "Validate cron expressions; courier groups and their schedules", "Cron"),
 ]}
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.workspace import Workspace
+from courier.core.catalog.workspace import Workspace
 
 
 def open_tui(workspace: Workspace) -> None:
-    from tui.app import CourierApp
+    from courier.tui.app import CourierApp
 
     CourierApp(workspace).run()

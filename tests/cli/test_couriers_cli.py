@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-from core.catalog import Catalog
-from core.credentials import add_credential
-from core.optimizely import preset_entities
-from core.workspace import open_workspace
-from tui.cli.main import main
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import open_workspace
+from courier.core.config.credentials import add_credential
+from courier.core.optimizely import preset_entities
+from courier.tui.cli.main import main
 
 ACCOUNT = "596780373"
 BUCKET = "optimizely-events-data"
@@ -168,7 +167,7 @@ def test_validate_day_passes(ws: Path, s3: Any, tmp_path: Path) -> None:
 
 def test_the_console_script_reads_stdin_and_prints_no_traceback(ws: Path) -> None:
     """A real process: the `-` file is the process's stdin and a bad document exits 2."""
-    code = "from tui.cli.main import main; main()"
+    code = "from courier.tui.cli.main import main; main()"
     proc = subprocess.run(
         [sys.executable, "-c", code, "--workspace", str(ws), "couriers", "add", "opt", "--credential", "opt-keys",
          "--bucket", BUCKET, "--entities", "-"],

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from courier.core.devtools.s3server import LocalS3
 
-from core.s3server import LocalS3
 from tests.token_server import TokenServer
 
 COURIER = str(Path(sys.executable).parent / "courier")

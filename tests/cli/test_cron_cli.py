@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import click
 from click.testing import CliRunner
-
-from core.errors import CourierError
-from tui.cli.cron import command
+from courier.core.errors import CourierError
+from courier.tui.cli.cron import command
 
 
 @dataclass

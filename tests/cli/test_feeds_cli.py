@@ -11,14 +11,14 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import open_workspace
+from courier.core.errors import CourierError
+from courier.core.warehouse.duckdb import Warehouse
+from courier.tui.cli.context import CliContext
+from courier.tui.cli.feeds import group
 
-from core.catalog import Catalog
-from core.errors import CourierError
-from core.warehouse import Warehouse
-from core.workspace import open_workspace
 from tests.conftest import OPTIMIZELY_LABS
-from tui.cli.context import CliContext
-from tui.cli.feeds import group
 
 DECISIONS = next((OPTIMIZELY_LABS / "type=decisions").rglob("*.parquet"))
 KEY = "v1/account_id=596780373/type=decisions/date=2020-09-14/experiment=18786493712/part-00000.snappy.parquet"

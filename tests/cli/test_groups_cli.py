@@ -9,13 +9,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-
-from core.catalog import Catalog, now
-from core.errors import CourierError
-from core.workspace import open_workspace
-from tui.cli.context import CliContext
-from tui.cli.groups import group
-from tui.cli.scheduler import command as scheduler_command
+from courier.core.catalog.catalog import Catalog, now
+from courier.core.catalog.workspace import open_workspace
+from courier.core.errors import CourierError
+from courier.tui.cli.context import CliContext
+from courier.tui.cli.groups import group
+from courier.tui.cli.scheduler import command as scheduler_command
 
 
 @dataclass
@@ -133,9 +132,9 @@ def test_scheduler_once_catches_up_a_missed_fire_and_exits_1_when_the_run_fails(
 def test_manual_group_run_with_the_real_engine(tmp_path: Path, s3) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from core.couriers import add_courier
-    from core.credentials import add_credential
-    from core.synth import ExportSpec, upload_export
+    from courier.core.config.couriers import add_courier
+    from courier.core.config.credentials import add_credential
+    from courier.core.devtools.synth import ExportSpec, upload_export
 
     ws = tmp_path / "real"
     catalog = Catalog(open_workspace(ws))

@@ -9,12 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from core.catalog import Catalog
-from core.couriers import add_courier
-from core.credentials import add_credential
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-from core.synth import ExportSpec, upload_export
+from courier.core.catalog.catalog import Catalog
+from courier.core.config.couriers import add_courier
+from courier.core.config.credentials import add_credential
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from courier.core.devtools.synth import ExportSpec, upload_export
 
 COURIER = str(Path(sys.executable).parent / "courier")
 DAY = date(2026, 11, 1)

@@ -27,7 +27,7 @@ def test_importing_every_core_module_does_not_import_textual() -> None:
 
 def test_cli_help_does_not_import_textual() -> None:
     code = (
-        "import sys\nfrom tui.cli.main import cli\n"
+        "import sys\nfrom courier.tui.cli.main import cli\n"
         "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

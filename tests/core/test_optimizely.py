@@ -1,4 +1,4 @@
-"""core.optimizely: the export's schemas, keys and preset entities match the real export."""
+"""courier.core.optimizely: the export's schemas, keys and preset entities match the real export."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from core import optimizely as opt
-from core.errors import ConfigError
+from courier.core import optimizely as opt
+from courier.core.errors import ConfigError
 
 LABS = Path(__file__).resolve().parents[1] / "fixtures" / "optimizely-labs"
 REAL_ACCOUNT = "596780373"  # the account id inside the labs files

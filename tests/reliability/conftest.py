@@ -35,16 +35,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace, open_workspace
+from courier.core.config.couriers import add_courier, edit_courier
+from courier.core.config.credentials import add_credential
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
+from courier.core.devtools.synth import ExportSpec, iter_export, upload_export
+from courier.core.feeds.model import Feed, activate_feed, add_feed
+from courier.core.runs.records import RunResult, start_run
+from courier.core.runs.request import RunRequest
+from courier.core.warehouse.duckdb import Warehouse
 
-from core.catalog import Catalog
-from core.couriers import add_courier, edit_courier
-from core.credentials import add_credential
-from core.feeds import Feed, activate_feed, add_feed
-from core.runs import RunRequest, RunResult, start_run
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
-from core.synth import ExportSpec, iter_export, upload_export
-from core.warehouse import Warehouse
-from core.workspace import Workspace, open_workspace
 from tests.reliability.fault_proxy import FaultProxy
 
 ACCOUNT = "1234567890"

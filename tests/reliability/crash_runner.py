@@ -23,10 +23,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
 
-from core.catalog import Catalog  # noqa: E402
-from core.events import Event  # noqa: E402
-from core.runs import RunRequest, start_run  # noqa: E402
-from core.workspace import open_workspace  # noqa: E402
+from courier.core.catalog.catalog import Catalog  # noqa: E402
+from courier.core.catalog.workspace import open_workspace  # noqa: E402
+from courier.core.runs.events import Event  # noqa: E402
+from courier.core.runs.records import start_run  # noqa: E402
+from courier.core.runs.request import RunRequest  # noqa: E402
 
 
 def die() -> None:
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             die()
 
     if args.kill_after_commit is not None:
-        from core.warehouse import Warehouse
+        from courier.core.warehouse.duckdb import Warehouse
 
         original = Warehouse.load
         commits = [0]

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3, free_port
+from courier.core.errors import ConfigError, CourierError, NotFound
 
-from core.errors import ConfigError, CourierError, NotFound
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3, free_port
 from tests.reliability.bad_inputs import (
     CASES,
     SECRET_ENV_KEY,
@@ -48,15 +48,16 @@ class Golden:
 
 def build_workspace(ws_dir: Path, server: LocalS3) -> dict[str, str]:
     """Credential, an Optimizely courier with two active, loaded feeds, an unreachable courier, a group."""
-    from core.catalog import Catalog
-    from core.couriers import add_courier, edit_courier
-    from core.credentials import add_credential
-    from core.feeds import activate_feed, add_feed
-    from core.groups import add_group, new_group
-    from core.landing import landed_files
-    from core.runs import RunRequest, start_run
-    from core.synth import ExportSpec, upload_export
-    from core.workspace import open_workspace
+    from courier.core.catalog.catalog import Catalog
+    from courier.core.catalog.workspace import open_workspace
+    from courier.core.config.couriers import add_courier, edit_courier
+    from courier.core.config.credentials import add_credential
+    from courier.core.devtools.synth import ExportSpec, upload_export
+    from courier.core.feeds.model import activate_feed, add_feed
+    from courier.core.runs.records import start_run
+    from courier.core.runs.request import RunRequest
+    from courier.core.schedule.groups import add_group, new_group
+    from courier.core.source.landing import landed_files
 
     spec = ExportSpec(account_id=ACCOUNT, start=START, days=2, decisions_per_day=120, conversions_per_day=60, seed=3)
     upload_export(spec, server.client("s3"), BUCKET)
@@ -212,19 +213,19 @@ def _engine(name: str) -> Callable[..., Any]:
 
 
 ENGINE_CASES: list[tuple[str, str, tuple[Any, ...], dict[str, Any], type[CourierError], str]] = [
-    ("entities-unclosed-bracket", "core.entities.parse_entities", ('[{"object/type": "file"',), {}, ConfigError,
+    ("entities-unclosed-bracket", "courier.core.config.entities.parse_entities", ('[{"object/type": "file"',), {}, ConfigError,
      "line 1"),
-    ("entities-not-a-list", "core.entities.parse_entities", ("42",), {}, ConfigError, "got a number"),
-    ("ops-not-an-object", "core.load_operations.parse_load_operations", ('"load"',), {}, ConfigError,
+    ("entities-not-a-list", "courier.core.config.entities.parse_entities", ("42",), {}, ConfigError, "got a number"),
+    ("ops-not-an-object", "courier.core.config.load_operations.parse_load_operations", ('"load"',), {}, ConfigError,
      "expected a JSON object"),
-    ("ops-unknown-key", "core.load_operations.parse_load_operations",
+    ("ops-unknown-key", "courier.core.config.load_operations.parse_load_operations",
      ('{"df-1": [{"type": "truncate", "file": "x"}]}',), {}, ConfigError, "file"),
-    ("pattern-letter-X", "core.patterns.FilePattern.parse", ("'a/'yyyy-MM-X",), {}, ConfigError, "X"),
-    ("pattern-open-quote", "core.patterns.FilePattern.parse", ("'a/yyyy",), {}, ConfigError, "never closed"),
-    ("tag-typo", "core.tags.validate_tag", ("emial",), {}, ConfigError, "emial"),
-    ("zone-typo", "core.timezones.validate_timezone", ("Europe/Lodnon",), {}, ConfigError, "Europe/London"),
-    ("cron-range", "core.cron.check", ("0 0 0 * *",), {}, ConfigError, "day-of-month"),
-    ("account-id-letters", "core.optimizely.validate_account_id", ("abc",), {}, ConfigError, "abc"),
+    ("pattern-letter-X", "courier.core.patterns.grammar.FilePattern.parse", ("'a/'yyyy-MM-X",), {}, ConfigError, "X"),
+    ("pattern-open-quote", "courier.core.patterns.grammar.FilePattern.parse", ("'a/yyyy",), {}, ConfigError, "never closed"),
+    ("tag-typo", "courier.core.feeds.tags.validate_tag", ("emial",), {}, ConfigError, "emial"),
+    ("zone-typo", "courier.core.schedule.timezones.validate_timezone", ("Europe/Lodnon",), {}, ConfigError, "Europe/London"),
+    ("cron-range", "courier.core.schedule.cron.check", ("0 0 0 * *",), {}, ConfigError, "day-of-month"),
+    ("account-id-letters", "courier.core.optimizely.validate_account_id", ("abc",), {}, ConfigError, "abc"),
 ]
 
 
@@ -241,13 +242,13 @@ def test_bad_engine_input(func: str, args: tuple[Any, ...], kwargs: dict[str, An
 
 @pytest.mark.parametrize("call", ["get_run", "get_courier", "get_feed", "get_credential", "get_group"])
 def test_unknown_names_in_the_engine_change_nothing(call: str, ws_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.catalog import Catalog
-    from core.workspace import open_workspace
+    from courier.core.catalog.catalog import Catalog
+    from courier.core.catalog.workspace import open_workspace
 
     monkeypatch.setenv("COURIER_SECRET_KEY", SECRET_ENV_KEY)
     before = catalog_dump(ws_copy / "catalog.sqlite")
-    module = {"get_run": "core.runs", "get_courier": "core.couriers", "get_feed": "core.feeds",
-              "get_credential": "core.credentials", "get_group": "core.groups"}[call]
+    module = {"get_run": "courier.core.runs.records", "get_courier": "courier.core.config.couriers", "get_feed": "courier.core.feeds.model",
+              "get_credential": "courier.core.config.credentials", "get_group": "courier.core.schedule.groups"}[call]
     catalog = Catalog(open_workspace(ws_copy))
     try:
         with pytest.raises(NotFound) as info:

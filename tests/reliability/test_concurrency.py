@@ -20,11 +20,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import open_workspace
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
+from courier.core.devtools.synth import ExportSpec, ExportSummary, upload_export
 
-from core.catalog import Catalog
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3
-from core.synth import ExportSpec, ExportSummary, upload_export
-from core.workspace import open_workspace
 from tests.reliability.bad_inputs import COURIER_BIN, SECRET_ENV_KEY, Outcome, cli_env, run_cli
 
 FULL = os.environ.get("RELIABILITY_SCALE", "").lower() == "full"
@@ -69,7 +69,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
     catalog = Catalog(open_workspace(root))
     try:
-        from core.credentials import add_credential
+        from courier.core.config.credentials import add_credential
 
         add_credential(catalog, "opt", "iam-credential", access_key_id=LOCAL_ACCESS_KEY,
                        secret_access_key=LOCAL_SECRET_KEY)
@@ -94,10 +94,11 @@ def spawn(ws: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
 
 def add_loading_courier(ws: Path, name: str, bucket: str, endpoint: str, source: str) -> None:
     """A courier whose two feeds are active (empty tables) and named in its load operations."""
-    from core.couriers import add_courier, edit_courier
-    from core.feeds import activate_feed, add_feed
-    from core.landing import landed_files
-    from core.runs import RunRequest, start_run
+    from courier.core.config.couriers import add_courier, edit_courier
+    from courier.core.feeds.model import activate_feed, add_feed
+    from courier.core.runs.records import start_run
+    from courier.core.runs.request import RunRequest
+    from courier.core.source.landing import landed_files
 
     catalog = Catalog(open_workspace(ws))
     try:
@@ -182,7 +183,7 @@ def _wait_for_running(ws: Path, name: str, proc: subprocess.Popen[str], limit: f
 
 def test_second_run_of_the_same_courier_is_refused(data: Data, ws: Path, env: dict[str, str]) -> None:
     """The scheduler holds `late` (its files never arrive; it polls for 2h); the CLI is refused, naming the run."""
-    from core.couriers import add_courier
+    from courier.core.config.couriers import add_courier
 
     catalog = Catalog(open_workspace(ws))
     try:
@@ -216,7 +217,7 @@ def test_second_run_of_the_same_courier_is_refused(data: Data, ws: Path, env: di
 
 
 def test_group_of_couriers_all_succeed(data: Data, ws: Path, env: dict[str, str]) -> None:
-    from core.couriers import add_courier
+    from courier.core.config.couriers import add_courier
 
     catalog = Catalog(open_workspace(ws))
     try:
@@ -297,7 +298,7 @@ async def test_home_screen_with_long_history(ws: Path) -> None:
         from tests.tui.helpers import make_app
     except ImportError as exc:  # pragma: no cover - the TUI is being written in parallel
         pytest.skip(f"the TUI is not importable yet: {exc}")
-    from core.catalog import now
+    from courier.core.catalog.catalog import now
 
     newest = _insert_history(ws, HISTORY)
     catalog = Catalog(open_workspace(ws))

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
+from courier.core.runs.records import list_runs
 
-from core.runs import list_runs
 from tests.reliability.conftest import (
     TABLES,
     ReliabilityEnv,
@@ -196,7 +196,7 @@ def test_sigkill_at_random_points_always_converges(reliability_env: ReliabilityE
 def test_sigkill_mid_load_keeps_the_previous_table_and_the_next_run_completes(
         reliability_env: ReliabilityEnv, reliability_report: ReliabilityReport) -> None:
     """Issue 3: the killed load was a truncate + load; the old rows must all still be there."""
-    from tui.cli.main import cli
+    from courier.tui.cli.main import cli
 
     env = reliability_env
     expected = reference_checksums(env)

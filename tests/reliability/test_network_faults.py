@@ -27,7 +27,7 @@ from tests.reliability.conftest import (
 )
 from tests.reliability.fault_proxy import FAULT_KINDS, FaultProxy
 
-# botocore "standard" retries with max_attempts=5 (core/aws.py): 1 try + 5 retries per call
+# botocore "standard" retries with max_attempts=5 (core/source/aws.py): 1 try + 5 retries per call
 ATTEMPTS_PER_CALL = 6
 FAILING_KINDS = ("500", "503", "reset", "truncate")  # "slow" succeeds, so it is no use at 100%
 

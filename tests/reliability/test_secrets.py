@@ -27,8 +27,8 @@ from pathlib import Path
 
 import click
 import pytest
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3, free_port
 
-from core.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, LocalS3, free_port
 from tests.reliability.bad_inputs import COURIER_BIN, Outcome, cli_env, run_cli
 
 ACCOUNT = "1234567890"
@@ -126,7 +126,7 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workflow]:
     del env["COURIER_SECRET_KEY"]  # the key file is created under the config dir, so its mode can be checked
     workflow = Workflow(secret, root, root / "ws", root / "home", env)
     with LocalS3() as server:
-        from core.synth import ExportSpec, upload_export
+        from courier.core.devtools.synth import ExportSpec, upload_export
 
         spec = ExportSpec(account_id=ACCOUNT, start=START, days=2, decisions_per_day=80, conversions_per_day=40, seed=5)
         upload_export(spec, server.client("s3"), BUCKET)
@@ -190,7 +190,7 @@ def _options(command: click.Command, path: str = "courier") -> Iterator[tuple[st
 
 
 def test_no_cli_option_takes_a_secret_value() -> None:
-    from tui.cli.main import cli
+    from courier.tui.cli.main import cli
 
     secretish = []
     for path, param in _options(cli):

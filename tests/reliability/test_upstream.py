@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from courier.core.devtools.synth import iter_export
+from courier.core.runs.events import Event
+from courier.core.source.landing import landed_files
+from courier.core.warehouse.duckdb import Warehouse
 
-from core.events import Event
-from core.landing import landed_files
-from core.synth import iter_export
-from core.warehouse import Warehouse
 from tests.reliability.conftest import (
     CONVERSIONS,
     DECISIONS,

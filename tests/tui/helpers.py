@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.catalog import Catalog
-from core.s3server import LOCAL_ACCESS_KEY, LocalS3
-from core.workspace import Workspace, open_workspace
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace, open_workspace
+from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LocalS3
 
 ACCOUNT = "1234567890"
 BUCKET = "optimizely-events-data"
@@ -46,7 +46,7 @@ class Setup:
 
 def upload_synthetic(s3: LocalS3, *, days: int = DAYS, rows: int = 200, newest_ready: bool = True) -> list[date]:
     """Put a small synthetic Optimizely export into BUCKET on the moto server; returns its days."""
-    from core.synth import ExportSpec, upload_export
+    from courier.core.devtools.synth import ExportSpec, upload_export
 
     spec = ExportSpec(account_id=ACCOUNT, start=START, days=days, decisions_per_day=rows,
                       conversions_per_day=max(1, rows // 2), newest_day_ready=newest_ready)
@@ -55,7 +55,7 @@ def upload_synthetic(s3: LocalS3, *, days: int = DAYS, rows: int = 200, newest_r
 
 
 def add_credential(catalog: Catalog, name: str = CREDENTIAL) -> None:
-    from core.credentials import add_credential as add
+    from courier.core.config.credentials import add_credential as add
 
     add(catalog, name, "iam-credential", access_key_id=LOCAL_ACCESS_KEY,
         secret_access_key=TEST_SECRET)
@@ -63,7 +63,7 @@ def add_credential(catalog: Catalog, name: str = CREDENTIAL) -> None:
 
 def add_courier(catalog: Catalog, endpoint_url: str, *, name: str = COURIER, credential: str = CREDENTIAL,
                 load_operations: str = "{}") -> None:
-    from core.couriers import add_courier as add
+    from courier.core.config.couriers import add_courier as add
 
     add(catalog, name, credential=credential, bucket=BUCKET, prefix="", region="us-east-1",
         endpoint_url=endpoint_url, optimizely_account=ACCOUNT, load_operations=load_operations)
@@ -109,7 +109,7 @@ def snapshot_root(name: str) -> Path:
 
 def make_app(workspace: Workspace, **kwargs: Any) -> Any:
     """A CourierApp with the clock pinned (import here so helpers load without Textual errors)."""
-    from tui.app import CourierApp
+    from courier.tui.app import CourierApp
 
     app = CourierApp(workspace, **kwargs)
     app.fixed_now = FIXED_NOW

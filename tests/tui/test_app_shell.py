@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from courier.tui import app as app_module
+from courier.tui.app import SECTIONS, Section
 
 from tests.tui.helpers import make_app, offline_workspace
-from tui import app as app_module
-from tui.app import SECTIONS, Section
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ async def test_f1_shows_help_for_the_focused_widget(setup) -> None:
         assert app.focused is not None and app.focused.id == "credential-table"
         await pilot.press("f1")
         await pilot.pause()
-        from tui.widgets.help import HelpScreen
+        from courier.tui.widgets.help import HelpScreen
 
         assert isinstance(app.screen, HelpScreen)
         assert "Enter edits the highlighted credential" in app.screen.body
@@ -72,7 +72,7 @@ async def test_palette_lists_sections_and_screen_commands(setup) -> None:
 
 async def test_a_missing_section_says_not_available_yet(setup, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app_module.SECTIONS, "history",
-                        Section("history", "Run history", "y", "tui.screens.no_such_module", "X", "", "History"))
+                        Section("history", "Run history", "y", "courier.tui.screens.no_such_module", "X", "", "History"))
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("y")
@@ -100,7 +100,7 @@ async def test_quit_asks_while_a_run_of_this_process_is_running(setup) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("q")
         await pilot.pause()
-        from tui.screens import ConfirmScreen
+        from courier.tui.screens import ConfirmScreen
 
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from courier.core.config.couriers import edit_courier, get_courier
+from courier.core.feeds.model import list_feeds
+from courier.core.runs.records import start_run
+from courier.core.runs.request import RunRequest
+from courier.core.warehouse.duckdb import Warehouse
+from courier.tui.screens import ConfirmScreen
+from courier.tui.screens.feed_editor import FeedEditorScreen, TagPicker
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from core.couriers import edit_courier, get_courier
-from core.feeds import list_feeds
-from core.runs import RunRequest, start_run
-from core.warehouse import Warehouse
 from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
-from tui.screens import ConfirmScreen
-from tui.screens.feed_editor import FeedEditorScreen, TagPicker
 
 
 def local_sample(tmp_path: Path) -> Path:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyarrow as pa
+from courier.core.runs.records import start_run
+from courier.core.runs.request import RunRequest
+from courier.tui.screens.feed_editor import FeedEditorScreen
+from courier.tui.screens.files import HIDDEN, SHOWN, FilesScreen
+from courier.tui.widgets.arrow_table import ArrowTable
 from textual.widgets import Input, Static
 
-from core.runs import RunRequest, start_run
 from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
-from tui.screens.feed_editor import FeedEditorScreen
-from tui.screens.files import HIDDEN, SHOWN, FilesScreen
-from tui.widgets.arrow_table import ArrowTable
 
 
 def landed_workspace(s3, catalog):  # type: ignore[no-untyped-def]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from courier.core.schedule.groups import get_group
+from courier.tui.app import CourierApp
 from textual.widgets import DataTable, Input
 
-from core.groups import get_group
 from tests.tui.helpers import s3_workspace
 from tests.tui.test_run_progress import wait_for
-from tui.app import CourierApp
 
 
 async def test_save_a_group_then_run_it_and_follow_the_run(s3, tmp_path: Path) -> None:

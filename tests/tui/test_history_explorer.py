@@ -6,17 +6,18 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.feeds.model import activate_feed, add_feed
+from courier.core.runs.records import list_runs, start_run
+from courier.core.runs.request import RunRequest
+from courier.core.warehouse.duckdb import Warehouse
+from courier.tui.screens.explorer import ExplorerScreen
+from courier.tui.screens.history import HistoryScreen
+from courier.tui.screens.run_progress import RunProgressScreen
+from courier.tui.widgets.arrow_table import ArrowTable
 from textual.widgets import Input, RichLog, Static
 
-from core.catalog import Catalog
-from core.feeds import activate_feed, add_feed
-from core.runs import RunRequest, list_runs, start_run
-from core.warehouse import Warehouse
 from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
-from tui.screens.explorer import ExplorerScreen
-from tui.screens.history import HistoryScreen
-from tui.screens.run_progress import RunProgressScreen
-from tui.widgets.arrow_table import ArrowTable
 
 
 def log_text(log: RichLog) -> str:

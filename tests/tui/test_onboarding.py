@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from courier.core.status.onboarding import (
+    BLOCKED,
+    DONE,
+    NEXT,
+    OPEN,
+    WorkspaceFacts,
+    judge,
+    onboarding_steps,
+)
+
 from tests.tui.helpers import COURIER, CREDENTIAL, make_app, offline_workspace
-from tui.onboarding_state import BLOCKED, DONE, NEXT, OPEN, WorkspaceFacts, judge, onboarding_steps
 
 
 def statuses(steps: list) -> dict[str, str]:

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+from courier.core.catalog.catalog import Catalog
+from courier.core.devtools.demo import fresh_demo_workspace, prepare_demo
+from courier.core.source.landing import landed_files
+from courier.core.warehouse.duckdb import Warehouse
+from courier.tui.app import CourierApp
 from textual.widgets import OptionList
 
-from core.catalog import Catalog
-from core.demo import fresh_demo_workspace, prepare_demo
-from core.landing import landed_files
-from core.warehouse import Warehouse
 from tests.tui.test_run_progress import wait_for
-from tui.app import CourierApp
 
 
 def _screen_name(app: Any) -> str:

@@ -9,16 +9,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from courier.core.catalog.catalog import Catalog
+from courier.core.config.couriers import add_courier
+from courier.core.config.credentials import add_credential
+from courier.core.devtools.synth import ExportSpec, upload_export
+from courier.core.runs.records import get_run, list_runs, start_run
+from courier.core.runs.request import RunRequest
+from courier.tui.screens.run_progress import RunDialog, RunProgressScreen
 from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input, RadioSet, Static
-
-from core.catalog import Catalog
-from core.couriers import add_courier
-from core.credentials import add_credential
-from core.runs import RunRequest, get_run, list_runs, start_run
-from core.synth import ExportSpec, upload_export
-from tui.screens.run_progress import RunDialog, RunProgressScreen
 
 ACCOUNT = "1234567890"
 BUCKET = "optimizely-events-data"
@@ -211,9 +211,9 @@ async def test_attaching_to_a_finished_run_shows_its_outcome_and_escape_leaves(
 
 
 async def test_run_and_history_through_the_courier_app(s3, workspace, catalog) -> None:
-    from tui.app import CourierApp
-    from tui.screens.history import HistoryScreen
-    from tui.widgets.arrow_table import ArrowTable
+    from courier.tui.app import CourierApp
+    from courier.tui.screens.history import HistoryScreen
+    from courier.tui.widgets.arrow_table import ArrowTable
 
     seed_courier(s3, catalog)
     app = CourierApp(workspace)

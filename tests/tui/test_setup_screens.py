@@ -52,7 +52,7 @@ async def test_add_credential_through_the_form_then_test_connection(tmp_path: Pa
         assert app.screen.query_one("#cred-secret_access_key", Input).password  # masked
         await pilot.press("ctrl+s")
         await pilot.pause()
-        from core.credentials import get_credential
+        from courier.core.config.credentials import get_credential
 
         assert get_credential(setup.catalog, "opt-keys").access_key_id == "AKIAIOSFODNN7EXAMPLE"
         assert app.screen.query_one("#cred-secret_access_key", Input).value == ""  # not kept on screen
@@ -121,7 +121,7 @@ async def test_courier_setup_live_json_error_preset_and_save(tmp_path: Path) -> 
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "saved courier" in static_text(app, "#setup-result")
-        from core.couriers import get_courier
+        from courier.core.config.couriers import get_courier
 
         saved = get_courier(setup.catalog, COURIER)
         assert saved.bucket == BUCKET and list(saved.load_operations_json) == ["df-xxxxxx"]
@@ -169,7 +169,7 @@ async def test_cron_screen_explains_as_you_type_and_names_the_bad_field(tmp_path
 
 
 async def test_groups_list_shows_next_fire_and_last_result(tmp_path: Path) -> None:
-    from core.groups import add_group, new_group
+    from courier.core.schedule.groups import add_group, new_group
 
     setup = offline_workspace(tmp_path / "ws")
     add_group(setup.catalog, new_group("nightly", [COURIER], cron="30 8 * * *", timezone="America/New_York"))

@@ -10,15 +10,16 @@ from typing import Any
 
 import duckdb
 import pytest
+from courier.core.catalog.catalog import Catalog
+from courier.core.runs.records import start_run
+from courier.core.runs.request import RunRequest
+from courier.tui.screens.explorer import ExplorerScreen
+from courier.tui.screens.feed_editor import FeedEditorScreen
+from courier.tui.screens.files import FilesScreen
+from courier.tui.screens.history import HistoryScreen
+from courier.tui.screens.run_progress import RunDialog, RunProgressScreen
 
-from core.catalog import Catalog
-from core.runs import RunRequest, start_run
 from tests.tui.test_run_progress import START, Host, seed_courier
-from tui.screens.explorer import ExplorerScreen
-from tui.screens.feed_editor import FeedEditorScreen
-from tui.screens.files import FilesScreen
-from tui.screens.history import HistoryScreen
-from tui.screens.run_progress import RunDialog, RunProgressScreen
 
 SIZES = [(80, 24), (120, 40)]
 T0 = datetime(2026, 11, 2, 6, 0, 0, tzinfo=UTC).timestamp()

@@ -25,7 +25,7 @@ DEMO = {"endpoint": "http://127.0.0.1:4566", "bucket": "optimizely-events-data",
 
 
 def app_for(name: str, **kwargs):  # type: ignore[no-untyped-def]
-    from core.groups import add_group, new_group
+    from courier.core.schedule.groups import add_group, new_group
 
     setup = offline_workspace(snapshot_root(name))
     add_group(setup.catalog, new_group("nightly", ["optimizely"], cron="30 8 * * *", timezone="America/New_York"))

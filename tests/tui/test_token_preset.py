@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import open_workspace
+from courier.core.config.credentials import add_credential
+from courier.core.optimizely import preset_entities
+from courier.tui.app import CourierApp
 from textual.widgets import Input, Select
 
-from core.catalog import Catalog
-from core.credentials import add_credential
-from core.optimizely import preset_entities
-from core.workspace import open_workspace
 from tests.token_server import TokenServer
 from tests.tui.test_run_progress import wait_for
-from tui.app import CourierApp
 
 
 def _mint() -> dict[str, Any]:  # the keys are not used: filling the form only reads the s3Path

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import click
-
-from tui.cli import couriers, credentials, cron, demo, feeds, files, groups, query, runs, scheduler
+from courier.tui.cli import (
+    couriers,
+    credentials,
+    cron,
+    demo,
+    feeds,
+    files,
+    groups,
+    query,
+    runs,
+    scheduler,
+)
 
 ALL: list[click.Command] = [
     credentials.group,

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import click
-
-from core.catalog import Catalog
-from core.workspace import Workspace, open_workspace
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace, open_workspace
 
 
 @dataclass
@@ -53,7 +52,7 @@ def read_secret_stdin(what: str) -> str:
         value = sys.stdin.readline()
     value = value.strip()
     if not value:
-        from core.errors import ConfigError
+        from courier.core.errors import ConfigError
 
         raise ConfigError(f"no {what} on standard input", hint=f"pipe the {what} in, e.g. `... < secret.txt`")
     return value

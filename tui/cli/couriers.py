@@ -14,8 +14,7 @@ from datetime import date
 from typing import Any
 
 import click
-
-from core.couriers import (
+from courier.core.config.couriers import (
     Courier,
     add_courier,
     courier_to_json,
@@ -23,10 +22,11 @@ from core.couriers import (
     get_courier,
     list_couriers,
     remove_courier,
-    validate_courier,
 )
-from core.errors import ConfigError
-from tui.cli.context import CliContext, pass_ctx, print_json, warn
+from courier.core.errors import ConfigError
+from courier.core.source.checks import validate_courier
+from courier.core.source.token import token_courier_settings
+from courier.tui.cli.context import CliContext, pass_ctx, print_json, warn
 
 
 def _read(path: str | None, option: str) -> str | None:
@@ -98,10 +98,14 @@ def add_command(ctx: CliContext, name: str, credential: str | None, bucket: str 
         raise ConfigError("a courier needs an entities list",
                           hint="give --entities FILE, --optimizely-account ID or --optimizely-from-token")
     entities_text, ops_text = _documents(entities, load_operations)
+    if optimizely_from_token:
+        _only_one_entities_source(entities, optimizely_account)
+        found = token_courier_settings(ctx.catalog, credential, bucket=bucket, region=region)
+        optimizely_account, bucket, region = found["optimizely_account"], found["bucket"], found["region"]
     courier, warnings = add_courier(
         ctx.catalog, name, credential=credential, bucket=bucket, prefix=prefix or "", region=region,
         endpoint_url=endpoint_url, entities=entities_text, optimizely_account=optimizely_account,
-        optimizely_from_token=optimizely_from_token, load_operations=ops_text,
+        load_operations=ops_text,
     )
     _warn_all(warnings)
     click.echo(f"added courier {courier.name}: s3://{courier.bucket}/{courier.prefix} "
@@ -118,13 +122,24 @@ def edit_command(ctx: CliContext, name: str, credential: str | None, bucket: str
                  optimizely_from_token: bool, load_operations: str | None) -> None:
     """Change settings of courier NAME (everything is validated again; --endpoint-url '' clears it)."""
     entities_text, ops_text = _documents(entities, load_operations)
+    if optimizely_from_token:
+        _only_one_entities_source(entities, optimizely_account)
+        found = token_courier_settings(ctx.catalog, credential or get_courier(ctx.catalog, name).credential,
+                                       bucket=bucket, region=region)
+        optimizely_account, bucket, region = found["optimizely_account"], found["bucket"], found["region"]
     courier, warnings = edit_courier(
         ctx.catalog, name, credential=credential, bucket=bucket, prefix=prefix, region=region,
         endpoint_url=endpoint_url, entities=entities_text, optimizely_account=optimizely_account,
-        optimizely_from_token=optimizely_from_token, load_operations=ops_text,
+        load_operations=ops_text,
     )
     _warn_all(warnings)
     click.echo(f"updated courier {courier.name}")
+
+
+def _only_one_entities_source(entities: str | None, optimizely_account: str | None) -> None:
+    if entities or optimizely_account:
+        raise ConfigError("give only one of --entities, --optimizely-account and --optimizely-from-token",
+                          hint="each one sets the whole entities list")
 
 
 def _load_summary(c: Courier) -> str:

@@ -11,9 +11,7 @@ import os
 import sys
 
 import click
-
-from core.access_check import run_access_check
-from core.credentials import (
+from courier.core.config.credentials import (
     KINDS,
     add_credential,
     credential_to_json,
@@ -21,8 +19,9 @@ from core.credentials import (
     list_credentials,
     remove_credential,
 )
-from core.errors import ConfigError
-from tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin
+from courier.core.errors import ConfigError
+from courier.core.source.access import run_access_check
+from courier.tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin
 
 
 @click.group(name="credentials")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
-
-from core.cron import CronReport, check
-from core.errors import ConfigError
-from tui.cli.context import print_json
+from courier.core.errors import ConfigError
+from courier.core.schedule.cron import CronReport, check
+from courier.tui.cli.context import print_json
 
 
 def parse_now(text: str | None) -> datetime | None:

@@ -7,8 +7,7 @@ import threading
 from pathlib import Path
 
 import click
-
-from tui.cli.context import CliContext, pass_ctx
+from courier.tui.cli.context import CliContext, pass_ctx
 
 
 @click.command(name="demo")
@@ -21,9 +20,9 @@ from tui.cli.context import CliContext, pass_ctx
 @pass_ctx
 def command(ctx: CliContext, days: int, rows: int, demo_workspace: str | None, no_tui: bool) -> None:
     """Start an embedded S3 with demo data and open the TUI on a demo workspace."""
-    from core.demo import fresh_demo_workspace, prepare_demo
-    from core.s3server import LocalS3
-    from core.workspace import default_workspace_dir
+    from courier.core.catalog.workspace import default_workspace_dir
+    from courier.core.devtools.demo import fresh_demo_workspace, prepare_demo
+    from courier.core.devtools.s3server import LocalS3
 
     chosen = demo_workspace or ctx.workspace_arg
     root = Path(chosen).expanduser() if chosen else default_workspace_dir().with_name("courier-demo")
@@ -35,7 +34,7 @@ def command(ctx: CliContext, days: int, rows: int, demo_workspace: str | None, n
     with LocalS3() as server:
         info = prepare_demo(server, workspace, days=days, rows_per_day=rows)
         if not no_tui:
-            from tui.app import CourierApp
+            from courier.tui.app import CourierApp
 
             CourierApp(workspace, demo_info=info.as_dict()).run()
             return

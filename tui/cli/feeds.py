@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-
-from core.errors import Busy, ConfigError, NotFound
-from core.feeds import (
+from courier.core.errors import Busy, ConfigError, NotFound
+from courier.core.feeds.model import (
     Feed,
     activate_feed,
     add_feed,
@@ -16,10 +15,10 @@ from core.feeds import (
     truncate_feed,
     update_feed,
 )
-from core.schema_sample import CONTENT_TYPES
-from core.tags import all_tags_help, is_pii, suggest_tags
-from core.upsert import LoadStats
-from tui.cli.context import CliContext, pass_ctx, print_json, warn
+from courier.core.feeds.tags import all_tags_help, is_pii, suggest_tags
+from courier.core.warehouse.files import CONTENT_TYPES
+from courier.core.warehouse.spec import LoadStats
+from courier.tui.cli.context import CliContext, pass_ctx, print_json, warn
 
 
 def _keys(value: str | None) -> list[str] | None:
@@ -43,7 +42,7 @@ def _tags(values: tuple[str, ...]) -> dict[str, str]:
 
 def _row_counts(ctx: CliContext) -> dict[str, int] | None:
     """Rows per domain table, or None when the warehouse is busy or absent (said on stderr)."""
-    from core.warehouse import Warehouse
+    from courier.core.warehouse.duckdb import Warehouse
 
     path = ctx.workspace.warehouse_path
     if not path.exists():

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import click
-
-from core.errors import ConfigError
-from core.landing import landed_files
-from core.listing import list_remote
-from tui.cli.context import CliContext, pass_ctx, print_json
-from tui.cli.dates import DAY
-from tui.formatting import human_bytes
+from courier.core.errors import ConfigError
+from courier.core.source.landing import landed_files
+from courier.core.source.listing import list_remote
+from courier.tui.cli.context import CliContext, pass_ctx, print_json
+from courier.tui.cli.dates import DAY
+from courier.tui.formatting import human_bytes
 
 
 def _partition_text(partition: dict[str, str | None]) -> str:
@@ -30,7 +29,7 @@ def _partition_text(partition: dict[str, str | None]) -> str:
 def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_day: date | None,
             to_day: date | None, as_json: bool) -> None:
     """Files for COURIER, newest first: landed ones by default, S3's with --remote."""
-    from core.couriers import get_courier
+    from courier.core.config.couriers import get_courier
 
     get_courier(ctx.catalog, courier)
     if not remote:

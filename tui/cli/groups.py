@@ -8,11 +8,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import click
-
-from core.cron import calendar_warnings, dst_warnings, next_fires
-from core.durations import format_duration
-from core.errors import ConfigError, RunFailed
-from core.groups import (
+from courier.core.errors import ConfigError, RunFailed
+from courier.core.schedule.cron import calendar_warnings, dst_warnings, next_fires
+from courier.core.schedule.durations import format_duration
+from courier.core.schedule.groups import (
     add_group,
     edit_group,
     get_group,
@@ -22,10 +21,10 @@ from core.groups import (
     remove_group,
     set_enabled,
 )
-from core.scheduler import GroupRunResult, run_group_latest, run_group_manual
-from core.windows import group_window
-from tui.cli.context import CliContext, pass_ctx, print_json
-from tui.cli.dates import DAY
+from courier.core.schedule.scheduler import GroupRunResult, run_group_latest, run_group_manual
+from courier.core.schedule.windows import group_window
+from courier.tui.cli.context import CliContext, pass_ctx, print_json
+from courier.tui.cli.dates import DAY
 
 
 def _settings_options(editing: bool) -> Any:
@@ -249,7 +248,7 @@ def run_command(ctx: CliContext, name: str, day: date | None, from_day: date | N
 
 
 def _sink() -> Any:
-    from tui.cli.runs import format_event
+    from courier.tui.cli.runs import format_event
 
     return lambda event: click.echo(format_event(event), err=True)
 

@@ -11,9 +11,8 @@ import sys
 import traceback
 
 import click
-
-from core.errors import CourierError
-from tui.cli.context import CliContext
+from courier.core.errors import CourierError
+from courier.tui.cli.context import CliContext
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,13 +24,13 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
     """Pull Optimizely's enriched-event exports from S3 into local domain tables."""
     ctx.obj = CliContext(workspace_arg=workspace)
     if ctx.invoked_subcommand is None:
-        from tui.launch import open_tui
+        from courier.tui.launch import open_tui
 
         open_tui(ctx.obj.workspace)
 
 
 def _register() -> None:
-    from tui.cli import commands
+    from courier.tui.cli import commands
 
     for command in commands.ALL:
         cli.add_command(command)
@@ -81,7 +80,7 @@ def _report_bug(exc: Exception, chosen: str | None) -> None:
     """Write the traceback to the workspace in use (not the terminal) and say where."""
     from pathlib import Path
 
-    from core.workspace import default_workspace_dir
+    from courier.core.catalog.workspace import default_workspace_dir
 
     text = "".join(traceback.format_exception(exc))
     try:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
+from courier.core.runs.events import Event
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
-from core.events import Event
 
 
 class RunPrinter:
@@ -35,7 +34,7 @@ class RunPrinter:
             self.progress.stop()
 
     def handle(self, event: Event) -> None:
-        from tui.cli.runs import format_event
+        from courier.tui.cli.runs import format_event
 
         data = event.data
         if self.progress is None:

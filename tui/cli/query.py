@@ -6,8 +6,7 @@ import csv
 import sys
 
 import click
-
-from tui.cli.context import CliContext, pass_ctx, print_json
+from courier.tui.cli.context import CliContext, pass_ctx, print_json
 
 
 @click.command(name="query")
@@ -17,7 +16,7 @@ from tui.cli.context import CliContext, pass_ctx, print_json
 @pass_ctx
 def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool) -> None:
     """Run read-only SQL over the domain tables (quote names: "Optimizely:Decisions")."""
-    from core.warehouse import Warehouse
+    from courier.core.warehouse.duckdb import Warehouse
 
     warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True)
     try:

@@ -7,13 +7,13 @@ import threading
 from datetime import date, datetime
 
 import click
-
-from core.errors import ConfigError
-from core.events import Event, follow, read_events
-from core.runs import RunRecord, RunRequest, get_run, list_runs, start_run
-from tui.cli.context import CliContext, pass_ctx, print_json
-from tui.cli.dates import DAY
-from tui.cli.progress import RunPrinter
+from courier.core.errors import ConfigError
+from courier.core.runs.events import Event, read_events
+from courier.core.runs.records import RunRecord, follow, get_run, list_runs, start_run
+from courier.core.runs.request import RunRequest
+from courier.tui.cli.context import CliContext, pass_ctx, print_json
+from courier.tui.cli.dates import DAY
+from courier.tui.cli.progress import RunPrinter
 
 
 @click.command(name="run")

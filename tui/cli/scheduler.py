@@ -16,11 +16,17 @@ import threading
 from types import FrameType
 
 import click
-
-from core.catalog import Catalog
-from core.scheduler import LOG_FILE, Clock, Scheduler, real_clock, scheduler_logger, shifted_clock
-from tui.cli.context import CliContext, pass_ctx
-from tui.cli.cron import parse_now
+from courier.core.catalog.catalog import Catalog
+from courier.core.schedule.scheduler import (
+    LOG_FILE,
+    Clock,
+    Scheduler,
+    real_clock,
+    scheduler_logger,
+    shifted_clock,
+)
+from courier.tui.cli.context import CliContext, pass_ctx
+from courier.tui.cli.cron import parse_now
 
 
 def run_scheduler(catalog: Catalog, *, once: bool, clock: Clock, log: logging.Logger) -> int:

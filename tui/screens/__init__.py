@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label
-
-from core.catalog import Catalog
-from core.workspace import Workspace
 
 
 class CourierScreen(Screen[None]):

@@ -7,6 +7,12 @@ import json
 from datetime import date
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.errors import ConfigError, CourierError
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.checks import checks_text
+from courier.tui.widgets.help import with_help
+from courier.tui.widgets.json_editor import JsonEditor
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,13 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
-
-from core.catalog import Catalog
-from core.errors import ConfigError, CourierError
-from tui.screens import CourierScreen
-from tui.widgets.checks import checks_text
-from tui.widgets.help import with_help
-from tui.widgets.json_editor import JsonEditor
 
 NEW = "__new__"
 ENTITIES_HELP = ("The entities list: one object per file type with `object/file-pattern` (quoted literals, "
@@ -34,14 +33,14 @@ LOAD_OPS_HELP = ("Load operations map a feed id to its operations, e.g. {\"df-xx
 
 def entities_validator(text: str) -> list[str]:
     """Live check of the entities list (the engine's parser); returns its warnings."""
-    from core.entities import entity_warnings, parse_entities
+    from courier.core.config.entities import entity_warnings, parse_entities
 
     return entity_warnings(parse_entities(text))
 
 
 def tags_of(text: str) -> list[str] | None:
     """The file tags the entities list defines, or None while it does not parse."""
-    from core.entities import parse_entities
+    from courier.core.config.entities import parse_entities
 
     try:
         return list(dict.fromkeys(e.tag for e in parse_entities(text)))
@@ -142,7 +141,11 @@ class CourierSetupScreen(CourierScreen):
                 select.value = creds[0]
 
     def _load_ops_validator(self, text: str) -> list[str]:
-        from core.load_operations import is_placeholder, parse_load_operations, unknown_feeds
+        from courier.core.config.load_operations import (
+            is_placeholder,
+            parse_load_operations,
+            unknown_feeds,
+        )
 
         tags = None
         if self.is_mounted:
@@ -166,7 +169,7 @@ class CourierSetupScreen(CourierScreen):
 
     def load(self, name: str) -> None:
         """Fill the form from a stored courier."""
-        from core.couriers import get_courier
+        from courier.core.config.couriers import get_courier
 
         try:
             courier = get_courier(self.catalog, name)
@@ -209,8 +212,8 @@ class CourierSetupScreen(CourierScreen):
         name.focus()
 
     def action_preset(self) -> None:
-        from core.credentials import get_credential
-        from core.optimizely import DEFAULT_BUCKET, preset_entities, validate_account_id
+        from courier.core.config.credentials import get_credential
+        from courier.core.optimizely import DEFAULT_BUCKET, preset_entities, validate_account_id
 
         result = self.query_one("#setup-result", Static)
         credential = self.query_one("#courier-credential", Select).value
@@ -238,8 +241,8 @@ class CourierSetupScreen(CourierScreen):
     @work(thread=True, exclusive=True, group="token")
     def _preset_from_token(self, credential: str) -> None:
         """Trade the token for its s3Path in a worker (network), then fill the form on the UI thread."""
-        from core.catalog import Catalog
-        from core.optimizely_token import courier_settings_from_token
+        from courier.core.catalog.catalog import Catalog
+        from courier.core.source.token import courier_settings_from_token
 
         catalog = Catalog(self.workspace)
         try:
@@ -274,7 +277,7 @@ class CourierSetupScreen(CourierScreen):
         }
 
     def action_save(self) -> None:
-        from core.couriers import add_courier, edit_courier
+        from courier.core.config.couriers import add_courier, edit_courier
 
         result = self.query_one("#setup-result", Static)
         s = self._settings()
@@ -317,7 +320,7 @@ class CourierSetupScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="courier-validate")
     def _validate(self, name: str, day: date | None) -> None:
-        from core.couriers import validate_courier
+        from courier.core.source.checks import validate_courier
 
         catalog = Catalog(self.workspace)
         try:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.errors import CourierError
+from courier.tui.screens import ConfirmScreen, CourierScreen
+from courier.tui.widgets.checks import checks_text
+from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,12 +17,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
-
-from core.catalog import Catalog
-from core.errors import CourierError
-from tui.screens import ConfirmScreen, CourierScreen
-from tui.widgets.checks import checks_text
-from tui.widgets.help import with_help
 
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "iam-credential": ("access_key_id", "secret_access_key", "role_arn", "external_id"),
@@ -108,7 +107,7 @@ class CredentialsScreen(CourierScreen):
         self.query_one("#credential-table", DataTable).focus()
 
     def refresh_data(self) -> None:
-        from core.credentials import describe, list_credentials
+        from courier.core.config.credentials import describe, list_credentials
 
         table = self.query_one("#credential-table", DataTable)
         if not table.columns:
@@ -139,7 +138,7 @@ class CredentialsScreen(CourierScreen):
 
     def edit(self, name: str) -> None:
         """Load a credential into the form (secrets stay blank: leave them empty to keep them)."""
-        from core.credentials import get_credential
+        from courier.core.config.credentials import get_credential
 
         cred = get_credential(self.catalog, name)
         self.editing = name
@@ -182,7 +181,7 @@ class CredentialsScreen(CourierScreen):
         return name, kind, values
 
     def action_save(self) -> None:
-        from core.credentials import add_credential, get_credential, load_secret
+        from courier.core.config.credentials import add_credential, get_credential, load_secret
 
         name, kind, values = self._form_values()
         error = self.query_one("#cred-error", Static)
@@ -205,7 +204,7 @@ class CredentialsScreen(CourierScreen):
         self.edit(name)
 
     def action_remove(self) -> None:
-        from core.credentials import remove_credential
+        from courier.core.config.credentials import remove_credential
 
         table = self.query_one("#credential-table", DataTable)
         if not table.row_count:
@@ -243,7 +242,7 @@ class CredentialsScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="access-check")
     def _run_check(self, name: str, bucket: str, prefix: str, region: str, endpoint: str | None) -> None:
-        from core.access_check import run_access_check
+        from courier.core.source.access import run_access_check
 
         catalog = Catalog(self.workspace)  # a connection of this thread's own
         try:

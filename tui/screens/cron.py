@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from courier.core.errors import CourierError
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,10 +17,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import DataTable, Input, Label, Static
-
-from core.errors import CourierError
-from tui.screens import CourierScreen
-from tui.widgets.help import with_help
 
 CRON_HELP = ("Five fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week "
              "(0-6 Sunday-Saturday or SUN-SAT). Use * for any, ranges 1-5, lists 1,15 and steps */15. "
@@ -33,7 +32,7 @@ class ZoneSuggester(Suggester):
         super().__init__(use_cache=True, case_sensitive=False)
 
     async def get_suggestion(self, value: str) -> str | None:
-        from core.timezones import search
+        from courier.core.schedule.timezones import search
 
         if not value:
             return None
@@ -51,7 +50,7 @@ def fmt(moment: datetime) -> str:
 def group_rows(catalog: Any, now: datetime) -> list[tuple[str, ...]]:
     """One row per courier group (the engine's group_status): schedule, couriers, next fire, last
     result, late/missing."""
-    from core.groups import group_status, list_groups
+    from courier.core.schedule.groups import group_status, list_groups
 
     rows = []
     for group in list_groups(catalog):
@@ -160,8 +159,8 @@ class CronScreen(CourierScreen):
 
     def explain(self) -> None:
         """Validate the expression and zone with the engine; show the result or the field error."""
-        from core.cron import check
-        from core.timezones import search
+        from courier.core.schedule.cron import check
+        from courier.core.schedule.timezones import search
 
         expr = self.query_one("#cron-expr", Input).value
         zone = self.query_one("#cron-zone", Input).value.strip() or "UTC"
@@ -187,7 +186,7 @@ class CronScreen(CourierScreen):
 
     @on(DataTable.RowSelected, "#groups-table")
     def _group_selected(self, event: DataTable.RowSelected) -> None:
-        from core.groups import get_group
+        from courier.core.schedule.groups import get_group
 
         try:
             group = get_group(self.catalog, str(event.row_key.value))
@@ -201,8 +200,8 @@ class CronScreen(CourierScreen):
 
     def action_save_group(self) -> None:
         """Save the typed schedule as a courier group (the engine validates everything)."""
-        from core.couriers import list_couriers
-        from core.groups import add_group, new_group
+        from courier.core.config.couriers import list_couriers
+        from courier.core.schedule.groups import add_group, new_group
 
         value = {name: self.query_one(f"#group-{name}", Input).value.strip()
                  for name in ("name", "couriers", "wait", "offset")}
@@ -231,7 +230,7 @@ class CronScreen(CourierScreen):
         if table.row_count == 0:
             return
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        from core.groups import get_group
+        from courier.core.schedule.groups import get_group
 
         try:
             get_group(self.catalog, name)
@@ -248,8 +247,8 @@ class CronScreen(CourierScreen):
         import time
         from datetime import timedelta
 
-        from core.catalog import Catalog
-        from core.scheduler import run_group_latest, run_group_manual
+        from courier.core.catalog.catalog import Catalog
+        from courier.core.schedule.scheduler import run_group_latest, run_group_manual
 
         started = time.time()
         catalog = Catalog(self.workspace)  # this thread's own connection
@@ -258,7 +257,7 @@ class CronScreen(CourierScreen):
         def run() -> None:
             try:
                 group_catalog = Catalog(self.workspace)
-                from core.groups import get_group
+                from courier.core.schedule.groups import get_group
 
                 if get_group(group_catalog, name).cron:
                     outcome["result"] = run_group_latest(group_catalog, name)
@@ -291,7 +290,7 @@ class CronScreen(CourierScreen):
             self.notify(f"courier group {message.group}: {message.error}", severity="error")
             self.refresh_data()
             return
-        from tui.screens.run_progress import RunProgressScreen
+        from courier.tui.screens.run_progress import RunProgressScreen
 
         self.app.push_screen(RunProgressScreen(self.workspace, self.catalog, run_id=message.run_id))
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
+from courier.core.errors import Busy
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,12 +23,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 from textual_fastdatatable.data_table import DataTable
-
-from core.catalog import Catalog
-from core.errors import Busy
-from core.workspace import Workspace
-from tui.screens import CourierScreen
-from tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 
 SAMPLE_ROWS = 200
 MAX_RESULT_ROWS = 100_000
@@ -105,7 +104,7 @@ class ExplorerScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="explorer-tables", exit_on_error=False)
     def _load_tables(self) -> None:
-        from core.warehouse import Warehouse
+        from courier.core.warehouse.duckdb import Warehouse
 
         try:
             with Warehouse(self.workspace.warehouse_path, read_only=True) as warehouse:
@@ -176,7 +175,7 @@ class ExplorerScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="explorer-read", exit_on_error=False)
     def _read(self, seq: int, title: str, sql: str, is_sql: bool) -> None:
-        from core.warehouse import Warehouse
+        from courier.core.warehouse.duckdb import Warehouse
 
         try:
             with Warehouse(self.workspace.warehouse_path, read_only=True) as warehouse:

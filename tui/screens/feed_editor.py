@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
+from courier.core.errors import CourierError
+from courier.tui.screens import ConfirmScreen, CourierScreen
+from courier.tui.widgets.tag_picker import CLEAR, TagPicker
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,12 +23,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
-
-from core.catalog import Catalog
-from core.errors import CourierError
-from core.workspace import Workspace
-from tui.screens import ConfirmScreen, CourierScreen
-from tui.widgets.tag_picker import CLEAR, TagPicker
 
 
 def _one_line(exc: BaseException) -> str:
@@ -114,8 +113,8 @@ class FeedEditorScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="feed-sample", exit_on_error=False)
     def _read_sample(self) -> None:
-        from core.feeds import get_feed, resolve_sample
-        from core.schema_sample import read_sample
+        from courier.core.feeds.model import get_feed, resolve_sample
+        from courier.core.feeds.schema import read_sample
 
         catalog = Catalog(self.workspace)
         try:
@@ -145,7 +144,7 @@ class FeedEditorScreen(CourierScreen):
 
     @on(SampleRead)
     def _sample_read(self, message: SampleRead) -> None:
-        from core.tags import suggest_tags
+        from courier.core.feeds.tags import suggest_tags
 
         if message.error:
             self._error(message.error)
@@ -188,7 +187,7 @@ class FeedEditorScreen(CourierScreen):
             self._show_info()
 
     def _fill(self) -> None:
-        from core.tags import is_pii
+        from courier.core.feeds.tags import is_pii
 
         table = self.query_one("#columns", DataTable)
         cursor = table.cursor_row
@@ -236,7 +235,7 @@ class FeedEditorScreen(CourierScreen):
         self._fill()
 
     def action_last_updated(self) -> None:
-        from core import feeds
+        from courier.core.feeds import model as feeds
 
         column = self._cursor_column()
         if column is None:
@@ -295,7 +294,7 @@ class FeedEditorScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="feed-activate", exit_on_error=False)
     def _activate(self, source: str, name: str, stitch: bool) -> None:
-        from core.feeds import activate_feed, add_feed, update_feed
+        from courier.core.feeds.model import activate_feed, add_feed, update_feed
 
         catalog = Catalog(self.workspace)
         try:
@@ -330,8 +329,8 @@ class FeedEditorScreen(CourierScreen):
         self._offer_wiring(feed.id)
 
     def _offer_wiring(self, feed_id: str) -> None:
-        from core.couriers import get_courier
-        from core.load_operations import merged_load_operations
+        from courier.core.config.couriers import get_courier
+        from courier.core.config.load_operations import merged_load_operations
 
         courier_name, tag = self.info.get("courier"), self.info.get("tag")
         if not courier_name or not tag:
@@ -352,7 +351,7 @@ class FeedEditorScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="feed-wire", exit_on_error=False)
     def _wire(self, courier_name: str, operations: dict[str, Any]) -> None:
-        from core.couriers import edit_courier
+        from courier.core.config.couriers import edit_courier
 
         catalog = Catalog(self.workspace)
         try:

@@ -12,6 +12,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
+from courier.tui.formatting import human_bytes
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,12 +25,6 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual_fastdatatable.data_table import DataTable
-
-from core.catalog import Catalog
-from core.workspace import Workspace
-from tui.formatting import human_bytes
-from tui.screens import CourierScreen
-from tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 
 # shown columns, then the hidden ones the screen needs (search text, where the file is)
 SHOWN = ["modified", "tag", "day", "ready", "size", "rows", "partition", "key", "courier"]
@@ -63,13 +62,13 @@ def _record(courier: str, bucket: str, key: str, tag: str, day: str | None, read
 
 
 def landed_records(files: list[Any]) -> list[dict[str, Any]]:
-    """Rows for core.landing.LandedFile objects (already newest first)."""
+    """Rows for courier.core.source.landing.LandedFile objects (already newest first)."""
     return [_record(f.courier, f.bucket, f.key, f.tag, f.day, "landed", f.size, f.rows, _when(f.last_modified),
                     f.partition, f.local_path) for f in files]
 
 
 def remote_records(courier: str, objects: list[Any]) -> list[dict[str, Any]]:
-    """Rows for core.listing.RemoteObject objects, newest first."""
+    """Rows for courier.core.source.listing.RemoteObject objects, newest first."""
     ready = {True: "ready", False: "NOT ready", None: "no marker"}
     return [_record(courier, o.bucket, o.key, o.tag, o.day.isoformat(), ready[o.ready], o.size, None,
                     _when(o.last_modified), o.partition, None) for o in objects]
@@ -186,7 +185,7 @@ class FilesScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="files-list", exit_on_error=False)
     def _list_landed(self, seq: int, courier: str | None) -> None:
-        from core.landing import landed_files
+        from courier.core.source.landing import landed_files
 
         catalog = Catalog(self.workspace)
         try:
@@ -200,7 +199,7 @@ class FilesScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="files-list", exit_on_error=False)
     def _list_remote(self, seq: int, courier: str, day_text: str) -> None:
-        from core.listing import list_remote
+        from courier.core.source.listing import list_remote
 
         catalog = Catalog(self.workspace)
         try:
@@ -301,7 +300,8 @@ class FilesScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="files-preview", exit_on_error=False)
     def _preview(self, key: str, local_path: str) -> None:
-        from core.schema_sample import open_batches, read_sample
+        from courier.core.feeds.schema import read_sample
+        from courier.core.warehouse.files import open_batches
 
         try:
             sample = read_sample(Path(local_path))
@@ -377,7 +377,7 @@ class FilesScreen(CourierScreen):
         if not row.get("local_path"):
             self.notify("This file is not landed yet: run the courier for its day first.", severity="warning")
             return
-        from tui.screens.feed_editor import FeedEditorScreen
+        from courier.tui.screens.feed_editor import FeedEditorScreen
 
         self.app.push_screen(FeedEditorScreen(self.workspace, self.catalog, sample=row["key"]))
 

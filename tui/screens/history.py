@@ -8,6 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.arrow_table import ArrowTable, empty_table
+from courier.tui.widgets.progress_panel import human_duration
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,18 +21,12 @@ from textual.message import Message
 from textual.widgets import RichLog, Static
 from textual_fastdatatable.data_table import DataTable
 
-from core.catalog import Catalog
-from core.workspace import Workspace
-from tui.screens import CourierScreen
-from tui.widgets.arrow_table import ArrowTable, empty_table
-from tui.widgets.progress_panel import human_duration
-
 COLUMNS = ["started", "status", "courier", "mode", "days", "duration", "rows", "run id", "error"]
 STATUS_MARK = {"succeeded": "✓", "failed": "✗", "cancelled": "⊘", "running": "▶"}
 
 
 def run_rows(runs: list[Any], clock: Callable[[], float] = time.time) -> pa.Table:
-    """The history table: one row per run record (core.runs.RunRecord), as shown."""
+    """The history table: one row per run record (courier.core.runs.records.RunRecord), as shown."""
     rows: dict[str, list[Any]] = {name: [] for name in COLUMNS}
     for run in runs:
         started = datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M:%S")
@@ -57,7 +56,7 @@ def _days(run: Any) -> str:
 
 
 class HistoryScreen(CourierScreen):
-    """Past and running runs (core.runs.list_runs), newest first."""
+    """Past and running runs (courier.core.runs.records.list_runs), newest first."""
 
     HELP = ("Every courier run, newest first. Enter on a running run follows it live (even one started "
             "by the CLI or the scheduler); on a finished run it shows that run's events below.")
@@ -105,7 +104,7 @@ class HistoryScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _load(self) -> None:
-        from core.runs import list_runs
+        from courier.core.runs.records import list_runs
 
         catalog = Catalog(self.workspace)
         try:
@@ -147,7 +146,7 @@ class HistoryScreen(CourierScreen):
         if run is None:
             return
         if run.status == "running":
-            from tui.screens.run_progress import RunProgressScreen
+            from courier.tui.screens.run_progress import RunProgressScreen
 
             self.app.push_screen(RunProgressScreen(self.workspace, self.catalog, run_id=run.id))
             return
@@ -155,7 +154,7 @@ class HistoryScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="history-events", exit_on_error=False)
     def _load_events(self, run_id: str) -> None:
-        from core.events import read_events
+        from courier.core.runs.events import read_events
 
         catalog = Catalog(self.workspace)
         try:

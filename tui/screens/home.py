@@ -7,6 +7,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from courier.core.errors import CourierError
+from courier.core.status.onboarding import load_operation_feed_ids, next_step, onboarding_steps
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,11 +18,6 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
-
-from core.errors import CourierError
-from tui.onboarding_state import load_operation_feed_ids, next_step, onboarding_steps
-from tui.screens import CourierScreen
-from tui.widgets.help import with_help
 
 
 def stamp(epoch: float | None) -> str:
@@ -30,7 +29,7 @@ def stamp(epoch: float | None) -> str:
 
 def attention_items(catalog: Any) -> list[str]:
     """Failed last runs, days not ready in a courier's last run, and placeholder load operations."""
-    from core.load_operations import is_placeholder
+    from courier.core.config.load_operations import is_placeholder
 
     items: list[str] = []
     feed_ids = {r["id"] for r in catalog.all("SELECT id FROM feeds")}
@@ -146,7 +145,7 @@ class HomeScreen(CourierScreen):
     def _count_rows(self) -> None:
         """Row counts come from DuckDB, read-only; a load holding the warehouse is said so."""
         try:
-            from core.warehouse import Warehouse
+            from courier.core.warehouse.duckdb import Warehouse
 
             warehouse = Warehouse(self.workspace.warehouse_path, read_only=True)
             try:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from courier.core.status.onboarding import BLOCKED, DONE, NEXT, Step, onboarding_steps
+from courier.tui.screens import CourierScreen
+from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
-
-from tui.onboarding_state import BLOCKED, DONE, NEXT, Step, onboarding_steps
-from tui.screens import CourierScreen
-from tui.widgets.help import with_help
 
 MARKS = {DONE: ("✓", "done", "green"), NEXT: ("→", "next", "bold yellow"), BLOCKED: ("✗", "blocked", "red")}
 

@@ -15,6 +15,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
+from courier.core.errors import Busy, CourierError
+from courier.tui.screens import ConfirmScreen, CourierScreen
+from courier.tui.widgets.progress_panel import ProgressPanel, RunState
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,12 +38,6 @@ from textual.widgets import (
     Select,
     Static,
 )
-
-from core.catalog import Catalog
-from core.errors import Busy, CourierError
-from core.workspace import Workspace
-from tui.screens import ConfirmScreen, CourierScreen
-from tui.widgets.progress_panel import ProgressPanel, RunState
 
 REFRESH_SECONDS = 0.1  # ~10 Hz: the most often the live view redraws
 
@@ -110,8 +109,8 @@ class RunDialog(ModalScreen[Any]):
 
     def build_request(self) -> Any:
         """The engine's RunRequest, validated by the engine (errors are ConfigError)."""
-        from core.errors import ConfigError
-        from core.runs import RunRequest
+        from courier.core.errors import ConfigError
+        from courier.core.runs.request import RunRequest
 
         mode = self.mode()
         courier = self.courier
@@ -255,7 +254,7 @@ class RunProgressScreen(CourierScreen):
 
     @work(thread=True, group="run", exit_on_error=False)
     def _start(self) -> None:
-        from core.runs import running_run, start_run
+        from courier.core.runs.records import running_run, start_run
 
         catalog = Catalog(self.workspace)
         try:
@@ -272,7 +271,7 @@ class RunProgressScreen(CourierScreen):
 
     @work(thread=True, group="follow", exit_on_error=False)
     def _follow(self, run_id: str) -> None:
-        from core.events import follow
+        from courier.core.runs.records import follow
 
         catalog = Catalog(self.workspace)
         try:

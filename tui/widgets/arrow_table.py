@@ -86,7 +86,7 @@ def empty_table(columns: list[str] | None = None) -> pa.Table:
 
 def displayable(table: pa.Table) -> pa.Table:
     """Nested columns (list/struct/map) as compact text: the table widget shows scalars best."""
-    from core.schema_sample import format_value
+    from courier.core.feeds.schema import format_value
 
     columns = []
     for name in table.column_names:

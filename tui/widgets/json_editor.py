@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from courier.core.errors import CourierError
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
-
-from core.errors import CourierError
 
 Validator = Callable[[str], list[str]]
 

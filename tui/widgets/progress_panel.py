@@ -10,13 +10,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from courier.tui.formatting import human_bytes
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, Static
-
-from tui.formatting import human_bytes
 
 
 @dataclass
@@ -91,7 +90,7 @@ class RunState:
         return max(0.0, (self.ended_at if self.ended_at is not None else now) - self.started_at)
 
     def apply(self, event: Any) -> None:
-        """Fold one core.events.Event into the counters and the log tail."""
+        """Fold one courier.core.runs.events.Event into the counters and the log tail."""
         data: dict[str, Any] = event.data or {}
         kind = event.type
         self.run_id = self.run_id or event.run_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from courier.core.errors import CourierError
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,8 +13,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-
-from core.errors import CourierError
 
 CLEAR = "\x00clear"  # the picker's answer for "remove the tag"
 
@@ -46,7 +45,7 @@ class TagPicker(ModalScreen[str | None]):
         self.query_one("#tag-search", Input).focus()
 
     def _fill(self, text: str) -> None:
-        from core.tags import VOCABULARY, is_pii
+        from courier.core.feeds.tags import VOCABULARY, is_pii
 
         needle = text.strip().lower()
         options = self.query_one("#tag-options", OptionList)
@@ -83,7 +82,7 @@ class TagPicker(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#tag-search")
     def _submitted(self, event: Input.Submitted) -> None:
-        from core.tags import validate_tag
+        from courier.core.feeds.tags import validate_tag
 
         options = self.query_one("#tag-options", OptionList)
         typed = event.value.strip()

@@ -1,0 +1,238 @@
+"""Named credentials: what a courier uses to reach S3, stored in the catalog with secrets encrypted.
+
+Kinds: `iam-credential` (access key id + secret access key), `aws-profile` (a profile from the AWS
+config files), `default-chain` (environment, instance role, ...) and `optimizely-token` (a personal
+access token traded for temporary keys). Any kind may add a cross-account role (role ARN +
+optional external ID). Non-secret fields live in `settings`; the secret ones only as ciphertext.
+`Credential` objects never carry secrets; only courier.core.source.aws calls `load_secret`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import botocore.session
+from courier.core.catalog.catalog import Catalog, dumps, loads, now
+from courier.core.config.secrets import decrypt, encrypt
+from courier.core.errors import ConfigError, NotFound
+
+KINDS = ("iam-credential", "aws-profile", "default-chain", "optimizely-token")
+DEFAULT_OPTIMIZELY_API = "https://api.optimizely.com"
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
+_ACCESS_KEY_ID = re.compile(r"^[A-Za-z0-9_]{3,128}$")  # AWS: AKIA... (20); S3-compatible stores differ
+
+# which non-secret / secret fields each kind takes (role_arn and external_id are open to all)
+_SETTINGS: dict[str, tuple[str, ...]] = {
+    "iam-credential": ("access_key_id",),
+    "aws-profile": ("profile",),
+    "default-chain": (),
+    "optimizely-token": ("api_url",),
+}
+_SECRETS: dict[str, tuple[str, ...]] = {
+    "iam-credential": ("secret_access_key",),
+    "aws-profile": (),
+    "default-chain": (),
+    "optimizely-token": ("token",),
+}
+_OPTION = {  # field -> how the CLI spells it, for messages
+    "access_key_id": "--access-key-id", "secret_access_key": "--secret-access-key-stdin",
+    "profile": "--profile", "api_url": "--api-url", "token": "--token-stdin",
+    "role_arn": "--role-arn", "external_id": "--external-id",
+}
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential's public face: everything but its secret values."""
+
+    name: str
+    kind: str
+    access_key_id: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    api_url: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+def add_credential(
+    catalog: Catalog, name: str, kind: str, *,
+    access_key_id: str | None = None, secret_access_key: str | None = None,
+    profile: str | None = None, role_arn: str | None = None, external_id: str | None = None,
+    token: str | None = None, api_url: str | None = None, replace: bool = False,
+) -> Credential:
+    """Validate and store a credential; secrets are encrypted before they reach the catalog."""
+    _check_name(name)
+    if kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1)
+        raise ConfigError(f"unknown credential kind {kind!r}",
+                          hint=f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(KINDS)}")
+    given = {"access_key_id": access_key_id, "secret_access_key": secret_access_key, "profile": profile,
+             "role_arn": role_arn, "external_id": external_id, "token": token, "api_url": api_url}
+    given = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
+    if kind == "optimizely-token" and not given["api_url"]:
+        given["api_url"] = DEFAULT_OPTIMIZELY_API
+    allowed = set(_SETTINGS[kind]) | set(_SECRETS[kind]) | {"role_arn", "external_id"}
+    for field, value in given.items():
+        if value and field not in allowed:
+            raise ConfigError(f"{_OPTION[field]} does not apply to a {kind} credential",
+                              hint=f"a {kind} credential takes: {_options(kind)}")
+    for field in _SETTINGS[kind] + _SECRETS[kind]:
+        if not given[field]:
+            article = "an" if kind[0] in "aeio" else "a"
+            required = " ".join(_OPTION[f] for f in _SETTINGS[kind] + _SECRETS[kind])
+            raise ConfigError(f"{article} {kind} credential needs {_OPTION[field]}",
+                              hint=f"required: {required}; optional: --role-arn --external-id")
+    _validate(kind, given)
+    if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)) and not replace:
+        raise ConfigError(f"credential {name!r} already exists",
+                          hint="choose another name, or pass --replace to overwrite it")
+    settings = {k: given[k] for k in (*_SETTINGS[kind], "role_arn", "external_id") if given[k]}
+    secrets = {k: given[k] for k in _SECRETS[kind]}
+    blob = encrypt(secrets) if secrets else None
+    stamp = now()
+    catalog.execute(
+        "INSERT INTO credentials (name, kind, settings, secret, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,"
+        " settings = excluded.settings, secret = excluded.secret, updated_at = excluded.updated_at",
+        (name, kind, dumps(settings), blob, stamp, stamp),
+    )
+    return get_credential(catalog, name)
+
+
+def list_credentials(catalog: Catalog) -> list[Credential]:
+    return [_from_row(row) for row in catalog.all("SELECT * FROM credentials ORDER BY name")]
+
+
+def get_credential(catalog: Catalog, name: str) -> Credential:
+    row = catalog.one("SELECT * FROM credentials WHERE name = ?", (name,))
+    if row is None:
+        names = [r["name"] for r in catalog.all("SELECT name FROM credentials")]
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else (
+            "see `courier credentials list`" if names else "add one with `courier credentials add`")
+        raise NotFound(f"no credential named {name!r}", hint=hint)
+    return _from_row(row)
+
+
+def remove_credential(catalog: Catalog, name: str) -> None:
+    """Delete a credential no courier uses (a courier without its credential cannot run)."""
+    get_credential(catalog, name)
+    users = [r["name"] for r in catalog.all("SELECT name FROM couriers WHERE credential = ? ORDER BY name", (name,))]
+    if users:
+        raise ConfigError(f"credential {name!r} is used by courier{'s' if len(users) > 1 else ''} {', '.join(users)}",
+                          hint="point those couriers at another credential (`courier couriers edit`) or remove them first")
+    catalog.execute("DELETE FROM credentials WHERE name = ?", (name,))
+
+
+def load_secret(catalog: Catalog, name: str) -> dict[str, str]:
+    """The decrypted secret fields of a credential. Only courier.core.source.aws (and the token exchange) call this."""
+    get_credential(catalog, name)
+    row = catalog.one("SELECT secret FROM credentials WHERE name = ?", (name,))
+    return decrypt(row["secret"]) if row and row["secret"] is not None else {}
+
+
+def all_secret_values(catalog: Catalog) -> list[str]:
+    """Every stored secret value, so run events and logs can be redacted before they are written."""
+    values: list[str] = []
+    for row in catalog.all("SELECT secret FROM credentials WHERE secret IS NOT NULL"):
+        try:
+            values.extend(v for v in decrypt(row["secret"]).values() if v)
+        except ConfigError:
+            continue  # a changed key: those secrets cannot be in this process's text either
+    return values
+
+
+def credential_to_json(c: Credential) -> dict[str, Any]:
+    """A JSON-ready view for `list --json` and exports; never includes secret values."""
+    data = {k: v for k, v in asdict(c).items() if v is not None}
+    data["created_at"] = _iso(c.created_at)
+    data["updated_at"] = _iso(c.updated_at)
+    data["secret_stored"] = bool(_SECRETS[c.kind]) if c.kind in _SECRETS else False
+    return data
+
+
+def describe(c: Credential) -> str:
+    """A short human description: 'IAM key AKIA…, role arn:…'."""
+    parts = {
+        "iam-credential": f"access key {c.access_key_id}",
+        "aws-profile": f"profile {c.profile}",
+        "default-chain": "AWS default chain",
+        "optimizely-token": f"Optimizely token via {c.api_url}",
+    }
+    text = parts.get(c.kind, c.kind)
+    if c.role_arn:
+        text += f", assumes {c.role_arn}" + (" (with external ID)" if c.external_id else "")
+    return text
+
+
+def _validate(kind: str, given: dict[str, str | None]) -> None:
+    key_id = given["access_key_id"]
+    if key_id and not _ACCESS_KEY_ID.match(key_id):
+        raise ConfigError(f"access key id {key_id!r} does not look like an AWS access key id",
+                          hint="it is 16-128 upper-case letters and digits, e.g. AKIAIOSFODNN7EXAMPLE")
+    secret = given["secret_access_key"]
+    if secret and any(ch.isspace() for ch in secret):
+        raise ConfigError("the secret access key contains spaces",
+                          hint="pipe exactly the secret access key on stdin (AWS's are 40 characters)")
+    role, external = given["role_arn"], given["external_id"]
+    if role and not _ROLE_ARN.match(role):
+        raise ConfigError(f"role ARN {role!r} is not an IAM role ARN",
+                          hint="it looks like arn:aws:iam::123456789012:role/path/name")
+    if external and not role:
+        raise ConfigError("--external-id needs --role-arn", hint="an external ID is only sent when assuming a role")
+    if external and not _EXTERNAL_ID.match(external):
+        raise ConfigError("the external ID is not valid",
+                          hint="2-1224 characters: letters, digits and + = , . @ : / - _ (no spaces)")
+    if kind == "aws-profile":
+        require_profile(str(given["profile"]))
+    api = given["api_url"]
+    if api and not re.match(r"^https?://[^\s/]+", api):
+        raise ConfigError(f"API URL {api!r} is not an http(s) URL", hint="e.g. https://api.optimizely.com")
+
+
+def available_profiles() -> list[str]:
+    """The profiles in the AWS config files (reading them is configuration, not a connection)."""
+    return sorted(botocore.session.Session().available_profiles)
+
+
+def require_profile(profile: str) -> None:
+    """A missing profile is named together with the ones that exist."""
+    profiles = available_profiles()
+    if profile not in profiles:
+        listed = ", ".join(profiles) if profiles else "none are configured"
+        raise ConfigError(f"AWS profile {profile!r} not found in the AWS config files (available: {listed})",
+                          hint="run `aws configure --profile NAME`, or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE")
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name or ""):
+        raise ConfigError(f"credential name {name!r} is not valid",
+                          hint="use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+
+
+def _options(kind: str) -> str:
+    fields = [*_SETTINGS[kind], *_SECRETS[kind], "role_arn", "external_id"]
+    return " ".join(_OPTION[f] for f in fields)
+
+
+def _from_row(row: Any) -> Credential:
+    settings = loads(row["settings"], {})
+    return Credential(
+        name=row["name"], kind=row["kind"],
+        access_key_id=settings.get("access_key_id"), profile=settings.get("profile"),
+        role_arn=settings.get("role_arn"), external_id=settings.get("external_id"),
+        api_url=settings.get("api_url"), created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

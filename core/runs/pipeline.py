@@ -1,0 +1,230 @@
+"""The stages of one courier run, in the order data flows: plan → list → land → load.
+
+Kept apart from core/runs/records.py (which owns run records, locks and results) so each stage reads
+like the data flow: `plan_days`, `find_files` (with ready-marker gating and wait-time polling),
+`land_files`, `run_load_operations`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from courier.core.catalog.catalog import Catalog, now
+from courier.core.catalog.workspace import Workspace
+from courier.core.errors import Cancelled, CourierError, RunFailed
+from courier.core.feeds.model import list_feeds
+from courier.core.runs.events import EventLog
+from courier.core.source.aws import s3_client, translate_error
+from courier.core.source.landing import LandingResult, land
+from courier.core.source.listing import (
+    DayStatus,
+    RemoteListing,
+    RemoteObject,
+    discover_days,
+    list_days,
+)
+from courier.core.warehouse.duckdb import Warehouse
+from courier.core.warehouse.spec import SourceFile
+
+POLL_START, POLL_MAX = 2.0, 60.0
+
+
+class RunSteps:
+    def __init__(self, catalog: Catalog, workspace: Workspace, courier: Any, request: Any, log: EventLog,
+                 cancel: threading.Event, run_id: str) -> None:
+        self.catalog, self.workspace, self.courier, self.request = catalog, workspace, courier, request
+        self.log, self.cancel, self.run_id = log, cancel, run_id
+        self.stats: dict[str, Any] = {"files_landed": 0, "files_skipped": 0, "bytes": 0, "feeds": {}, "days": []}
+        self.warnings: list[str] = []
+        self.missing_required: list[str] = []
+        self.nothing_loaded_reason: str | None = None
+        self._client: Any = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.log.emit("warning", message=message)
+
+    def check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = s3_client(self.catalog, self.courier.credential, region=self.courier.region,
+                                     endpoint_url=self.courier.endpoint_url)
+        return self._client
+
+    def _s3(self, action: str, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except CourierError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - botocore errors become one line
+            raise translate_error(exc, action=action, bucket=self.courier.bucket) from None
+
+    # -- stages ----------------------------------------------------------------------------
+    def execute(self) -> None:
+        operations = self.courier.load_operations  # parsed and validated when the courier was read
+        days = self.plan_days()
+        objects = self.find_files(days)
+        self.check_cancel()
+        landed = self.land_files(objects)
+        self.check_cancel()
+        self.run_load_operations(operations, landed)
+
+    def plan_days(self) -> list[date]:
+        if self.request.mode != "all":
+            return self.request.days()
+        days, _requests = self._s3("ListObjectsV2", discover_days, self.client, self.courier)
+        if not days:
+            self.warn("no dated files found under the courier's patterns")
+        return days
+
+    def find_files(self, days: list[date]) -> list[RemoteObject]:
+        """List the days; wait for missing required files or ready markers until wait_until."""
+        delay = POLL_START
+        while True:
+            listing: RemoteListing = self._s3("ListObjectsV2", list_days, self.client, self.courier, days)
+            missing = [s for s in listing.days if not s.available and not s.optional]
+            if not missing or self.request.wait_until is None or time.time() >= self.request.wait_until:
+                break
+            self.check_cancel()
+            pause = min(delay, max(0.0, self.request.wait_until - time.time()))
+            self.log.emit("warning", message=f"waiting {pause:.0f}s for {len(missing)} missing file sets"
+                                            f" (until {time.strftime('%H:%M:%S', time.localtime(self.request.wait_until))})")
+            self.cancel.wait(pause)
+            delay = min(delay * 2, POLL_MAX)
+        return self._gate(listing)
+
+    def _gate(self, listing: RemoteListing) -> list[RemoteObject]:
+        by_day: dict[date, list[DayStatus]] = defaultdict(list)
+        for status in listing.days:
+            by_day[status.day].append(status)
+        usable: set[tuple[int, date]] = set()
+        for day, statuses in sorted(by_day.items()):
+            for s in statuses:
+                self.log.emit("day_checked", day=day.isoformat(), tag=s.tag, ready=s.ready, objects=s.objects)
+                if s.available:
+                    usable.add((s.entity_index, day))
+                    continue
+                reason = (f"day {day} is not ready for {s.tag} (no ready marker yet)" if s.ready is False
+                          else f"no file for {s.tag} on {day} (looked for {s.looked_for})")
+                if s.optional or self.request.mode == "all":
+                    self.warn(reason)
+                elif self.request.skip_missing:
+                    self.warn(f"{reason}; skipped (--skip-missing)")
+                else:
+                    self.missing_required.append(reason)
+            self.stats["days"].append({"day": day.isoformat(), "ready": all(s.available for s in statuses)})
+        if self.missing_required:
+            first = self.missing_required[0]
+            more = f" (and {len(self.missing_required) - 1} more)" if len(self.missing_required) > 1 else ""
+            raise RunFailed(f"missing required files: {first}{more}",
+                            hint="wait for the export, choose another day, or pass --skip-missing")
+        objects = [o for o in listing.objects if (o.entity_index, o.day) in usable]
+        for obj in objects:
+            self.log.emit("file_listed", key=obj.key, size=obj.size, tag=obj.tag)
+        return sorted(objects, key=lambda o: (o.day, o.key))
+
+    def land_files(self, objects: list[RemoteObject]) -> list[LandingResult]:
+        def on_file(result: LandingResult) -> None:
+            if result.skipped:
+                self.stats["files_skipped"] += 1
+            else:
+                self.stats["files_landed"] += 1
+                self.stats["bytes"] += result.size
+            if result.note:
+                self.warn(result.note)
+            self.log.emit("file_landed", key=result.obj.key, size=result.size, skipped=result.skipped)
+
+        return land(self.catalog, self.workspace, self.client, self.courier.name, objects, self.run_id,
+                    on_file=on_file, cancel=self.cancel)
+
+    def run_load_operations(self, operations: dict[str, list[Any]], landed: list[LandingResult]) -> None:
+        if not operations:
+            self.nothing_loaded_reason = (f"Landed {self.stats['files_landed']} files "
+                                          f"({self.stats['files_skipped']} already landed); "
+                                          "load operations are empty, so nothing was loaded")
+            return
+        known = {f.id: f for f in list_feeds(self.catalog)}
+        unknown = [feed_id for feed_id in operations if feed_id not in known]
+        if unknown:
+            names = ", ".join(f'"{f}"' for f in unknown)
+            raise RunFailed(f"Error running load-operations task\nCannot find required feeds: {names}",
+                            hint="add the feeds, then put their ids in the courier's load operations")
+        failures: list[str] = []
+        for feed_id, ops in operations.items():
+            self.check_cancel()
+            feed = known[feed_id]
+            try:
+                self._load_feed(feed, ops, landed)
+            except CourierError as exc:
+                text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
+                failures.append(text)
+                self.log.emit("error", message=text)
+        if failures:
+            raise RunFailed("; ".join(failures), hint="the failed feeds' tables were left as they were")
+
+    def _load_feed(self, feed: Any, ops: list[Any], landed: list[LandingResult]) -> None:
+        truncate = any(op.type == "truncate" for op in ops)
+        tags = [op.file for op in ops if op.type == "load"]
+        entities = {e.tag: e for e in self.courier.entities}
+        files = [r for r in landed if r.obj.tag in tags]
+        if not truncate:
+            files = [r for r in files if not self._already_loaded(feed.id, r)]
+        sources = [
+            SourceFile(path=r.local_path, key=r.obj.key, partition=r.obj.partition,
+                       content_type=entities[r.obj.tag].content_type,
+                       options=_format_options(entities[r.obj.tag]), order=i)
+            for i, r in enumerate(files)
+        ]
+        self.log.emit("feed_load_started", feed_id=feed.id, table=feed.table_name, files=len(sources))
+        if not sources and not truncate:
+            self.stats["feeds"][feed.id] = {"table": feed.table_name, "rows_read": 0, "inserted": 0, "updated": 0}
+            self.log.emit("feed_loaded", feed_id=feed.id, table=feed.table_name, rows_read=0, inserted=0, updated=0)
+            return
+
+        def on_progress(progress: Any) -> None:
+            self.check_cancel()
+            self.log.emit("batch_loaded", feed_id=feed.id, rows=getattr(progress, "rows", 0))
+
+        with self.workspace.wait_lock("warehouse"):
+            warehouse = Warehouse(self.workspace.warehouse_path)
+            try:
+                warehouse.ensure_table(feed)
+                stats = warehouse.load(feed, sources, truncate=truncate, run_id=self.run_id, on_progress=on_progress)
+            finally:
+                warehouse.close()
+        with self.catalog.transaction() as db:
+            if truncate:
+                db.execute("DELETE FROM loaded_files WHERE feed_id = ?", (feed.id,))
+            db.executemany(
+                "INSERT OR REPLACE INTO loaded_files (feed_id, bucket, key, etag, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(feed.id, r.obj.bucket, r.obj.key, r.etag, self.run_id, now()) for r in files],
+            )
+        for message in stats.warnings:
+            self.warn(message)
+        self.stats["feeds"][feed.id] = {"table": feed.table_name, "rows_read": stats.rows_read,
+                                        "inserted": stats.inserted, "updated": stats.updated}
+        self.log.emit("feed_loaded", feed_id=feed.id, table=feed.table_name, rows_read=stats.rows_read,
+                      inserted=stats.inserted, updated=stats.updated)
+
+    def _already_loaded(self, feed_id: str, result: LandingResult) -> bool:
+        row = self.catalog.one("SELECT etag FROM loaded_files WHERE feed_id = ? AND bucket = ? AND key = ?",
+                               (feed_id, result.obj.bucket, result.obj.key))
+        return row is not None and row["etag"] == result.etag
+
+
+def _format_options(entity: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name in ("separator", "quote", "escape", "header_rows"):
+        value = getattr(entity, name, None)
+        if value is not None:
+            options[name] = value
+    return options

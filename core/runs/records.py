@@ -1,0 +1,244 @@
+"""Courier runs: expand dates → list → gate on ready markers → land → load operations → record.
+
+One run is one courier over one date selection (a day, a period [from, to), or all available
+data). It holds the courier's lock for its whole life (a second run of the same courier is
+refused), writes its progress as events, and ends with Amperity's notification text
+("Completed in 5 minutes 12 seconds") or the error. Each feed's load is one warehouse
+transaction, so a failed or killed run leaves every table as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import string
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from courier.core.catalog.catalog import Catalog, dumps, loads, now
+from courier.core.catalog.workspace import Workspace
+from courier.core.config.couriers import get_courier
+from courier.core.config.credentials import all_secret_values
+from courier.core.config.secrets import redact
+from courier.core.errors import Busy, Cancelled, CourierError, NotFound, RunFailed
+from courier.core.runs.events import TERMINAL, Event, EventLog, Sink, read_events
+from courier.core.runs.pipeline import RunSteps
+from courier.core.runs.request import RunRequest
+
+
+@dataclass
+class RunResult:
+    id: str
+    status: str
+    error: str | None = None
+    notification: str = ""
+    missing_required: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    courier: str | None
+    group_name: str | None
+    group_run: str | None
+    mode: str
+    from_day: str | None
+    to_day: str | None
+    status: str
+    pid: int | None
+    started_at: float
+    ended_at: float | None
+    stats: dict[str, Any]
+    warnings: list[str]
+    error: str | None
+    notification: str | None
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended_at is None else self.ended_at - self.started_at
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "duration": self.duration}
+
+
+def new_run_id(at: datetime | None = None) -> str:
+    """`wf-YYYYMMDD-HHMMSS-xxxxxx`: sortable and readable, as Amperity's workflow ids are."""
+    at = at or datetime.now()
+    tail = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(6))
+    return f"wf-{at:%Y%m%d-%H%M%S}-{tail}"
+
+
+def notification_for(seconds: float) -> str:
+    """Amperity's wording: 'Completed in 5 minutes 12 seconds'; seconds only under a minute."""
+    total = int(round(seconds))
+    minutes, secs = divmod(total, 60)
+    unit_s = "second" if secs == 1 else "seconds"
+    if minutes == 0:
+        return f"Completed in {secs} {unit_s}"
+    unit_m = "minute" if minutes == 1 else "minutes"
+    return f"Completed in {minutes} {unit_m} {secs} {unit_s}"
+
+
+def _record(row: Any) -> RunRecord:
+    return RunRecord(row["id"], row["courier"], row["group_name"], row["group_run"], row["mode"], row["from_day"],
+                     row["to_day"], row["status"], row["pid"], row["started_at"], row["ended_at"],
+                     loads(row["stats"], {}), loads(row["warnings"], []), row["error"], row["notification"])
+
+
+def list_runs(catalog: Catalog, courier: str | None = None, limit: int = 100, offset: int = 0) -> list[RunRecord]:
+    reap_dead_runs(catalog)
+    if courier:
+        rows = catalog.all("SELECT * FROM runs WHERE courier = ? ORDER BY started_at DESC LIMIT ? OFFSET ?",
+                           (courier, limit, offset))
+    else:
+        rows = catalog.all("SELECT * FROM runs ORDER BY started_at DESC LIMIT ? OFFSET ?", (limit, offset))
+    return [_record(r) for r in rows]
+
+
+def get_run(catalog: Catalog, run_id: str) -> RunRecord:
+    reap_dead_runs(catalog)
+    row = catalog.one("SELECT * FROM runs WHERE id = ?", (run_id,))
+    if row is None:
+        raise NotFound(f"no run {run_id!r}", hint="`courier runs` lists run ids")
+    return _record(row)
+
+
+def running_run(catalog: Catalog, courier: str) -> RunRecord | None:
+    reap_dead_runs(catalog)
+    row = catalog.one("SELECT * FROM runs WHERE courier = ? AND status = 'running' ORDER BY started_at DESC", (courier,))
+    return _record(row) if row else None
+
+
+def reap_dead_runs(catalog: Catalog) -> int:
+    """Mark runs whose process died (SIGKILL, power loss) as failed: their courier lock is free."""
+    reaped = 0
+    for row in catalog.all("SELECT id, courier, pid FROM runs WHERE status = 'running'"):
+        if row["courier"] and catalog.workspace.is_locked(_lock_name(row["courier"])):
+            continue
+        catalog.execute(
+            "UPDATE runs SET status = 'failed', ended_at = ?, error = ? WHERE id = ? AND status = 'running'",
+            (now(), f"the run's process (pid {row['pid']}) ended without finishing; nothing it was loading was kept",
+             row["id"]),
+        )
+        reaped += 1
+    return reaped
+
+
+def _lock_name(courier: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in courier)
+    return f"courier-{safe}"
+
+
+def start_run(catalog: Catalog, request: RunRequest, *, sink: Sink | None = None,
+              cancel: threading.Event | None = None) -> RunResult:
+    """Run a courier to the end and return its result (also recorded in the catalog).
+
+    Configuration problems found before the run starts raise ConfigError/NotFound/Busy; anything
+    that goes wrong once it runs ends as a failed RunResult with the error text.
+    """
+
+    request.validate()
+    courier = get_courier(catalog, request.courier)
+    workspace: Workspace = catalog.workspace
+    reap_dead_runs(catalog)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(workspace.lock(_lock_name(courier.name), f"courier {courier.name}"))
+        except Busy:
+            other = running_run(catalog, courier.name)
+            name = other.id if other else "another process"
+            raise Busy(f"courier {courier.name} is already running ({name})",
+                       hint=f"follow it with `courier runs watch {name}` or wait for it to finish") from None
+        return _run_locked(catalog, workspace, courier, request, sink, cancel or threading.Event())
+
+
+def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: RunRequest, sink: Sink | None,
+                cancel: threading.Event) -> RunResult:
+    run_id = new_run_id()
+    started = time.time()
+    days = request.days()
+    catalog.execute(
+        "INSERT INTO runs (id, courier, group_name, group_run, mode, from_day, to_day, status, pid, started_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+        (run_id, courier.name, request.group_name, request.group_run, request.mode,
+         days[0].isoformat() if days else None,
+         (days[-1] + timedelta(days=1)).isoformat() if days else None, os.getpid(), started),
+    )
+    log = EventLog(catalog, run_id, [sink] if sink else [], redact=_redactor(catalog))
+    log.emit("run_started", courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
+    steps = RunSteps(catalog, workspace, courier, request, log, cancel, run_id)
+    status, error = "succeeded", None
+    interrupted = False
+    try:
+        steps.execute()
+    except Cancelled:
+        status, error = "cancelled", "cancelled by the operator; tables were left as they were"
+    except KeyboardInterrupt:
+        interrupted = True
+        status, error = "cancelled", "interrupted (Ctrl-C); tables were left as they were"
+    except CourierError as exc:
+        status, error = "failed", exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
+    except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
+        status, error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+    ended = time.time()
+    notification = notification_for(ended - started) if status == "succeeded" else (error or status)
+    if status == "succeeded" and steps.nothing_loaded_reason:
+        notification = f"{notification}. {steps.nothing_loaded_reason}"
+    if error:
+        log.emit("error", message=error)
+    catalog.execute(
+        "UPDATE runs SET status = ?, ended_at = ?, stats = ?, warnings = ?, error = ?, notification = ? WHERE id = ?",
+        (status, ended, dumps(steps.stats), dumps(steps.warnings), error, notification, run_id),
+    )
+    log.emit("run_finished", status=status, notification=notification, error=error)
+    if interrupted:
+        raise KeyboardInterrupt
+    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings)
+
+
+def _redactor(catalog: Catalog) -> Any:
+    """Events must never carry a secret: redact every stored secret value."""
+    values = all_secret_values(catalog)
+    if not values:
+        return None
+    return lambda text: redact(text, values)
+
+
+def follow(catalog: Catalog, run_id: str, poll: float = 0.2,
+           stop: threading.Event | None = None) -> Iterator[Event]:
+    """Yield a run's events as they are written (by any process) until it finishes.
+
+    If the run's process died without a `run_finished` event (SIGKILL), the run row is marked
+    failed by `reap_dead_runs` and a synthetic end is yielded here.
+    """
+
+    seq = 0
+    while True:
+        events = read_events(catalog, run_id, seq)
+        for event in events:
+            seq = event.seq
+            yield event
+            if event.type == TERMINAL:
+                return
+        if stop is not None and stop.is_set():
+            return
+        if not events:
+            reap_dead_runs(catalog)
+            row = catalog.one("SELECT status, error FROM runs WHERE id = ?", (run_id,))
+            if row is None:
+                return
+            if row["status"] != "running":
+                tail = read_events(catalog, run_id, seq)
+                yield from tail
+                if not any(e.type == TERMINAL for e in tail):
+                    yield Event(run_id, seq + 1, time.time(), TERMINAL,
+                                {"status": row["status"], "error": row["error"], "notification": row["error"]})
+                return
+        time.sleep(poll)

@@ -1,0 +1,44 @@
+"""What a run is asked to do: one courier over one date selection (a day, a period [from, to), or all)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from courier.core.errors import ConfigError
+
+MODES = ("day", "period", "all")
+
+
+@dataclass
+class RunRequest:
+    courier: str
+    mode: str = "day"
+    day: date | None = None
+    from_day: date | None = None
+    to_day: date | None = None  # exclusive, as Amperity's time periods are
+    skip_missing: bool = False
+    group_name: str | None = None
+    group_run: str | None = None
+    wait_until: float | None = None  # epoch seconds: poll for missing files/markers until then
+
+    def validate(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period (--from/--to) or --all")
+        if self.mode == "day" and self.day is None:
+            raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+        if self.mode == "period":
+            if self.from_day is None or self.to_day is None:
+                raise ConfigError("a period needs both --from and --to", hint="--from is inclusive, --to exclusive")
+            if self.to_day <= self.from_day:
+                raise ConfigError(f"--to {self.to_day} is not after --from {self.from_day}",
+                                  hint="--from is inclusive and --to exclusive: --from 2026-11-01 --to 2026-11-02 is one day")
+
+    def days(self) -> list[date]:
+        if self.mode == "day":
+            assert self.day is not None
+            return [self.day]
+        if self.mode == "period":
+            assert self.from_day is not None and self.to_day is not None
+            return [self.from_day + timedelta(days=i) for i in range((self.to_day - self.from_day).days)]
+        return []

@@ -1,0 +1,410 @@
+"""Group runs and the scheduler that fires them.
+
+A group run runs each courier in turn through the run engine (courier.core.runs.records.start_run) with one shared
+`group_run` id, so its rows in `runs` (group_name, group_run) are the group's history. The group
+succeeds only if every courier's run succeeded; when a courier's required files are missing,
+`stop_when_missing` decides whether the rest still run (they are reported "skipped").
+
+Scheduled runs (at fire time T, see courier.core.schedule.windows for the days) also:
+- pass `wait_until = T + wait` to the engine, which keeps polling for missing required files and
+  ready markers with backoff until then (an overdue catch-up run therefore checks just once);
+- honour `--after OTHER`: before running, wait (until T + wait, polling with backoff) for OTHER to
+  have a succeeded group run covering every day of this window, shifted back by after_offset
+  (whole days); otherwise the run fails without starting its couriers;
+- are late when still unfinished `sla` after T: logged when it happens and kept in the result.
+
+The scheduler wakes at the next fire time across enabled groups (at least once a minute, so edits
+apply), runs what is due, and logs to <workspace>/logs/scheduler.log. A group whose fire times
+were missed while it was down runs ONCE on start, for the latest missed time (its window reaches
+back to the last fire handled, so no day is lost), and the log says how many were missed. The last
+fire time is stored only after the run ends; a run cancelled by SIGTERM or killed leaves it, so the
+next start catches that slot up. Disabled groups never fire. Manual runs (`courier groups run`)
+load exactly the days given, do not wait, ignore `--after`, and do not move the last fire time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from courier.core.catalog.catalog import Catalog
+from courier.core.errors import Busy, ConfigError, CourierError
+from courier.core.runs.records import start_run
+from courier.core.runs.request import RunRequest
+from courier.core.schedule.cron import count_fires, previous_fire
+from courier.core.schedule.durations import humanize
+from courier.core.schedule.groups import (
+    Group,
+    constraint_missing,
+    get_group,
+    list_groups,
+    lock_name,
+    record_fire,
+    record_last,
+)
+from courier.core.schedule.windows import Window, group_window
+
+Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
+Clock = Callable[[], datetime]
+LOG_FILE = "scheduler.log"
+logging.getLogger("courier.scheduler").addHandler(logging.NullHandler())  # silent unless scheduler_logger
+
+
+def real_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def shifted_clock(start: datetime) -> Clock:
+    """A clock that starts at `start` (for --now) and then advances in real time."""
+    base = time.monotonic()
+    return lambda: start.astimezone(UTC) + timedelta(seconds=time.monotonic() - base)
+
+
+@dataclass
+class CourierOutcome:
+    courier: str
+    status: str  # succeeded | failed | cancelled | skipped
+    run_id: str | None = None
+    error: str | None = None
+    missing_required: list[str] = field(default_factory=list)
+    notification: str = ""
+
+
+@dataclass
+class GroupRunResult:
+    group: str
+    group_run: str
+    trigger: str  # scheduled | manual
+    status: str  # running | succeeded | failed | cancelled | skipped
+    mode: str
+    from_day: str | None
+    to_day: str | None
+    fire: str | None = None
+    started_at: float = 0.0
+    ended_at: float | None = None
+    late: bool = False
+    error: str | None = None
+    note: str | None = None
+    couriers: list[CourierOutcome] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        days = self.from_day if self.mode == "day" else "all data" if self.mode == "all" else \
+            f"{self.from_day} .. {self.to_day} (exclusive)"
+        text = f"courier group {self.group} {self.status} ({self.group_run}, {days})"
+        if self.late:
+            text += ", late"
+        return text + (f": {self.error}" if self.error else "")
+
+
+def new_group_run_id(at: datetime | None = None) -> str:
+    at = at or datetime.now(UTC)
+    tail = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+    return f"gr-{at:%Y%m%d-%H%M%S}-{tail}"
+
+
+def _default_runner() -> Runner:
+    return start_run
+
+
+# --- one group run ------------------------------------------------------------------------------
+
+class GroupRun:
+    """Runs one group once; shared by the scheduler, `courier groups run` and the TUI."""
+
+    def __init__(self, catalog: Catalog, group: Group, *, runner: Runner | None = None, sink: Any = None,
+                 cancel: threading.Event | None = None, log: logging.Logger | None = None,
+                 clock: Clock = real_clock) -> None:
+        self.catalog = catalog
+        self.group = group
+        self.runner = runner or _default_runner()
+        self.sink = sink
+        self.cancel = cancel or threading.Event()
+        self.log = log or logging.getLogger("courier.scheduler")
+        self.clock = clock
+
+    def _real(self, moment: datetime) -> float:
+        """Epoch seconds on the real clock for a moment on our (possibly shifted) clock."""
+        return moment.timestamp() - (self.clock().timestamp() - time.time())
+
+    def scheduled(self, fire: datetime, previous: datetime | None = None, note: str | None = None) -> GroupRunResult:
+        window = group_window(self.group, fire, previous)
+        result = self._new("scheduled", "period", window.from_day, window.to_day, fire, note)
+        if not window.days:
+            result.status, result.note = "skipped", f"nothing to load: window {window.describe()}"
+            return self._finish(result)
+        deadline = fire + self.group.wait
+        if not self._wait_for_constraint(result, window, deadline):
+            return self._finish(result)
+        return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
+                         wait_until=self._real(deadline), sla_from=fire)
+
+    def manual(self, mode: str, day: date | None = None, from_day: date | None = None,
+               to_day: date | None = None) -> GroupRunResult:
+        if mode == "day":
+            if day is None:
+                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+            from_day, to_day = day, day + timedelta(days=1)
+        elif mode == "period" and (from_day is None or to_day is None or to_day <= from_day):
+            raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
+        result = self._new("manual", mode, from_day, to_day, None, None)
+        selection: dict[str, Any] = {"mode": mode, "day": day}
+        if mode == "period":
+            selection.update(from_day=from_day, to_day=to_day)
+        return self._run(result, selection, wait_until=None, sla_from=self.clock())
+
+    def latest_window(self, fire: datetime) -> GroupRunResult:
+        """A manual run of the window a scheduled run at `fire` would load (no wait, no constraint)."""
+        window = group_window(self.group, fire)
+        result = self._new("manual", "period", window.from_day, window.to_day, fire, None)
+        if not window.days:
+            result.status, result.note = "skipped", f"nothing to load: window {window.describe()}"
+            return self._finish(result)
+        return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
+                         wait_until=None, sla_from=self.clock())
+
+    def _new(self, trigger: str, mode: str, from_day: date | None, to_day: date | None, fire: datetime | None,
+             note: str | None) -> GroupRunResult:
+        return GroupRunResult(self.group.name, new_group_run_id(self.clock()), trigger, "running", mode,
+                              from_day.isoformat() if from_day else None, to_day.isoformat() if to_day else None,
+                              fire.astimezone(UTC).isoformat() if fire else None, time.time(), note=note)
+
+    def _wait_for_constraint(self, result: GroupRunResult, window: Window, deadline: datetime) -> bool:
+        delay = 1.0
+        while True:
+            missing = constraint_missing(self.catalog, self.group, window.days)
+            if not missing:
+                return True
+            if self.cancel.is_set() or self.clock() >= deadline:
+                days = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
+                result.status = "cancelled" if self.cancel.is_set() else "failed"
+                result.error = f"waited for courier group {self.group.after!r}: no succeeded run for {days}"
+                return False
+            self.log.info("group %s: waiting for group %s (missing %s)", self.group.name, self.group.after,
+                          missing[0].isoformat())
+            left = (deadline - self.clock()).total_seconds()
+            self.cancel.wait(max(0.05, min(delay, left)))
+            delay = min(delay * 2, 60.0)
+
+    def _run(self, result: GroupRunResult, selection: dict[str, Any], *, wait_until: float | None,
+             sla_from: datetime) -> GroupRunResult:
+        try:
+            lock = self.catalog.workspace.lock(lock_name(self.group.name), f"courier group {self.group.name}")
+            lock.__enter__()
+        except Busy:
+            raise Busy(f"courier group {self.group.name} is already running",
+                       hint="wait for it to finish; `courier groups show` shows its last result") from None
+        timer = self._sla_timer(result, sla_from)
+        try:
+            record_last(self.catalog, self.group.name, result.to_json())
+            stopped_by: str | None = None
+            for courier in self.group.couriers:
+                if self.cancel.is_set():
+                    result.couriers.append(CourierOutcome(courier, "cancelled", error="not started: cancelled"))
+                    continue
+                if stopped_by:
+                    result.couriers.append(CourierOutcome(
+                        courier, "skipped", error=f"not run: {stopped_by} had missing required files (stop when missing)"))
+                    continue
+                request = RunRequest(courier=courier, group_name=self.group.name, group_run=result.group_run,
+                                     wait_until=wait_until, **selection)
+                outcome = self._one(request)
+                result.couriers.append(outcome)
+                if outcome.missing_required and outcome.status == "failed" and self.group.stop_when_missing:
+                    stopped_by = courier
+        finally:
+            if timer:
+                timer.cancel()
+            lock.__exit__(None, None, None)
+        statuses = {c.status for c in result.couriers}
+        result.status = "succeeded" if statuses == {"succeeded"} else "cancelled" if "cancelled" in statuses else "failed"
+        if result.status != "succeeded":
+            bad = [c for c in result.couriers if c.status != "succeeded"]
+            result.error = "; ".join(f"{c.courier}: {c.error or c.status}" for c in bad)
+        return self._finish(result)
+
+    def _one(self, request: Any) -> CourierOutcome:
+        try:
+            run = self.runner(self.catalog, request, sink=self.sink, cancel=self.cancel)
+        except CourierError as exc:
+            self.log.warning("group %s: courier %s did not start: %s", self.group.name, request.courier, exc.one_line())
+            return CourierOutcome(request.courier, "failed", error=exc.one_line())
+        self.log.info("group %s: courier %s %s (%s)", self.group.name, request.courier, run.status, run.id)
+        return CourierOutcome(request.courier, run.status, run.id, run.error, list(run.missing_required),
+                              run.notification)
+
+    def _sla_timer(self, result: GroupRunResult, since: datetime) -> threading.Timer | None:
+        sla = self.group.sla
+        if not sla:
+            return None
+        left = (since + sla - self.clock()).total_seconds()
+        if left <= 0:
+            self._late(result)
+            return None
+        timer = threading.Timer(left, self._late, args=(result,))
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _late(self, result: GroupRunResult) -> None:
+        if result.ended_at is not None or result.late:
+            return
+        result.late = True
+        self.log.warning("group %s is LATE: run %s still unfinished %s after its scheduled time", self.group.name,
+                         result.group_run, humanize(self.group.sla or timedelta(0)))
+
+    def _finish(self, result: GroupRunResult) -> GroupRunResult:
+        result.ended_at = time.time()
+        if self.group.sla and result.status != "skipped":
+            since = datetime.fromisoformat(result.fire) if result.fire else \
+                datetime.fromtimestamp(result.started_at, UTC)
+            if self._real(since + self.group.sla) < result.ended_at:
+                result.late = True
+        record_last(self.catalog, self.group.name, result.to_json())
+        level = logging.INFO if result.status in ("succeeded", "skipped") else logging.WARNING
+        self.log.log(level, "%s%s", result.summary(), f" — {result.note}" if result.note else "")
+        return result
+
+
+def run_group_manual(catalog: Catalog, name: str, mode: str, day: date | None = None, from_day: date | None = None,
+                     to_day: date | None = None, **options: Any) -> GroupRunResult:
+    """`courier groups run NAME --day/--from --to/--all`: exactly the days given, now."""
+    return GroupRun(catalog, get_group(catalog, name), **options).manual(mode, day, from_day, to_day)
+
+
+def run_group_latest(catalog: Catalog, name: str, **options: Any) -> GroupRunResult:
+    """`courier groups run NAME` with no dates: the window of the latest scheduled fire time, now."""
+    group = get_group(catalog, name)
+    if not group.expr:
+        raise ConfigError(f"courier group {name!r} has no schedule, so it has no window to run",
+                          hint="pass --day D, --from D --to D or --all")
+    run = GroupRun(catalog, group, **options)
+    return run.latest_window(previous_fire(group.expr, group.zone, run.clock()).utc)
+
+
+# --- the scheduler ------------------------------------------------------------------------------
+
+@dataclass
+class Due:
+    group: Group
+    fire: datetime
+    previous: datetime | None
+    missed: int  # fire times in (last handled, now] besides the one we run
+
+
+class Scheduler:
+    """Finds due groups and runs them; `serve` loops until stopped."""
+
+    def __init__(self, catalog: Catalog, *, clock: Clock = real_clock, runner: Runner | None = None,
+                 log: logging.Logger | None = None, cancel: threading.Event | None = None, sink: Any = None) -> None:
+        self.catalog = catalog
+        self.clock = clock
+        self.runner = runner
+        self.log = log or logging.getLogger("courier.scheduler")
+        self.cancel = cancel or threading.Event()
+        self.sink = sink
+
+    def due(self, now: datetime) -> list[Due]:
+        found: list[Due] = []
+        for group in list_groups(self.catalog):
+            expr = group.expr
+            if not group.enabled or expr is None:
+                continue
+            baseline = datetime.fromtimestamp(group.last_fire if group.last_fire is not None else group.created_at, UTC)
+            latest = previous_fire(expr, group.zone, now)
+            if latest.utc <= baseline:
+                continue
+            missed = count_fires(expr, group.zone, baseline, now) - 1
+            previous = datetime.fromtimestamp(group.last_fire, UTC) if group.last_fire is not None else None
+            found.append(Due(group, latest.utc, previous, max(missed, 0)))
+        depth = {d.group.name: self._depth(d.group) for d in found}
+        return sorted(found, key=lambda d: (depth[d.group.name], d.fire, d.group.name))
+
+    def _depth(self, group: Group) -> int:
+        """Groups that wait for others run after them when both are due."""
+        names = {g.name: g for g in list_groups(self.catalog)}
+        depth, cursor = 0, group.after
+        while cursor and cursor in names and depth < len(names):
+            depth, cursor = depth + 1, names[cursor].after
+        return depth
+
+    def run_due(self, now: datetime | None = None) -> list[GroupRunResult]:
+        """Run every due group once (sequentially); a failing group never stops the others."""
+        results: list[GroupRunResult] = []
+        for due in self.due(now or self.clock()):
+            if self.cancel.is_set():
+                break
+            note = None
+            late_by = (now or self.clock()) - due.fire
+            if due.missed or late_by > timedelta(minutes=5):
+                note = (f"catching up: fire time {due.fire:%Y-%m-%d %H:%M} UTC was missed while the scheduler was down"
+                        + (f" ({due.missed}{'+' if due.missed >= 999 else ''} earlier fire time"
+                           f"{'s' if due.missed != 1 else ''} also missed;"
+                           " running once for all of them)" if due.missed else ""))
+                self.log.warning("group %s: %s", due.group.name, note)
+            self.log.info("group %s: firing for %s", due.group.name, due.fire.isoformat())
+            try:
+                run = GroupRun(self.catalog, due.group, runner=self.runner, sink=self.sink, cancel=self.cancel,
+                               log=self.log, clock=self.clock)
+                result = run.scheduled(due.fire, due.previous, note)
+            except CourierError as exc:
+                self.log.error("group %s: %s", due.group.name, exc.one_line())
+                continue
+            except Exception:  # noqa: BLE001 - the scheduler survives any one run
+                self.log.exception("group %s: unexpected error", due.group.name)
+                continue
+            results.append(result)
+            if result.status != "cancelled":
+                record_fire(self.catalog, due.group.name, due.fire)
+        return results
+
+    def next_wake(self, now: datetime) -> datetime | None:
+        fires = [f.utc for g in list_groups(self.catalog) if (f := g.next_fire(now)) is not None]
+        return min(fires) if fires else None
+
+    def serve(self, stop: threading.Event, max_sleep: float = 60.0) -> None:
+        """Run due groups, sleep until the next fire time (or `max_sleep`), until `stop` is set."""
+        self.log.info("scheduler started; %d enabled scheduled group(s)",
+                      sum(1 for g in list_groups(self.catalog) if g.enabled and g.cron))
+        while not stop.is_set():
+            try:
+                self.run_due()
+            except Exception:  # noqa: BLE001
+                self.log.exception("scheduler cycle failed; continuing")
+            if stop.is_set():
+                break
+            now = self.clock()
+            wake = self.next_wake(now)
+            sleep = max_sleep if wake is None else min(max_sleep, (wake - now).total_seconds())
+            if wake is not None and sleep == (wake - now).total_seconds():
+                self.log.debug("next fire %s", wake.isoformat())
+            stop.wait(max(sleep, 0.05))
+        self.log.info("scheduler stopped")
+
+
+def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:
+    """The scheduler's log: <workspace>/logs/scheduler.log (UTC timestamps), optionally echoed to stderr."""
+    path = catalog.workspace.logs_dir / LOG_FILE
+    log = logging.getLogger(f"courier.scheduler.{path}")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    if not log.handlers:
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        formatter.converter = time.gmtime
+        handler = logging.FileHandler(path)
+        handler.setFormatter(formatter)
+        log.addHandler(handler)
+        if echo:
+            stream = logging.StreamHandler()
+            stream.setFormatter(formatter)
+            log.addHandler(stream)
+    return log

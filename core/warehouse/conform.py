@@ -1,0 +1,185 @@
+"""One landed file against its domain table: conform the table to the file (schema drift), then read its rows.
+
+Used by both load paths: the staging path streams the rows into a staging table; the Parquet path only
+conforms and lets DuckDB's reader do the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from courier.core.errors import ConfigError, RunFailed, first_line
+from courier.core.warehouse.files import PARQUET, duckdb_types, infer_content_type, open_stream
+from courier.core.warehouse.spec import (
+    BATCH,
+    FILE,
+    FILE_BITS,
+    ROW,
+    STAGE,
+    SYSTEM_COLUMNS,
+    LoadProgress,
+    LoadStats,
+    SourceFile,
+    compatible,
+    quote,
+    table_type,
+)
+from courier.core.warehouse.table import TableSpec
+
+
+def generated_base(con: duckdb.DuckDBPyConnection, feed: TableSpec) -> int:
+    """This load's epoch ms, strictly above every stored `_updated` so the newer load wins."""
+    import time
+
+    row = con.execute(f"SELECT max(_updated) FROM {quote(feed.table_name)}").fetchall()[0]
+    stored = row[0] if row and row[0] is not None else None
+    now_ms = time.time_ns() // 1_000_000
+    return now_ms if stored is None else max(now_ms, (stored >> FILE_BITS) + 1)
+
+
+class FileLoad:
+    """Stage one file: conform the table to it (drift), then stream its batches into the staging table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, feed: TableSpec, source: SourceFile, run_id: str,
+                 stats: LoadStats, *, staging: bool = True) -> None:
+        self.con, self.feed, self.source, self.run_id, self.stats = con, feed, source, run_id, stats
+        self.table = quote(feed.table_name)
+        self.staging = staging  # False on the Parquet fast path (core/warehouse/parquet.py): no staging table
+
+    def _fail(self, what: str, hint: str) -> RunFailed:
+        return RunFailed(f"{self.feed.table_name}: file {self.source.key}: {what}", hint=hint)
+
+    def run(self, index: int, total: int, generated: int, on_progress: Callable[[LoadProgress], None] | None,
+            batch_rows: int) -> None:
+        try:
+            schema, batches = open_stream(self.source.path, self.source.content_type, batch_rows=batch_rows,
+                                          **self.source.options)
+        except ConfigError as exc:
+            raise self._fail(exc.message, exc.hint or "land the file again") from None
+        file_types = duckdb_types(schema)
+        partition = self._conform(file_types)
+        select, params = self._select(file_types, partition, generated, index)
+        if (self.source.content_type or infer_content_type(self.source.path)) == PARQUET:
+            self._stage_parquet(select, params, index, total, on_progress)
+            return
+        file_rows = 0
+        for batch in self._batches(batches):
+            rows = pa.Table.from_batches([batch]).append_column(
+                ROW, pa.array(range(file_rows, file_rows + batch.num_rows), pa.int64()))
+            self.con.register(BATCH, rows)
+            try:
+                self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
+            except duckdb.Error as exc:
+                raise self._fail(f"rows do not fit the table: {first_line(exc)}",
+                                 "fix the file or the feed's column types, then run again") from None
+            finally:
+                self.con.unregister(BATCH)
+            file_rows += batch.num_rows
+            self.stats.rows_read += batch.num_rows
+            if on_progress:
+                on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                         self.stats.rows_read, rows=batch.num_rows))
+        if on_progress:
+            on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                     self.stats.rows_read, file_done=True))
+
+    def _stage_parquet(self, select: str, params: list[Any], index: int, total: int,
+                       on_progress: Callable[[LoadProgress], None] | None) -> None:
+        """Parquet goes through DuckDB's own reader: streamed, parallel, inside DuckDB's memory limit.
+
+        (Arrow batches handed to DuckDB stay referenced by an in-memory staging table until the
+        commit, so memory would grow with the load; the native reader copies nothing through Python.)
+        """
+        source = f"(SELECT *, file_row_number AS {ROW} FROM read_parquet(?, hive_partitioning = false, " \
+                 f"file_row_number = true))"
+        try:
+            inserted = self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {source}",
+                                        [*params, str(self.source.path)]).fetchall()
+        except duckdb.Error as exc:
+            raise self._fail(f"cannot load the file: {first_line(exc)}",
+                             "the file may be corrupt, or its rows do not fit the table; fix it and run again") from None
+        file_rows = int(inserted[0][0]) if inserted else 0
+        self.stats.rows_read += file_rows
+        if on_progress:
+            on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                     self.stats.rows_read, rows=file_rows))
+            on_progress(LoadProgress(self.feed.table_name, self.source.key, index, total, file_rows,
+                                     self.stats.rows_read, file_done=True))
+
+    def _batches(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except ConfigError as exc:
+            raise self._fail(exc.message, exc.hint or "land the file again") from None
+
+    def _conform(self, file_types: list[tuple[str, str]]) -> dict[str, str | None]:
+        """Evolve the table for this file; return the partition values it contributes."""
+        existing = {name.lower(): (name, type_) for name, type_ in self._columns().items()}
+        names = {name.lower() for name, _ in file_types}
+        for name, type_ in file_types:
+            if name.lower() in {c.lower() for c in SYSTEM_COLUMNS} or name == ROW:
+                raise self._fail(f'column "{name}" clashes with a column courier adds',
+                                 "rename the column in the source")
+            if name.lower() not in existing:
+                self._add_column(name, table_type(type_), f"file {self.source.key} adds column {name} ({type_})")
+            elif not compatible(existing[name.lower()][1], type_):
+                old = existing[name.lower()][1]
+                raise self._fail(f"column {name} changed type from {old} to {type_}",
+                                 "the table is unchanged; fix the source, or remove the feed's table "
+                                 "(`courier feeds remove FEED --drop-table`) and add the feed again")
+        for column in self.feed.primary_key:
+            if column.lower() not in names:
+                raise self._fail(f"primary key column {column} is missing", "fix the file or the feed's primary key")
+        if self.feed.last_updated and self.feed.last_updated.lower() not in names:
+            self.stats.warnings.append(f"file {self.source.key} has no last-updated column "
+                                       f"{self.feed.last_updated}; its rows lose to stored rows")
+        partition = {k: v for k, v in self.source.partition.items() if k.lower() not in names}
+        for name in partition:
+            if name.lower() not in existing:
+                self._add_column(name, "VARCHAR", f"file {self.source.key} adds partition column {name}")
+        return partition
+
+    def _columns(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {self.table}").fetchall()}
+
+    def _add_column(self, name: str, type_: str, warning: str) -> None:
+        self.con.execute(f"ALTER TABLE {self.table} ADD COLUMN {quote(name)} {type_}")
+        if self.staging:
+            self.con.execute(f"ALTER TABLE {STAGE} ADD COLUMN {quote(name)} {type_}")
+        self.stats.warnings.append(warning)
+
+    def _select(self, file_types: list[tuple[str, str]], partition: dict[str, str | None],
+                generated: int, index: int) -> tuple[str, list[Any]]:
+        """The staging SELECT over one Arrow batch: source columns, partition values, system columns."""
+        types = {name.lower(): type_ for name, type_ in file_types}
+        by_lower = {name.lower(): name for name, _ in file_types}
+        parts = [quote(name) for name, _ in file_types]
+        params: list[Any] = []
+        for name, value in partition.items():
+            parts.append(f"?::VARCHAR AS {quote(name)}")
+            params.append(value)
+        keys = [quote(by_lower[c.lower()]) for c in self.feed.primary_key]
+        if len(keys) == 1:
+            pk = f"CAST({keys[0]} AS VARCHAR)"
+        else:  # escape \x1e and \x1f inside values so different key tuples never join to the same text
+            pk = " || chr(31) || ".join(
+                f"replace(replace(CAST({k} AS VARCHAR), chr(30), chr(30) || chr(30)), chr(31), chr(30) || chr(31))"
+                for k in keys)
+        parts.append(f"{pk} AS _pk")
+        parts.append(f"{self._updated_expr(types, by_lower, generated)} AS _updated")
+        parts += ["?::VARCHAR AS _source_file", "?::VARCHAR AS _run_id", f"{index}::BIGINT AS {FILE}", ROW]
+        params += [self.source.key, self.run_id]
+        return ", ".join(parts), params
+
+    def _updated_expr(self, types: dict[str, str], by_lower: dict[str, str], generated: int) -> str:
+        column = self.feed.last_updated
+        if self.feed.generate_updated or not column:
+            return f"{generated}::BIGINT"
+        type_ = types.get(column.lower())
+        if type_ is None or type_ == '"NULL"':
+            return "NULL::BIGINT"
+        name = quote(by_lower[column.lower()])
+        return f"epoch_us({name})" if type_.startswith("TIMESTAMP") else f"CAST({name} AS BIGINT)"

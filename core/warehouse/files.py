@@ -1,0 +1,149 @@
+"""Reading landed files: which format a file holds, its rows as Arrow batches, its DuckDB column types.
+
+The warehouse loads files and feeds sample them, so this lives at the warehouse floor where both can use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+from courier.core.errors import ConfigError, first_line
+
+PARQUET = "application/x-parquet"
+
+
+CSV = "text/csv"
+
+
+TSV = "text/tab-separated-values"
+
+
+PSV = "text/pipe-separated-values"
+
+
+NDJSON = "application/x-ndjson"
+
+
+JSON_TYPES = frozenset({NDJSON, "application/json", "application/x-json-stream"})
+
+
+DELIMITED = {CSV: ",", TSV: "\t", PSV: "|"}
+
+
+CONTENT_TYPES = frozenset({PARQUET, *DELIMITED, *JSON_TYPES})
+
+
+_EXTENSIONS = {".parquet": PARQUET, ".parq": PARQUET, ".csv": CSV, ".tsv": TSV, ".tab": TSV,
+               ".psv": PSV, ".ndjson": NDJSON, ".jsonl": NDJSON, ".json": NDJSON}
+
+
+_COMPRESSION = (".gz", ".bz2", ".zst", ".lz4")
+
+
+_COARSE_TIMESTAMP = re.compile(r"\bTIMESTAMP_(?:S|MS)\b")
+
+
+def infer_content_type(path: Path) -> str:
+    """The content type from the extension (compression suffixes ignored), else by sniffing."""
+    name = path.name.lower()
+    for suffix in _COMPRESSION:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    for ext, content_type in _EXTENSIONS.items():
+        if name.endswith(ext):
+            return content_type
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) == b"PAR1":
+                return PARQUET
+    except OSError:
+        pass
+    raise ConfigError(f"cannot tell the format of {path.name} from its name",
+                      hint="name it .parquet, .csv, .tsv, .psv or .ndjson, or give its content type")
+
+
+def duckdb_types(schema: pa.Schema) -> list[tuple[str, str]]:
+    """(name, DuckDB type) per Arrow field, as DuckDB itself names them.
+
+    Second and millisecond timestamps (CSV inference, Spark's Parquet) widen to TIMESTAMP so a
+    later file with finer values still fits the table. Cached: a day's files share one schema.
+    """
+    return list(_duckdb_types(schema.remove_metadata()))
+
+
+@functools.lru_cache(maxsize=64)
+def _duckdb_types(schema: pa.Schema) -> tuple[tuple[str, str], ...]:
+    con = duckdb.connect()
+    try:
+        con.register("sample_schema", schema.empty_table())
+        return tuple((row[0], _COARSE_TIMESTAMP.sub("TIMESTAMP", row[1]))
+                     for row in con.execute("DESCRIBE sample_schema").fetchall())
+    finally:
+        con.close()
+
+
+def parquet_row_count(path: Path | str) -> int:
+    """Rows in a Parquet file, from its footer alone."""
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"cannot read the Parquet footer of {Path(path).name}: {first_line(exc)}",
+                          hint="the file may be truncated or not Parquet; land it again") from None
+
+
+def open_stream(path: Path, content_type: str | None = None, *, batch_rows: int = 65536,
+                separator: str | None = None, header_rows: int = 1, quote: str | None = None,
+                escape: str | None = None) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The file's Arrow schema and an iterator of record batches; errors name the file."""
+    content_type = content_type or infer_content_type(path)
+    try:
+        if content_type == PARQUET:
+            pf = pq.ParquetFile(path)
+            return pf.schema_arrow, _guard(path, pf.iter_batches(batch_size=batch_rows))
+        if content_type in DELIMITED:
+            reader = pacsv.open_csv(
+                pa.input_stream(str(path), compression="detect"),
+                read_options=pacsv.ReadOptions(
+                    block_size=max(1 << 16, batch_rows * 64),
+                    skip_rows=max(header_rows - 1, 0),
+                    autogenerate_column_names=header_rows == 0),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=separator or DELIMITED[content_type],
+                    quote_char=quote or '"', escape_char=escape or False))
+            return reader.schema, _guard(path, reader)
+        if content_type in JSON_TYPES:
+            reader = pajson.open_json(pa.input_stream(str(path), compression="detect"),
+                                      read_options=pajson.ReadOptions(block_size=max(1 << 16, batch_rows * 256)))
+            return reader.schema, _guard(path, reader)
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"cannot read {path.name} as {content_type}: {first_line(exc)}",
+                          hint="check the file's format and options (separator, header rows, quote)") from None
+    raise ConfigError(f"content type {content_type} of {path.name} is not supported",
+                      hint=f"use one of {', '.join(sorted(CONTENT_TYPES))}")
+
+
+def open_batches(path: Path, content_type: str | None = None, *, batch_rows: int = 65536,
+                 **options: Any) -> Iterator[pa.RecordBatch]:
+    """Record batches of a file; memory is bounded by the batch, never the whole file."""
+    return open_stream(path, content_type, batch_rows=batch_rows, **options)[1]
+
+
+def _guard(path: Path, batches: Any) -> Iterator[pa.RecordBatch]:
+    try:
+        for batch in batches:
+            if batch.num_rows:
+                yield batch
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"cannot read {path.name}: {first_line(exc)}",
+                          hint="the file may be corrupt or truncated; land it again") from None
+
+

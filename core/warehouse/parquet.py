@@ -1,0 +1,163 @@
+"""The Parquet fast path of a load: rank narrow, write wide once.
+
+Staging every row before merging writes each row twice (stage, then table). For a load whose files
+are all Parquet we let DuckDB's reader do both passes over the landed files instead:
+
+1. a narrow pass reads only the key, the last-updated value, the file and the row number of every
+   row, and finds the losers: rows without a key, the older versions of keys that repeat in the load
+   (greatest `_updated`, then later file, then later row wins), and incoming rows older than the
+   stored ones;
+2. stored rows that the winners replace are deleted;
+3. one wide `read_parquet([all files])`, minus the losers, is inserted into the domain table.
+
+Same semantics as core/warehouse/staging.py's staging path (its tests cover both), same single transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+from courier.core.errors import RunFailed, first_line
+from courier.core.warehouse.conform import FileLoad
+from courier.core.warehouse.files import duckdb_types
+from courier.core.warehouse.spec import (
+    FILE_BITS,
+    MIN_UPDATED,
+    LoadProgress,
+    LoadStats,
+    SourceFile,
+    quote,
+)
+from courier.core.warehouse.table import TableSpec
+
+FILES = "__courier_files"
+KEYS = "__courier_keys"
+LOSERS = "__courier_losers"
+
+
+def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], stats: LoadStats,
+                 base: int, run_id: str, on_progress: Callable[[LoadProgress], None] | None) -> None:
+    """Inside the caller's transaction (truncate already done): load every file of `ordered`."""
+    table = quote(feed.table_name)
+    partitions: list[dict[str, str | None]] = []
+    rows: list[int] = []
+    in_files: set[str] = set()  # column names (lower case) that at least one file carries
+    for source in ordered:
+        load = FileLoad(con, feed, source, run_id, stats, staging=False)
+        try:
+            meta = pq.read_metadata(source.path)
+        except (OSError, ValueError) as exc:
+            raise load._fail(f"cannot read the Parquet footer: {first_line(exc)}",
+                             "the file may be corrupt or truncated; land it again") from None
+        file_types = list(duckdb_types(meta.schema.to_arrow_schema()))
+        partitions.append(load._conform(file_types))
+        in_files.update(name.lower() for name, _type in file_types)
+        rows.append(meta.num_rows)
+    columns = {str(r[0]).lower(): (str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    part_names = sorted({name for p in partitions for name in p})
+    con.execute(f"CREATE TEMP TABLE {FILES} (filename VARCHAR, idx BIGINT, key VARCHAR, gen BIGINT"
+                + "".join(f", {quote('p:' + n)} VARCHAR" for n in part_names) + ")")
+    con.executemany(
+        f"INSERT INTO {FILES} VALUES (?, ?, ?, ?{', ?' * len(part_names)})",
+        [[str(s.path), i, s.key, (base << FILE_BITS) | min(i, 2**FILE_BITS - 1),
+          *[partitions[i].get(n) for n in part_names]] for i, s in enumerate(ordered)])
+    relation = (f"(SELECT * FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true, "
+              f"hive_partitioning = false)) AS src JOIN {FILES} AS f ON src.filename = f.filename")
+    files = [str(s.path) for s in ordered]
+    pk, updated = _key_sql(feed, columns), _updated_sql(feed, columns)
+    _run(con, feed, ordered, f"CREATE TEMP TABLE {KEYS} AS SELECT {pk} AS _pk, {updated} AS _updated, f.idx AS file, "
+                       f"src.file_row_number AS row FROM {relation}", files)
+    stats.rows_read += sum(rows)
+    read = 0
+    for index, done in enumerate(ordered):  # the narrow pass has read every row: report it (and let a
+        read += rows[index]                   # cancel land here, before anything is written)
+        if on_progress:
+            on_progress(LoadProgress(feed.table_name, done.key, index, len(ordered), rows[index], read,
+                                     rows=rows[index]))
+    for count, key in con.execute(f"SELECT count(*), any_value(f.key) FROM {KEYS} JOIN {FILES} AS f ON file = f.idx "
+                                  f"WHERE _pk IS NULL GROUP BY file ORDER BY file").fetchall():
+        stats.warnings.append(f"file {key}: {count} rows have no primary key value (skipped)")
+    con.execute(f"CREATE TEMP TABLE {LOSERS} AS SELECT file, row FROM {KEYS} WHERE _pk IS NULL")
+    con.execute(
+        f"INSERT INTO {LOSERS} SELECT file, row FROM {KEYS} WHERE _pk IN (SELECT _pk FROM {KEYS} "
+        f"WHERE _pk IS NOT NULL GROUP BY _pk HAVING count(*) > 1) QUALIFY row_number() OVER (PARTITION BY _pk "
+        f"ORDER BY _updated DESC NULLS LAST, file DESC, row DESC) > 1")
+    stored = bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
+    if stored:  # incoming winners older than what the table holds lose too
+        con.execute(
+            f"INSERT INTO {LOSERS} SELECT k.file, k.row FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
+            f"ON k.file = l.file AND k.row = l.row JOIN {table} AS t ON k._pk = t._pk "
+            f"WHERE coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED})")
+        replaced = con.execute(
+            f"DELETE FROM {table} WHERE _pk IN (SELECT k._pk FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
+            f"ON k.file = l.file AND k.row = l.row)").fetchall()[0][0]
+    else:
+        replaced = 0
+    select = _wide_select(feed, columns, part_names, in_files)
+    inserted = _run(con, feed, ordered, f"INSERT INTO {table} BY NAME SELECT {select} FROM {relation} "
+                                  f"ANTI JOIN {LOSERS} AS l ON f.idx = l.file AND src.file_row_number = l.row",
+                    files, [run_id])
+    for name in (FILES, KEYS, LOSERS):
+        con.execute(f"DROP TABLE {name}")
+    stats.updated += int(replaced)
+    stats.inserted += int(inserted) - int(replaced)
+    stats.skipped += sum(rows) - int(inserted)
+    if on_progress:
+        last = len(ordered) - 1
+        on_progress(LoadProgress(feed.table_name, ordered[last].key, last, len(ordered), rows[last],
+                                 stats.rows_read, file_done=True))
+
+
+def _run(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], sql: str, files: list[str],
+         extra: list[Any] | None = None) -> int:
+    """One statement over every file; a failure names the file (by its S3 key) as well as DuckDB can."""
+    try:
+        result = con.execute(sql, [*(extra or []), files]).fetchall()
+    except duckdb.Error as exc:
+        text = first_line(exc)
+        culprit = next((s for s in ordered if str(s.path) in text), ordered[0] if len(ordered) == 1 else None)
+        if culprit is not None:
+            text = text.replace(f'"{culprit.path}"', culprit.key).replace(str(culprit.path), culprit.key)
+        where = f"file {culprit.key}" if culprit else f"one of {len(ordered)} files"
+        raise RunFailed(f"{feed.table_name}: {where}: cannot load: {text}",
+                        hint="the file may be corrupt, or its rows do not fit the table; fix it and run again") from None
+    return int(result[0][0]) if result and result[0] and isinstance(result[0][0], int) else 0
+
+
+def _key_sql(feed: TableSpec, columns: dict[str, tuple[str, str]]) -> str:
+    keys = [f"src.{quote(columns[c.lower()][0])}" for c in feed.primary_key]
+    if len(keys) == 1:
+        return f"CAST({keys[0]} AS VARCHAR)"
+    return " || chr(31) || ".join(  # the same escaping as the staging path: tuples never collide
+        f"replace(replace(CAST({k} AS VARCHAR), chr(30), chr(30) || chr(30)), chr(31), chr(30) || chr(31))"
+        for k in keys)
+
+
+def _updated_sql(feed: TableSpec, columns: dict[str, tuple[str, str]]) -> str:
+    column = feed.last_updated
+    if feed.generate_updated or not column:
+        return "f.gen"
+    name, type_ = columns[column.lower()]
+    return f"epoch_us(src.{quote(name)})" if type_.startswith("TIMESTAMP") else f"CAST(src.{quote(name)} AS BIGINT)"
+
+
+def _wide_select(feed: TableSpec, columns: dict[str, tuple[str, str]], part_names: list[str], in_files: set[str]) -> str:
+    """Table columns the files carry, partition values from the files table, system columns.
+
+    Columns no file of this load carries are left out, so `INSERT ... BY NAME` fills them with NULL.
+    """
+    system = {"_pk", "_updated", "_source_file", "_run_id"}
+    parts = []
+    for lower, (name, _type) in columns.items():
+        if lower in system:
+            continue
+        if lower in in_files:
+            parts.append(f"src.{quote(name)}")
+        elif name in part_names:
+            parts.append(f"f.{quote('p:' + name)} AS {quote(name)}")
+    parts += [f"{_key_sql(feed, columns)} AS _pk", f"{_updated_sql(feed, columns)} AS _updated",
+              "f.key AS _source_file", "?::VARCHAR AS _run_id"]
+    return ", ".join(parts)
