@@ -109,11 +109,12 @@ class ReliabilityEnv:
         return [tuple(r) for r in rows]
 
     def landing_files(self) -> dict[str, int]:
-        """Every file under landing/ (temp names included), relative path -> size."""
+        """Every file under landing/, plus the downloads in progress in tmp/landing/ (as
+        `../tmp/landing/<temp name>`), relative path -> size."""
         root = self.workspace.landing_dir
-        if not root.exists():
-            return {}
-        return {str(p.relative_to(root)): p.stat().st_size for p in sorted(root.rglob("*")) if p.is_file()}
+        found = [p for folder in (root, self.workspace.landing_tmp_dir) if folder.exists()
+                 for p in sorted(folder.rglob("*")) if p.is_file()]
+        return {os.path.relpath(p, root): p.stat().st_size for p in found}
 
     def data_keys(self, dataset: str | None = None) -> list[str]:
         """The export's Parquet keys on the ready days (dataset: "decisions" or "events")."""
