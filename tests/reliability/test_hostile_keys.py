@@ -52,6 +52,7 @@ from tests.reliability.conftest import (
 
 HOSTILE = "hostile-bucket"
 DAY = date(2026, 11, 4)
+NAME_MAX = 255  # bytes in one path segment
 
 
 def entity(pattern: str, tag: str = "drop") -> dict[str, object]:
@@ -86,7 +87,7 @@ def assert_landed_inside(env: ReliabilityEnv, courier: str, key: str, body: byte
                          bucket: str = HOSTILE) -> Path:
     """The key is in the ledger as it is, its file holds the object and lies inside landing/<bucket>/."""
     path = Path(ledger_row(env, courier, key)["local_path"])
-    home = env.workspace.landing_bucket_dir(bucket).resolve()
+    home = (env.workspace.landing_dir / bucket).resolve()
     assert path.resolve().is_relative_to(home), f"{key!r} landed outside {home}: {path}"
     assert path.read_bytes() == body
     return path
@@ -154,8 +155,6 @@ def test_a_key_with_a_leading_slash_lands_inside_the_landing_folder(reliability_
 
 
 def test_every_hostile_segment_gets_a_safe_reversible_name(reliability_env: ReliabilityEnv) -> None:
-    from core.workspace import NAME_MAX, key_segment
-
     env = reliability_env
     hostile_courier(env, "attacker", "'seg/'yyyy-MM-dd'/*/*'")
     names = ["", ".", "..", "%41", "%", "nul\x00byte.parquet", "\x1b[2Jclear", "glob*[?].parquet", "a\u202eb",
@@ -167,13 +166,15 @@ def test_every_hostile_segment_gets_a_safe_reversible_name(reliability_env: Reli
     result = run(env, "attacker")
 
     assert result.status == "succeeded", result.error
-    home = env.workspace.landing_bucket_dir(HOSTILE)
+    home = env.workspace.landing_dir / HOSTILE
     paths = {key: assert_landed_inside(env, "attacker", key, body) for key, body in keys.items()}
     assert len(set(paths.values())) == len(keys), "two keys share a local file"
     for key, path in paths.items():
         rel = path.relative_to(home)
         assert all(0 < len(part.encode()) <= NAME_MAX and part not in (".", "..") and "\x00" not in part
                    and not any(ch in part for ch in "*?[]\x1b") for part in rel.parts), rel
+        from core.workspace import key_segment
+
         decoded = [key_segment(part) for part in rel.parts]
         if None not in decoded:  # hashed names (too long) are reversed by the ledger, which keeps the key
             assert "/".join(decoded) == key  # type: ignore[arg-type]
@@ -183,8 +184,6 @@ def test_every_hostile_segment_gets_a_safe_reversible_name(reliability_env: Reli
 @given(st.lists(st.one_of(st.sampled_from(["", ".", "..", "%", "%2E", "a"]),
                           st.text(st.characters(blacklist_characters="/"), max_size=300)), min_size=1, max_size=6))
 def test_landing_path_stays_inside_and_never_maps_two_keys_to_one_file(segments: list[str]) -> None:
-    from core.workspace import NAME_MAX, key_segment
-
     ws = Workspace(Path("/ws"))
     key = "/".join(segments)
     path = ws.landing_path(HOSTILE, key)
@@ -195,6 +194,8 @@ def test_landing_path_stays_inside_and_never_maps_two_keys_to_one_file(segments:
     for part in rel.parts:
         raw = part.encode("utf-8", "surrogatepass")
         assert 0 < len(raw) <= NAME_MAX and part not in (".", "..") and b"\x00" not in raw, part
+    from core.workspace import key_segment
+
     decoded = [key_segment(part) for part in rel.parts]
     if None not in decoded:
         assert decoded == segments  # reversible, hence never two keys on one file
@@ -284,7 +285,7 @@ def test_a_key_shaped_like_a_stale_temp_file_lands_and_stays(reliability_env: Re
 
 def test_stale_temporaries_are_cleaned_in_tmp_only(reliability_env: ReliabilityEnv) -> None:
     env = reliability_env
-    temps = env.workspace.landing_tmp_dir
+    temps = env.workspace.root / "tmp" / "landing"
     temps.mkdir(parents=True, exist_ok=True)
     stale = temps / f".wf-20200101-000000-abcdef.{'0' * 32}.part"  # a run that died long ago
     stale.write_bytes(b"half a download")
@@ -320,9 +321,19 @@ def test_two_couriers_on_one_bucket_keep_their_own_ledger_rows(reliability_env: 
     shown = CliRunner().invoke(cli, ["--workspace", str(env.workspace.root), "files", env.courier, "--json"])
     assert shown.exit_code == 0, shown.output
     assert {f["courier"] for f in json.loads(shown.output)} == {env.courier}
-    # a re-run of the first courier downloads nothing: its own rows are intact
+    # an object rewritten upstream, landed again by the copy: the first courier keeps its own row
+    key = sorted(mine)[0]
+    rewritten = io.BytesIO()
+    pq.write_table(pq.read_table(io.BytesIO(env.get(key))), rewritten, compression="gzip")
+    env.put(key, rewritten.getvalue())
+    assert start_run(env.catalog, env.request(courier="copy")).status == "succeeded"
+    assert ledger_row(env, "copy", key)["etag"] != ledger_row(env, env.courier, key)["etag"]
+    assert {f.key for f in landed_files(env.catalog, env.courier)} == mine
+    # the first courier's next run takes the new version from the copy's landed file: nothing downloaded
     again = env.run()
     assert again.status == "succeeded" and again.stats["files_landed"] == 0, again.stats
+    assert ledger_row(env, "copy", key)["etag"] == ledger_row(env, env.courier, key)["etag"]
+    assert ledger_problems(env) == []
 
 
 def test_the_ledger_migration_keeps_rows_and_keys_them_by_courier(tmp_path: Path) -> None:
