@@ -110,9 +110,13 @@ def place(workspace: Workspace, obj: RemoteObject, temp: Path) -> Path:
     except OSError as exc:
         temp.unlink(missing_ok=True)
         if exc.errno in _NAME_ERRORS:
-            raise Unlandable(f"cannot land {where} as {final}: {exc.strerror or exc}",
-                             hint="another key already uses that local name as a file or a folder, "
-                                  "or the path is too long for this filesystem") from None
+            reason = {errno.EEXIST: "another key landed as a file where this key needs a folder",
+                      errno.ENOTDIR: "another key landed as a file where this key needs a folder",
+                      errno.EISDIR: "other keys landed in a folder where this key would be a file",
+                      errno.ENAMETOOLONG: "its local path is too long for this filesystem"}.get(
+                          exc.errno, f"the filesystem refuses its name ({exc.strerror or exc})")
+            raise Unlandable(f"cannot land {where} at {final}: {reason}",
+                             hint="rename or remove the object in the bucket, or narrow the courier's file patterns") from None
         raise RunFailed(f"cannot write {final}: {exc.strerror or exc}",
                         hint="check free disk space and permissions") from None
     except Unlandable:
@@ -143,18 +147,20 @@ def _parquet_rows(path: Path, name: str | None = None) -> int | None:
 def already_landed(catalog: Catalog, courier: str, obj: RemoteObject) -> tuple[Path, bool] | None:
     """The landed file of this version of the object, and whether this courier's ledger has it.
 
-    Another courier on the same bucket may have landed it already: its file is reused (the
-    caller writes this courier's own ledger row), never downloaded twice.
+    Couriers on one bucket share the landed file of a key, and every landing replaces the file and
+    then writes its row, so the newest row says which version is on disk. When another courier
+    landed this version, its file is reused (the caller writes this courier's own row).
     """
     rows = catalog.all("SELECT courier, etag, size, local_path FROM ledger WHERE bucket = ? AND key = ?"
-                       " ORDER BY courier = ? DESC, landed_at DESC", (obj.bucket, obj.key, courier))
-    for row in rows:
-        if row["etag"] != obj.etag or row["size"] != obj.size:
-            continue
-        path = Path(row["local_path"])
-        if path.is_file() and path.stat().st_size == obj.size:
-            return path, row["courier"] == courier
-    return None
+                       " ORDER BY landed_at DESC", (obj.bucket, obj.key))
+    if not rows or rows[0]["etag"] != obj.etag or rows[0]["size"] != obj.size:
+        return None
+    path = Path(rows[0]["local_path"])
+    if not path.is_file() or path.stat().st_size != obj.size:
+        return None
+    own = any(r["courier"] == courier and r["etag"] == obj.etag and r["local_path"] == rows[0]["local_path"]
+              for r in rows)
+    return path, own
 
 
 def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, *,
