@@ -120,6 +120,32 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX runs_running ON runs (courier) WHERE status = 'running';
     """,
+    # v3: the file ledger is per courier: two couriers on one bucket keep their own landed-file rows
+    """
+    CREATE TABLE ledger_v3 (
+        courier TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        last_modified REAL NOT NULL,
+        tag TEXT NOT NULL,
+        day TEXT,
+        run_id TEXT NOT NULL,
+        local_path TEXT NOT NULL,
+        rows INTEGER,
+        landed_at REAL NOT NULL,
+        PRIMARY KEY (courier, bucket, key)
+    );
+    INSERT INTO ledger_v3 (courier, bucket, key, etag, size, last_modified, tag, day, run_id, local_path, rows,
+                           landed_at)
+        SELECT courier, bucket, key, etag, size, last_modified, tag, day, run_id, local_path, rows, landed_at
+        FROM ledger;
+    DROP TABLE ledger;
+    ALTER TABLE ledger_v3 RENAME TO ledger;
+    CREATE INDEX ledger_by_courier ON ledger (courier, last_modified);
+    CREATE INDEX ledger_by_object ON ledger (bucket, key);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,7 +7,10 @@ is created private (0700) because it holds production data.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +20,13 @@ import platformdirs
 from courier.core.errors import Busy, ConfigError
 
 APP_NAME = "courier"
+NAME_MAX = 255  # bytes in one path segment (Linux, macOS)
+# bytes an encoded segment keeps as they are: printable ASCII, minus '%' (the escape), '/' and the
+# glob characters DuckDB's read_parquet would expand (`*`, `?`, `[`, `]`) and the backslash
+_KEPT = frozenset(range(0x21, 0x7F)) - frozenset(b"%/*?[]\\")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/*?\[\]\\]")
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))  # controls, bidi overrides, surrogates, line breaks
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,16}\Z")
 
 
 def default_workspace_dir() -> Path:
@@ -52,9 +62,25 @@ class Workspace:
     def locks_dir(self) -> Path:
         return self.root / "locks"
 
+    @property
+    def tmp_dir(self) -> Path:
+        return self.root / "tmp"
+
+    @property
+    def landing_tmp_dir(self) -> Path:
+        """Downloads in progress: apart from landing/, so no object key can collide with one."""
+        return self.tmp_dir / "landing"
+
+    def landing_bucket_dir(self, bucket: str) -> Path:
+        return self.landing_dir / local_segment(bucket)
+
     def landing_path(self, bucket: str, key: str) -> Path:
-        """Landed files mirror bucket/key so an operator can find them by their S3 address."""
-        return self.landing_dir / bucket / key
+        """Landed files mirror bucket/key so an operator can find them by their S3 address.
+
+        Keys are untrusted: a segment a filesystem cannot hold as given (see `local_segment`) gets
+        a safe, reversible local name, so the path always stays inside landing/<bucket>/.
+        """
+        return self.landing_bucket_dir(bucket).joinpath(*(local_segment(s) for s in key.split("/")))
 
     @contextmanager
     def lock(self, name: str, what: str) -> Iterator[None]:
@@ -99,6 +125,45 @@ class Workspace:
         return False
 
 
+def local_segment(segment: str) -> str:
+    """One key segment as a local file name: as it is when safe, else percent-encoded.
+
+    Safe means: not empty, not `.` or `..`, no control or invisible format characters (NUL and
+    bidi overrides included), no `/`, glob character or backslash, not starting with `%`, at most
+    NAME_MAX bytes. Any other segment is percent-encoded with its first byte always escaped, so
+    an encoded name starts with `%` and no kept name does: the mapping is reversible
+    (`key_segment`). The empty segment is `%`. A segment still too long is
+    `%~<readable head>~<sha256>` plus its extension (the ledger keeps the real key).
+    """
+    raw = segment.encode("utf-8", "surrogatepass")
+    if (segment not in ("", ".", "..") and not segment.startswith("%") and len(raw) <= NAME_MAX
+            and not _UNSAFE.search(segment)
+            and (segment.isascii() or not any(unicodedata.category(c) in _INVISIBLE for c in segment))):
+        return segment
+    if not raw:
+        return "%"
+    encoded = "".join(chr(b) if b in _KEPT and i else f"%{b:02X}" for i, b in enumerate(raw))
+    if len(encoded) <= NAME_MAX:
+        return encoded
+    digest = hashlib.sha256(raw).hexdigest()[:48]
+    extension = _EXTENSION.search(segment)
+    head = re.sub(r"[^A-Za-z0-9=._-]", "_", segment[:80])
+    return f"%~{head}~{digest}{extension.group(0) if extension else ''}"
+
+
+def key_segment(name: str) -> str | None:
+    """The key segment a local name stands for (None for a hashed name: see the ledger)."""
+    if name.startswith("%~"):
+        return None
+    if name == "%":
+        return ""
+    if not name.startswith("%"):
+        return name
+    from urllib.parse import unquote_to_bytes
+
+    return unquote_to_bytes(name).decode("utf-8", "surrogatepass")
+
+
 def open_workspace(root: str | os.PathLike[str] | None = None) -> Workspace:
     """Create (if needed) and return the workspace, private to this user."""
     if root is not None and not str(root).strip():
@@ -108,7 +173,7 @@ def open_workspace(root: str | os.PathLike[str] | None = None) -> Workspace:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path, 0o700)
         ws = Workspace(path.resolve())
-        for sub in (ws.landing_dir, ws.logs_dir, ws.locks_dir):
+        for sub in (ws.landing_dir, ws.logs_dir, ws.locks_dir, ws.tmp_dir):
             sub.mkdir(exist_ok=True, mode=0o700)
         probe = ws.root / ".write-probe"
         probe.write_text("")

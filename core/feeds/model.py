@@ -89,10 +89,11 @@ def resolve_sample(catalog: Catalog, sample: str) -> SampleRef:
     text = sample.strip()
     if text.startswith("s3://"):
         bucket, _, key = text[5:].partition("/")
-        rows = catalog.all("SELECT bucket, key, local_path FROM ledger WHERE bucket = ? AND key = ?", (bucket, key))
-    else:
-        rows = catalog.all("SELECT bucket, key, local_path FROM ledger WHERE key = ? OR bucket || '/' || key = ?",
-                           (text, text))
+        rows = catalog.all("SELECT bucket, key, local_path, MAX(landed_at) FROM ledger WHERE bucket = ? AND key = ?"
+                           " GROUP BY bucket, key", (bucket, key))
+    else:  # one row per object: couriers on one bucket each have a ledger row for it (the newest wins)
+        rows = catalog.all("SELECT bucket, key, local_path, MAX(landed_at) FROM ledger"
+                           " WHERE key = ? OR bucket || '/' || key = ? GROUP BY bucket, key", (text, text))
     if len(rows) > 1:
         raise ConfigError(f'sample "{sample}" matches landed files in {len(rows)} buckets',
                           hint=f"name the bucket: s3://{rows[0]['bucket']}/{rows[0]['key']}")
@@ -107,7 +108,7 @@ def resolve_sample(catalog: Catalog, sample: str) -> SampleRef:
     if path.is_file():
         path = path.resolve()
         return SampleRef(str(path), path, path.as_posix(), hive_partition(path.as_posix()))
-    keys = [r["key"] for r in catalog.all("SELECT key FROM ledger ORDER BY landed_at DESC LIMIT 2000")]
+    keys = [r["key"] for r in catalog.all("SELECT key FROM ledger GROUP BY key ORDER BY MAX(landed_at) DESC LIMIT 2000")]
     close = difflib.get_close_matches(text, keys, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}?" if close else "list landed files with `courier files COURIER`, or give a local file"
     raise NotFound(f'sample "{sample}" is neither a landed key nor a file', hint=hint)

@@ -143,8 +143,12 @@ class RunSteps:
                 self.warn(result.note)
             self.log.emit("file_landed", key=result.obj.key, size=result.size, skipped=result.skipped)
 
+        def on_skipped(obj: RemoteObject, reason: str) -> None:
+            self.stats["files_not_landed"] = self.stats.get("files_not_landed", 0) + 1
+            self.warn(reason)
+
         return land(self.catalog, self.workspace, self.client, self.courier.name, objects, self.run_id,
-                    on_file=on_file, cancel=self.cancel)
+                    on_file=on_file, cancel=self.cancel, on_skipped=on_skipped)
 
     def run_load_operations(self, operations: dict[str, list[Any]], landed: list[LandingResult]) -> None:
         if not operations:

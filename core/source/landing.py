@@ -1,15 +1,21 @@
 """Landing: download selected objects into `landing/<bucket>/<key>` and record them in the ledger.
 
-A file is landed only when complete and verified: it is downloaded to a temporary name next to
-its final place (boto3's managed transfer does ranged, parallel gets for large objects), its size
-is checked (and for single-part objects its MD5 against the ETag), and only then renamed and
-written to the ledger. A re-run skips objects already landed with the same ETag and size; an
-object rewritten upstream (new ETag) is landed again.
+A file is landed only when complete and verified: it is downloaded to a temporary name in the
+workspace's `tmp/landing/` (boto3's managed transfer does ranged, parallel gets for large
+objects), its size is checked (and for single-part objects its MD5 against the ETag), and only
+then renamed into landing/ and written to the ledger. A re-run skips objects already landed with
+the same ETag and size; an object rewritten upstream (new ETag) is landed again.
+
+Keys are untrusted: `Workspace.landing_path` gives every key a local name inside
+`landing/<bucket>/` (unsafe segments percent-encoded), temporary names never depend on the key
+(no key can collide with one, and no key is too long for one), and a key that still cannot be
+written (a file where a folder must be, a path too long for the filesystem) is skipped with a
+warning naming it while the other files land. Landed files are private (0600).
 """
 
 from __future__ import annotations
 
-import glob
+import errno
 import hashlib
 import os
 import re
@@ -31,7 +37,12 @@ from courier.core.source.aws import translate_error
 from courier.core.source.listing import RemoteObject
 
 MB = 1024 * 1024
-_RUN_ID = re.compile(r"wf-\d{8}-\d{6}-[A-Za-z0-9]{6}")  # courier.core.runs.records.new_run_id
+# `.<run id>.<digest>.part` (run ids: courier.core.runs.records.new_run_id), also s3transfer's `<temp>.<random>`
+_TEMP = re.compile(r"\.(wf-\d{8}-\d{6}-[A-Za-z0-9]{6})\.[0-9a-f]{32}\.part(\..*)?")
+# a key whose local name the filesystem refuses: skipped with a warning, never the whole run
+_NAME_ERRORS = frozenset((errno.ENAMETOOLONG, errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.EILSEQ,
+                          errno.EINVAL))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TRANSFER = TransferConfig(multipart_threshold=16 * MB, multipart_chunksize=8 * MB, max_concurrency=4,
                           use_threads=True)
 
@@ -69,6 +80,51 @@ class LandingResult:
     note: str | None = None
 
 
+class Unlandable(RunFailed):
+    """This one key cannot be written under landing/ (the run goes on without it)."""
+
+
+def shown_key(key: str) -> str:
+    """A key for a message: control characters escaped, so a key cannot rewrite the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", key)
+
+
+def temp_path(workspace: Workspace, obj: RemoteObject, run_id: str) -> Path:
+    """Where one download in progress lives: a fixed-length name no object key can take."""
+    digest = hashlib.sha256(f"{obj.bucket}/{obj.key}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return workspace.landing_tmp_dir / f".{run_id}.{digest}.part"
+
+
+def place(workspace: Workspace, obj: RemoteObject, temp: Path) -> Path:
+    """Move a verified download to its landed name (0600), which must stay inside landing/<bucket>/."""
+    final = workspace.landing_path(obj.bucket, obj.key)
+    where = f"s3://{obj.bucket}/{shown_key(obj.key)}"
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        home = workspace.landing_bucket_dir(obj.bucket).resolve()
+        if not final.parent.resolve().is_relative_to(home):
+            raise Unlandable(f"cannot land {where}: its folder {final.parent} leads outside {home}",
+                             hint="remove the link under landing/, then run again")
+        os.chmod(temp, 0o600)
+        os.replace(temp, final)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        if exc.errno in _NAME_ERRORS:
+            reason = {errno.EEXIST: "another key landed as a file where this key needs a folder",
+                      errno.ENOTDIR: "another key landed as a file where this key needs a folder",
+                      errno.EISDIR: "other keys landed in a folder where this key would be a file",
+                      errno.ENAMETOOLONG: "its local path is too long for this filesystem"}.get(
+                          exc.errno, f"the filesystem refuses its name ({exc.strerror or exc})")
+            raise Unlandable(f"cannot land {where} at {final}: {reason}",
+                             hint="rename or remove the object in the bucket, or narrow the courier's file patterns") from None
+        raise RunFailed(f"cannot write {final}: {exc.strerror or exc}",
+                        hint="check free disk space and permissions") from None
+    except Unlandable:
+        temp.unlink(missing_ok=True)
+        raise
+    return final
+
+
 def _md5(path: Path) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as fh:
@@ -88,14 +144,23 @@ def _parquet_rows(path: Path, name: str | None = None) -> int | None:
         return None
 
 
-def already_landed(catalog: Catalog, obj: RemoteObject) -> Path | None:
-    row = catalog.one("SELECT etag, size, local_path FROM ledger WHERE bucket = ? AND key = ?", (obj.bucket, obj.key))
-    if row is None or row["etag"] != obj.etag or row["size"] != obj.size:
+def already_landed(catalog: Catalog, courier: str, obj: RemoteObject) -> tuple[Path, bool] | None:
+    """The landed file of this version of the object, and whether this courier's ledger has it.
+
+    Couriers on one bucket share the landed file of a key, and every landing replaces the file and
+    then writes its row, so the newest row says which version is on disk. When another courier
+    landed this version, its file is reused (the caller writes this courier's own row).
+    """
+    rows = catalog.all("SELECT courier, etag, size, local_path FROM ledger WHERE bucket = ? AND key = ?"
+                       " ORDER BY landed_at DESC", (obj.bucket, obj.key))
+    if not rows or rows[0]["etag"] != obj.etag or rows[0]["size"] != obj.size:
         return None
-    path = Path(row["local_path"])
+    path = Path(rows[0]["local_path"])
     if not path.is_file() or path.stat().st_size != obj.size:
         return None
-    return path
+    own = any(r["courier"] == courier and r["etag"] == obj.etag and r["local_path"] == rows[0]["local_path"]
+              for r in rows)
+    return path, own
 
 
 def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, *,
@@ -106,16 +171,13 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, 
     caller can rename it and write its ledger row back to back (see `land`).
     """
 
-    final = workspace.landing_path(obj.bucket, obj.key)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.{run_id}.part")
+    temp = temp_path(workspace, obj, run_id)
+    temp.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     etag, size, note = obj.etag, obj.size, None
     try:
         if obj.size < TRANSFER.multipart_threshold:
             etag, size, note = _get_small(client, obj, temp)
-            if publish:
-                os.replace(temp, final)
-            return (final if publish else temp), etag, size, note
+            return (place(workspace, obj, temp) if publish else temp), etag, size, note
         for attempt in range(2):
             client.download_file(obj.bucket, obj.key, str(temp), Config=TRANSFER)
             got = temp.stat().st_size
@@ -134,7 +196,7 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, 
                 raise RunFailed(f"{obj.key}: downloaded {got} bytes that do not match the object ({size} bytes, ETag {etag})",
                                 hint="re-run the courier; if it persists the object is being rewritten")
         if publish:
-            os.replace(temp, final)
+            return place(workspace, obj, temp), etag, size, note
     except CourierError:
         temp.unlink(missing_ok=True)
         raise
@@ -146,9 +208,9 @@ def download(client: Any, workspace: Workspace, obj: RemoteObject, run_id: str, 
         if isinstance(exc, OSError) and not hasattr(exc, "response"):
             if exc.__class__.__module__.startswith(("botocore", "urllib3", "s3transfer")):
                 raise translate_error(exc, action="GetObject", bucket=obj.bucket, key=obj.key) from None
-            raise RunFailed(f"cannot write {final}: {exc.strerror or exc}", hint="check free disk space and permissions") from None
+            raise RunFailed(f"cannot write {temp}: {exc.strerror or exc}", hint="check free disk space and permissions") from None
         raise translate_error(exc, action="GetObject", bucket=obj.bucket, key=obj.key) from None
-    return (final if publish else temp), etag, size, note
+    return temp, etag, size, note
 
 
 def _get_small(client: Any, obj: RemoteObject, temp: Path) -> tuple[str, int, str | None]:
@@ -189,14 +251,20 @@ def _get_small(client: Any, obj: RemoteObject, temp: Path) -> tuple[str, int, st
                     hint="check the network between here and S3, then re-run the courier")
 
 
-def _drop_stale_temps(catalog: Catalog, final: Path) -> None:
-    """Delete the temp files that runs which died (SIGKILL, power loss) left beside a landed file."""
-    prefix = f".{final.name}."
-    for stale in final.parent.glob(f"{glob.escape(prefix)}*.part*"):  # also s3transfer's `<temp>.<random>`
-        run_id = stale.name[len(prefix):].split(".part")[0]
-        if not _RUN_ID.fullmatch(run_id):
+def _drop_stale_temps(catalog: Catalog, workspace: Workspace) -> None:
+    """Delete the downloads that runs which died (SIGKILL, power loss) left in tmp/landing/.
+
+    Only that folder is touched (never landed/), and only courier's own temporary names of runs
+    that are no longer running.
+    """
+    folder = workspace.landing_tmp_dir
+    if not folder.is_dir():
+        return
+    for stale in folder.iterdir():
+        match = _TEMP.fullmatch(stale.name)
+        if match is None:
             continue  # not a courier temp file
-        row = catalog.one("SELECT status FROM runs WHERE id = ?", (run_id,))
+        row = catalog.one("SELECT status FROM runs WHERE id = ?", (match.group(1),))
         if row is None or row["status"] != "running":
             stale.unlink(missing_ok=True)
 
@@ -215,13 +283,22 @@ def record(catalog: Catalog, courier: str, obj: RemoteObject, path: Path, etag: 
 
 def land(catalog: Catalog, workspace: Workspace, client: Any, courier: str, objects: Sequence[RemoteObject],
          run_id: str, *, parallelism: int = 8, on_file: Callable[[LandingResult], None] | None = None,
-         cancel: threading.Event | None = None) -> list[LandingResult]:
-    """Land every object (bounded parallelism); skip what the ledger already holds unchanged."""
+         cancel: threading.Event | None = None,
+         on_skipped: Callable[[RemoteObject, str], None] | None = None) -> list[LandingResult]:
+    """Land every object (bounded parallelism); skip what the ledger already holds unchanged.
+
+    A key the filesystem cannot hold under any local name is left out (`on_skipped` gets it and
+    the reason); the other files still land. Any other failure fails the landing.
+    """
+    _drop_stale_temps(catalog, workspace)
     results: list[LandingResult] = []
     todo: list[RemoteObject] = []
     for obj in objects:
-        path = already_landed(catalog, obj)
-        if path is not None:
+        found = already_landed(catalog, courier, obj)
+        if found is not None:
+            path, own = found
+            if not own:  # landed by another courier on this bucket: this courier's ledger gets its row
+                record(catalog, courier, obj, path, obj.etag, obj.size, run_id)
             result = LandingResult(obj, path, True, obj.size, obj.etag)
             results.append(result)
             if on_file:
@@ -250,17 +327,19 @@ def land(catalog: Catalog, workspace: Workspace, client: Any, courier: str, obje
                 continue
             # rename and ledger row back to back on this thread: a process killed between them
             # leaves at most this one file unrecorded (and the next run lands it again)
-            path = workspace.landing_path(obj.bucket, obj.key)
-            rows = _parquet_rows(temp, path.name)
+            rows = _parquet_rows(temp, workspace.landing_path(obj.bucket, obj.key).name)
             try:
-                os.replace(temp, path)
-            except OSError as exc:
-                temp.unlink(missing_ok=True)
-                errors.append(RunFailed(f"cannot write {path}: {exc.strerror or exc}",
-                                        hint="check free disk space and permissions"))
+                path = place(workspace, obj, temp)
+            except Unlandable as exc:
+                if on_skipped is None:
+                    errors.append(exc)
+                else:
+                    on_skipped(obj, f"{exc}; skipped it, the other files land")
+                continue
+            except CourierError as exc:
+                errors.append(exc)
                 continue
             record(catalog, courier, obj, path, etag, size, run_id, rows)
-            _drop_stale_temps(catalog, path)
             result = LandingResult(obj, path, False, size, etag, note)
             results.append(result)
             if on_file:

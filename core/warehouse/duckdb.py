@@ -57,6 +57,8 @@ class Warehouse:
         self.close()
 
     def close(self) -> None:
+        if not self.read_only:
+            make_private(self.path)  # the write-ahead log a load created, before it is checkpointed away
         self.con.close()
 
     # -- tables -------------------------------------------------------------------------------
@@ -151,7 +153,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             if read_only:
                 return duckdb.connect(str(path), read_only=True)
             path.parent.mkdir(parents=True, exist_ok=True)
-            return duckdb.connect(str(path), config=writer_config(path))
+            con = duckdb.connect(str(path), config=writer_config(path))
+            make_private(path)
+            return con
         except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
             raise ConfigError(f"the warehouse settings are invalid: {first_line(exc)}",
                               hint="COURIER_MEMORY_LIMIT takes sizes such as 512MB or 2GB") from None
@@ -202,3 +206,13 @@ def load_files(con: duckdb.DuckDBPyConnection, feed: TableSpec, files: Sequence[
             pass
         raise
     return stats
+
+
+def make_private(path: Path) -> None:
+    """The warehouse and its write-ahead log are 0600 like the catalog, whatever the umask."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            os.chmod(file, 0o600)
+        except FileNotFoundError:
+            pass
+

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -66,9 +67,11 @@ def scaled(default: int, full: int) -> int:
 
 
 def is_temp_name(path: Path) -> bool:
-    """A download in progress (`.name.<run id>.part`, or s3transfer's `.name.<run id>.part.<random>`
-    while it writes that file): never counted as landed."""
-    return path.name.startswith(".") and (path.name.endswith(".part") or ".part." in path.name)
+    """A download in progress (`tmp/landing/.<run id>.<digest>.part`, or s3transfer's
+    `<that>.<random>` while it writes the file): never counted as landed. (A landed key may look
+    like an old-style temp name `.name.<run id>.part`; it is a landed file like any other.)"""
+    return (path.parent.name == "landing" and path.parent.parent.name == "tmp"
+            and re.fullmatch(r"\.wf-\d{8}-\d{6}-[A-Za-z0-9]{6}\.[0-9a-f]{32}\.part(\..*)?", path.name) is not None)
 
 
 @dataclass
@@ -110,11 +113,12 @@ class ReliabilityEnv:
         return [tuple(r) for r in rows]
 
     def landing_files(self) -> dict[str, int]:
-        """Every file under landing/ (temp names included), relative path -> size."""
+        """Every file under landing/, plus the downloads in progress in tmp/landing/ (as
+        `../tmp/landing/<temp name>`), relative path -> size."""
         root = self.workspace.landing_dir
-        if not root.exists():
-            return {}
-        return {str(p.relative_to(root)): p.stat().st_size for p in sorted(root.rglob("*")) if p.is_file()}
+        found = [p for folder in (root, self.workspace.landing_tmp_dir) if folder.exists()
+                 for p in sorted(folder.rglob("*")) if p.is_file()]
+        return {os.path.relpath(p, root): p.stat().st_size for p in found}
 
     def data_keys(self, dataset: str | None = None) -> list[str]:
         """The export's Parquet keys on the ready days (dataset: "decisions" or "events")."""

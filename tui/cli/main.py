@@ -77,20 +77,27 @@ def _workspace_in(args: list[str]) -> str | None:
 
 
 def _report_bug(exc: Exception, chosen: str | None) -> None:
-    """Write the traceback to the workspace in use (not the terminal) and say where."""
+    """Write the traceback to the workspace in use (not the terminal) and say where.
+
+    The log is private (0600, in a 0700 folder) and every secret this process handled is
+    redacted from it and from the line on the terminal.
+    """
+    import os
     from pathlib import Path
 
     from courier.core.catalog.workspace import default_workspace_dir
+    from courier.core.config.secrets import redact
 
-    text = "".join(traceback.format_exception(exc))
+    text = redact("".join(traceback.format_exception(exc)))
     try:
         logs = (Path(chosen).expanduser() if chosen else default_workspace_dir()) / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = logs / "crash.log"
-        with path.open("a") as fh:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a") as fh:
+            os.fchmod(fh.fileno(), 0o600)
             fh.write(text + "\n")
         where = f" (details in {path})"
     except OSError:
         where = ""
-    click.echo(f"error: unexpected {type(exc).__name__}: {exc}{where}", err=True)
+    click.echo(redact(f"error: unexpected {type(exc).__name__}: {exc}{where}"), err=True)
     click.echo("hint: this is a bug in courier; please report it with the details file", err=True)
