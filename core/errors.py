@@ -52,3 +52,9 @@ class Busy(CourierError):
     """Another process holds what we need (a run of the same courier, the warehouse writer)."""
 
     exit_code = 1
+
+
+class QueryTimeout(CourierError):
+    """An ad-hoc query ran past the query timeout and was stopped (exit code 1)."""
+
+    exit_code = 1
