@@ -312,8 +312,8 @@ def _kind(statement: _Statement) -> str:
         return "SET VARIABLE"
     if words[:3] == ["COPY", "FROM", "DATABASE"]:
         return "COPY FROM DATABASE"
-    if words[:2] == ["UPDATE", "EXTENSIONS"]:
-        return "UPDATE EXTENSIONS"
+    if words[:2] in (["UPDATE", "EXTENSIONS"], ["EXPORT", "DATABASE"], ["IMPORT", "DATABASE"]):
+        return " ".join(words[:2])
     return words[0]
 
 
