@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from tui.widgets.arrow_table import ArrowTable
 # A query that would run for hours: 10^12 rows of a cross join.
 FOREVER = "SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b"
 BOUND = 120.0  # seconds: only stops a hung test, never asserted
+needs_proc = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="tells who holds a file through /proc")
 
 
 @pytest.fixture
@@ -235,8 +237,6 @@ def holds_file(pid: int, path: Path) -> bool:
 
 
 def wait_until_held(proc: subprocess.Popen[str], path: Path) -> None:
-    import time
-
     deadline = time.monotonic() + BOUND  # only stops a hung test
     while not holds_file(proc.pid, path):
         assert proc.poll() is None, proc.communicate()
@@ -244,13 +244,14 @@ def wait_until_held(proc: subprocess.Popen[str], path: Path) -> None:
         time.sleep(0.05)
 
 
+@needs_proc
 def test_a_load_waiting_on_a_query_names_its_process(reliability_env: ReliabilityEnv,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     env = reliability_env
     path = env.workspace.warehouse_path.resolve()
     home = env.workspace.root.parent / "cli-home"
-    reader = subprocess.Popen([str(COURIER_BIN), "--workspace", str(env.workspace.root), "query", FOREVER,
-                               "--timeout", "3600"], env=cli_env(home), stdout=subprocess.PIPE,
+    reader = subprocess.Popen([str(COURIER_BIN), "--workspace", str(env.workspace.root), "query", FOREVER],
+                              env=cli_env(home, COURIER_QUERY_TIMEOUT="3600"), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         wait_until_held(reader, path)
@@ -267,6 +268,7 @@ def test_a_load_waiting_on_a_query_names_its_process(reliability_env: Reliabilit
     assert env.run().status == "succeeded"
 
 
+@needs_proc
 def test_a_foreign_process_holding_the_warehouse_is_named_by_its_pid(reliability_env: ReliabilityEnv,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     path = reliability_env.workspace.warehouse_path.resolve()
