@@ -67,3 +67,9 @@ def first_line(exc: BaseException) -> str:
     """The first line of an exception's text (library errors run to many lines), or its type's name."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+class QueryTimeout(CourierError):
+    """An ad-hoc query ran past the query timeout and was stopped (exit code 1)."""
+
+    exit_code = 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import os
 import re
 import unicodedata
@@ -27,6 +28,8 @@ _KEPT = frozenset(range(0x21, 0x7F)) - frozenset(b"%/*?[]\\")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/*?\[\]\\]")
 _INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))  # controls, bidi overrides, surrogates, line breaks
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,16}\Z")
+READER_PREFIX = "warehouse-reader-"  # locks/warehouse-reader-<pid>-<n>.lock: one per open read-only warehouse
+_reader_seq = itertools.count(1)
 
 
 def default_workspace_dir() -> Path:
@@ -111,6 +114,46 @@ class Workspace:
         finally:
             os.close(fd)
 
+    def mark_reader(self, what: str) -> ReaderMark:
+        """Say who holds the warehouse open read-only (a load that has to wait names them).
+
+        The note is written and locked under a temporary name, then renamed into place: a note with
+        its final name is either locked by a live reader or left by one that died (then ignored).
+        """
+        final = self.locks_dir / f"{READER_PREFIX}{os.getpid()}-{next(_reader_seq)}.lock"
+        temp = final.with_name(f".{final.name}.new")
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.pwrite(fd, f"{os.getpid()}\n{what}".encode(), 0)
+            os.replace(temp, final)
+        except OSError:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            raise
+        return ReaderMark(final, fd)
+
+    def warehouse_readers(self) -> list[tuple[int, str]]:
+        """(pid, what) of every live process holding the warehouse open read-only; stale notes are removed."""
+        readers: list[tuple[int, str]] = []
+        for path in sorted(self.locks_dir.glob(f"{READER_PREFIX}*.lock")):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue  # its reader just closed
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    pid, _, what = os.pread(fd, 300, 0).decode(errors="replace").partition("\n")
+                    if pid.strip().isdigit():
+                        readers.append((int(pid), what.strip() or "courier"))
+                else:
+                    path.unlink(missing_ok=True)  # left by a reader that died
+            finally:
+                os.close(fd)
+        return readers
+
     def is_locked(self, name: str) -> bool:
         path = self.locks_dir / f"{name}.lock"
         if not path.exists():
@@ -162,6 +205,20 @@ def key_segment(name: str) -> str | None:
     from urllib.parse import unquote_to_bytes
 
     return unquote_to_bytes(name).decode("utf-8", "surrogatepass")
+
+
+class ReaderMark:
+    """A live reader's note in locks/ (see Workspace.mark_reader); `close()` removes it."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        self.path.unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = -1
 
 
 def open_workspace(root: str | os.PathLike[str] | None = None) -> Workspace:

@@ -8,19 +8,29 @@ the engine enforces key uniqueness itself (core/warehouse/staging.py).
 
 One writer: a read-write open holds DuckDB's file lock, so writers take the workspace lock
 `warehouse` first and keep the file open only for the load; readers open read-only and get a
-clear Busy error while a load is writing.
+clear Busy error while a load is writing. A reader leaves a note in the workspace's locks/ saying
+who it is, so a load that cannot get the file names the process holding it.
+
+Ad-hoc SQL (`courier query`, the TUI's data explorer) is sandboxed: read-only connections reach no
+file but the warehouse, no network and no extension (DuckDB's `enable_external_access = false`,
+configuration locked), only one SELECT-like statement runs (DuckDB's own parser decides the kind),
+and it is interrupted after the query timeout (`COURIER_QUERY_TIMEOUT`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from courier.core.errors import Busy, ConfigError, NotFound, first_line
+from courier.core.catalog.workspace import ReaderMark, Workspace
+from courier.core.errors import Busy, ConfigError, NotFound, QueryTimeout, first_line
 from courier.core.warehouse.conform import generated_base
 from courier.core.warehouse.files import PARQUET, infer_content_type
 from courier.core.warehouse.parquet import load_parquet
@@ -35,6 +45,24 @@ from courier.core.warehouse.staging import load_staged
 from courier.core.warehouse.table import TableSpec
 
 WRITER_WAIT_SECONDS = 10.0
+QUERY_TIMEOUT_ENV = "COURIER_QUERY_TIMEOUT"
+DEFAULT_QUERY_TIMEOUT = 60.0  # seconds; a forgotten query must not keep loads waiting for ever
+MAX_QUERY_TIMEOUT = 24 * 3600.0
+
+# Every read-only connection: the warehouse file is the only file it can open; no network, no
+# extension installed or loaded, no secrets; and none of it can be changed back (SET/PRAGMA fail).
+READER_CONFIG: dict[str, str | bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "allow_persistent_secrets": False,
+    "lock_configuration": True,
+}
+# What ad-hoc SQL may be, by DuckDB's statement type: SELECT covers FROM-first, WITH, VALUES, DESCRIBE,
+# SHOW, SUMMARIZE and PIVOT with an IN list; EXPLAIN only of such a statement.
+_READ_KINDS = {duckdb.StatementType.SELECT}
 
 
 class Warehouse:
@@ -42,13 +70,26 @@ class Warehouse:
 
     parquet_fast_path = True  # False forces the staging path for Parquet too (tests run both)
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, purpose: str = "courier") -> None:
+        """`purpose` says who reads (e.g. "courier query"): a load that has to wait names it."""
         self.path = Path(path)
         self.read_only = read_only
         if read_only and not self.path.exists():
             raise NotFound(f"there is no warehouse yet at {self.path}",
                            hint="activate a feed (`courier feeds activate FEED`) or run a courier first")
-        self.con = _connect(self.path, read_only)
+        self._mark: ReaderMark | None = None
+        workspace = _workspace_of(self.path)
+        if read_only and workspace is not None:
+            try:
+                self._mark = workspace.mark_reader(purpose)
+            except OSError:
+                self._mark = None  # the note is a courtesy to loads; reading never depends on it
+        try:
+            self.con = _connect(self.path, read_only)
+        except BaseException:
+            if self._mark is not None:
+                self._mark.close()
+            raise
 
     def __enter__(self) -> Warehouse:
         return self
@@ -60,6 +101,8 @@ class Warehouse:
         if not self.read_only:
             make_private(self.path)  # the write-ahead log a load created, before it is checkpointed away
         self.con.close()
+        if self._mark is not None:
+            self._mark.close()
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -110,24 +153,176 @@ class Warehouse:
             "AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
         return [(name, self.row_count(name)) for name in names]
 
-    def query(self, sql: str) -> pa.Table:
-        """Ad-hoc SQL; only on read-only connections so a typo can never change a table."""
+    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
+        """Ad-hoc SQL: one read-only statement over the domain tables, stopped after `timeout` seconds
+        (default: `query_timeout()`). Anything else is refused before it runs (see `check_query`)."""
         if not self.read_only:
             raise ConfigError("ad-hoc SQL needs a read-only warehouse connection",
                               hint="open the warehouse with read_only=True")
+        limit = query_timeout() if timeout is None else _checked_timeout(timeout, "--timeout")
+        if not check_query(self.con, sql):
+            return pa.table({})
+        watchdog = _Watchdog(self.con, limit)
         try:
-            return self.con.sql(sql).to_arrow_table() if sql.strip() else pa.table({})
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.InterruptException:
+            if watchdog.fired:
+                raise QueryTimeout(f"query stopped after {limit:g} s: it ran longer than the query timeout",
+                                   hint=f"narrow it (WHERE, LIMIT), or allow more time with `--timeout SECONDS` "
+                                        f"or {QUERY_TIMEOUT_ENV} (seconds)") from None
+            raise ConfigError("query interrupted", hint="run it again") from None
         except duckdb.Error as exc:
             raise ConfigError(f"query failed: {first_line(exc)}", hint=_query_hint(exc)) from None
+        finally:
+            watchdog.stop()
 
     def _writable(self) -> None:
         if self.read_only:
             raise ConfigError("the warehouse is open read-only", hint="writes need Warehouse(path) under the warehouse lock")
 
 
+def query_timeout() -> float:
+    """The statement timeout of ad-hoc queries: `COURIER_QUERY_TIMEOUT` seconds, else 60."""
+    text = os.environ.get(QUERY_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_QUERY_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{QUERY_TIMEOUT_ENV}={text[:40]!r} is not a number of seconds",
+                          hint=f"set it to seconds, e.g. {QUERY_TIMEOUT_ENV}=300, or unset it for the default "
+                               f"({DEFAULT_QUERY_TIMEOUT:g} s)") from None
+    return _checked_timeout(value, QUERY_TIMEOUT_ENV)
+
+
+def _checked_timeout(value: float, where: str) -> float:
+    if not (0 < value <= MAX_QUERY_TIMEOUT):  # also refuses NaN
+        raise ConfigError(f"{where} must be more than 0 and at most {MAX_QUERY_TIMEOUT:g} seconds, not {value:g}",
+                          hint=f"give seconds, e.g. 300 (the default is {DEFAULT_QUERY_TIMEOUT:g})")
+    return float(value)
+
+
+class _Watchdog:
+    """Interrupts the connection once `seconds` have passed, and keeps interrupting until stopped
+    (an interrupt that lands just before DuckDB starts executing would otherwise be lost)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float) -> None:
+        self.con, self.seconds, self.fired = con, seconds, False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="courier-query-timeout", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.fired = True
+        while True:
+            self.con.interrupt()
+            if self._done.wait(0.05):
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
+    """Refuse, with one line naming the statement kind, anything but one read-only statement; DuckDB's
+    parser decides what a statement is. False when the text holds no statement at all."""
+    statements = _statements(con, sql)
+    if not statements:
+        return False
+    if len(statements) > 1:
+        kinds = ", ".join(_kind(s) for s in statements[:5])
+        raise ConfigError(f"query refused: {len(statements)} statements ({kinds}); courier runs one statement at a time",
+                          hint="send each SELECT on its own")
+    statement = statements[0]
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        inner = _EXPLAIN.sub("", _without_leading_comments(statement.query), count=1)
+        explained = _statements(con, inner) if inner.strip() else []
+        if len(explained) == 1 and explained[0].type in _READ_KINDS:
+            return True
+        what = _kind(explained[0]) if len(explained) == 1 else "that statement"
+        raise ConfigError(f"query refused: EXPLAIN of {what} is not allowed; queries are read-only",
+                          hint=_REFUSED_HINT)
+    if statement.type not in _READ_KINDS:
+        raise ConfigError(f"query refused: {_kind(statement)} statements are not allowed; queries are read-only",
+                          hint=_REFUSED_HINT)
+    return True
+
+
+_REFUSED_HINT = ("queries run one SELECT (also WITH, FROM-first, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) over the "
+                 "domain tables; they cannot write, read other files, change settings or load extensions "
+                 "(save results with `courier query ... --csv > FILE`)")
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(ANALYZE\s+)?(\([^()]*\)\s*)?", re.IGNORECASE)
+_COMMENT = re.compile(r"^\s*(--[^\n]*(\n|$)|/\*.*?\*/)", re.DOTALL)
+# Display names by DuckDB's statement type; the first words of the text refine them only when they
+# are one of these keywords (untrusted text is never echoed).
+_KIND_NAMES = {"VARIABLE_SET": "SET VARIABLE", "CREATE_FUNC": "CREATE FUNCTION", "MERGE_INTO": "MERGE",
+               "MULTI": "PIVOT (without an IN list)", "COPY_DATABASE": "COPY FROM DATABASE", "EXPORT": "EXPORT DATABASE"}
+_LEAD_WORDS = {"SET", "RESET", "USE", "INSTALL", "LOAD", "FORCE", "CALL", "CHECKPOINT", "BEGIN", "START", "COMMIT",
+               "ROLLBACK", "ABORT", "END", "PRAGMA", "CREATE", "DROP", "ALTER", "ATTACH", "DETACH", "INSERT", "UPDATE",
+               "DELETE", "COPY", "EXPORT", "IMPORT", "VACUUM", "ANALYZE", "PREPARE", "EXECUTE", "DEALLOCATE", "MERGE"}
+_OBJECT_WORDS = {"SECRET", "TABLE", "VIEW", "MACRO", "FUNCTION", "SCHEMA", "SEQUENCE", "TYPE", "INDEX"}
+
+
+@dataclass(frozen=True)
+class _Statement:
+    type: duckdb.StatementType | None  # None: a type this duckdb's Python API cannot name (UPDATE EXTENSIONS)
+    query: str
+
+
+def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[_Statement]:
+    try:
+        parsed = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ConfigError(f"query failed: {first_line(exc)}", hint=_query_hint(exc)) from None
+    statements = []
+    for statement in parsed:
+        try:
+            kind: duckdb.StatementType | None = statement.type
+        except ValueError:
+            kind = None
+        statements.append(_Statement(kind, statement.query))
+    return statements
+
+
+def _without_leading_comments(text: str) -> str:
+    while (match := _COMMENT.match(text)) is not None:
+        text = text[match.end():]
+    return text
+
+
+def _kind(statement: _Statement) -> str:
+    """A statement's kind for a message: e.g. COPY, EXPORT DATABASE, CREATE SECRET, RESET, INSTALL."""
+    type_name = statement.type.name if statement.type is not None else "UNKNOWN"
+    name = _KIND_NAMES.get(type_name, "such" if type_name == "UNKNOWN" else type_name)
+    words = re.findall(r"[A-Za-z_]+", _without_leading_comments(statement.query)[:200])[:6]
+    words = [w.upper() for w in words]
+    if not words or words[0] not in _LEAD_WORDS:
+        return name
+    if words[0] == "FORCE" and len(words) > 1 and words[1] in _LEAD_WORDS:
+        return f"FORCE {words[1]}"
+    if words[0] in ("CREATE", "DROP", "ALTER"):
+        found = next((w for w in words[1:] if w in _OBJECT_WORDS), None)
+        return f"{words[0]} {found}" if found else words[0]
+    if words[0] == "SET" and words[1:2] == ["VARIABLE"]:
+        return "SET VARIABLE"
+    if words[:3] == ["COPY", "FROM", "DATABASE"]:
+        return "COPY FROM DATABASE"
+    if words[:2] in (["UPDATE", "EXTENSIONS"], ["EXPORT", "DATABASE"], ["IMPORT", "DATABASE"]):
+        return " ".join(words[:2])
+    return words[0]
+
+
 def _query_hint(exc: duckdb.Error) -> str:
     """What to do about a failed ad-hoc query, by the kind of failure."""
     text = str(exc).lower()
+    if "file system operations are disabled" in text or "external extensions is disabled" in text:
+        return ("queries read the domain tables only: no other file, URL or extension is reachable "
+                "(load files through a courier and its feeds)")
+    if "configuration has been locked" in text:
+        return "settings cannot be changed from a query"
     if "read-only" in text or "read only" in text:
         return "courier query is read-only; change tables through feeds and runs (e.g. `courier feeds truncate`)"
     if "does not exist" in text or "not found" in text:
@@ -145,13 +340,32 @@ def writer_config(path: Path) -> dict[str, str | bool]:
             "preserve_insertion_order": False}
 
 
+def _workspace_of(path: Path) -> Workspace | None:
+    """The workspace whose warehouse this is (None for a DuckDB file elsewhere, e.g. in a test)."""
+    workspace = Workspace(path.parent)
+    return workspace if path.name == workspace.warehouse_path.name and workspace.locks_dir.is_dir() else None
+
+
+def _holders(path: Path, error: str) -> str:
+    """Who holds the warehouse file: readers' notes, else the process DuckDB names."""
+    workspace = _workspace_of(path)
+    readers = workspace.warehouse_readers() if workspace is not None else []
+    named = [f"pid {pid}{' (this process)' if pid == os.getpid() else ''}: {what}" for pid, what in readers[:3]]
+    if len(readers) > 3:
+        named.append(f"{len(readers) - 3} more")
+    found = re.search(r"held in (.*?) \(PID (\d+)\)", error)
+    if found and int(found.group(2)) not in {pid for pid, _ in readers}:
+        named.append(f"pid {found.group(2)}: {Path(found.group(1)).name or 'a process'}, not courier")
+    return "; ".join(named)
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """Open the file; a writer waits briefly for readers to let go, a reader never waits."""
     deadline = time.monotonic() + (0 if read_only else WRITER_WAIT_SECONDS)
     while True:
         try:
             if read_only:
-                return duckdb.connect(str(path), read_only=True)
+                return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
             path.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(path), config=writer_config(path))
             make_private(path)
@@ -169,8 +383,10 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 if read_only:
                     raise Busy(f"a load is writing to the warehouse {path}",
                                hint="try again when it finishes; `courier runs` shows what is running") from None
-                raise Busy(f"the warehouse {path} is open in another process",
-                           hint="close the explorer or `courier query` sessions and try again") from None
+                holders = _holders(path, text)
+                raise Busy(f"the warehouse {path} is held open by {holders or 'another process'}",
+                           hint="close the explorer or `courier query` sessions and try again (queries stop "
+                                f"by themselves after {QUERY_TIMEOUT_ENV} seconds)") from None
             time.sleep(0.25)
 
 

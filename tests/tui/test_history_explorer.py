@@ -114,7 +114,7 @@ async def test_explorer_lists_tables_samples_rows_and_runs_read_only_sql(s3, wor
         screen.query_one("#sql", Input).value = 'DELETE FROM "Optimizely:Decisions"'
         await pilot.press("enter")
         error = screen.query_one("#sql-error", Static)
-        await wait_for(pilot, lambda: "query failed" in str(error.render()), "the refusal")
+        await wait_for(pilot, lambda: "query refused: DELETE" in str(error.render()), "the refusal")
     with Warehouse(workspace.warehouse_path, read_only=True) as warehouse:
         assert warehouse.row_count("Optimizely:Decisions") == rows
 

@@ -13,14 +13,19 @@ from courier.tui.cli.context import CliContext, pass_ctx, print_json
 @click.argument("sql")
 @click.option("--json", "as_json", is_flag=True, help="Rows as a JSON array of objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV with a header.")
+@click.option("--timeout", "timeout", type=float, metavar="SECONDS", default=None,
+              help="Stop the query after this long (default: $COURIER_QUERY_TIMEOUT, else 60).")
 @pass_ctx
-def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool) -> None:
-    """Run read-only SQL over the domain tables (quote names: "Optimizely:Decisions")."""
+def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool, timeout: float | None) -> None:
+    """Run read-only SQL over the domain tables (quote names: "Optimizely:Decisions").
+
+    One SELECT at a time (also WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); it reads no other file,
+    reaches no network and changes nothing."""
     from courier.core.warehouse.duckdb import Warehouse
 
-    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True)
+    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True, purpose="courier query")
     try:
-        table = warehouse.query(sql)
+        table = warehouse.query(sql, timeout=timeout)
     finally:
         warehouse.close()
     rows = table.to_pylist()

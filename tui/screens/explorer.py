@@ -27,6 +27,7 @@ from textual_fastdatatable.data_table import DataTable
 SAMPLE_ROWS = 200
 MAX_RESULT_ROWS = 100_000
 BUSY_RETRY_SECONDS = 2.0
+READER = "courier TUI, data explorer"  # who holds the warehouse, as a waiting load reports it
 
 
 def quote(name: str) -> str:
@@ -38,7 +39,8 @@ class ExplorerScreen(CourierScreen):
     """Browse domain tables and run read-only SQL over them."""
 
     HELP = ("Domain tables with their row counts. Enter on a table shows 200 sample rows; `:` or / opens "
-            "the SQL prompt (read-only: nothing you type can change a table).")
+            "the SQL prompt (read-only: one SELECT at a time over the domain tables; nothing you type can change "
+            "a table or reach a file; a query stops after COURIER_QUERY_TIMEOUT seconds, default 60).")
     DEFAULT_CSS = """
     ExplorerScreen #explorer-main { height: 1fr; }
     ExplorerScreen #tables { width: 34; border: round $primary; }
@@ -107,7 +109,7 @@ class ExplorerScreen(CourierScreen):
         from courier.core.warehouse.duckdb import Warehouse
 
         try:
-            with Warehouse(self.workspace.warehouse_path, read_only=True) as warehouse:
+            with Warehouse(self.workspace.warehouse_path, read_only=True, purpose=READER) as warehouse:
                 tables = warehouse.tables()
             self.post_message(self.TablesLoaded(tables))
         except Busy as exc:
@@ -178,8 +180,8 @@ class ExplorerScreen(CourierScreen):
         from courier.core.warehouse.duckdb import Warehouse
 
         try:
-            with Warehouse(self.workspace.warehouse_path, read_only=True) as warehouse:
-                result = warehouse.query(sql)
+            with Warehouse(self.workspace.warehouse_path, read_only=True, purpose=READER) as warehouse:
+                result = warehouse.query(sql)  # sandboxed and stopped after COURIER_QUERY_TIMEOUT
             total = result.num_rows
             shown = displayable(result.slice(0, MAX_RESULT_ROWS))
             self.post_message(self.RowsLoaded(title, shown, sql=is_sql, total=total, seq=seq))
