@@ -26,6 +26,7 @@ from core.cron import CronExpr, FireTime, next_fires, parse_cron
 from core.durations import format_duration, parse_duration
 from core.errors import ConfigError, NotFound
 from core.timezones import validate_timezone
+from core.workspace import lock_name as workspace_lock_name
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$")
 _DURATIONS = ("wait", "offset", "lookback", "sla", "after_offset")
@@ -150,7 +151,7 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def _validate(catalog: Catalog, group: Group) -> Group:
-    if not _NAME.match(group.name):
+    if not _NAME.fullmatch(group.name):
         raise ConfigError(f"group name {group.name!r} is not allowed", where="name",
                           hint="use 1–64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit")
     if group.cron is not None:
@@ -298,7 +299,7 @@ def constraint_missing(catalog: Catalog, group: Group, days: tuple[date, ...]) -
 
 def lock_name(group: str) -> str:
     """The workspace lock a running group holds (so a second run of it is refused)."""
-    return "group-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in group)
+    return workspace_lock_name("group", group)
 
 
 def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any]:

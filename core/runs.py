@@ -20,9 +20,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.catalog import Catalog, dumps, loads, now
+from core.dates import check_day, check_period
 from core.errors import Busy, ConfigError, CourierError, RunFailed
 from core.events import EventLog, Sink
-from core.workspace import Workspace
+from core.workspace import Workspace, lock_name
 
 MODES = ("day", "period", "all")
 
@@ -42,14 +43,17 @@ class RunRequest:
     def validate(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period (--from/--to) or --all")
-        if self.mode == "day" and self.day is None:
-            raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+        if self.mode == "day":
+            if self.day is None:
+                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+            check_day(self.day)
         if self.mode == "period":
             if self.from_day is None or self.to_day is None:
                 raise ConfigError("a period needs both --from and --to", hint="--from is inclusive, --to exclusive")
             if self.to_day <= self.from_day:
                 raise ConfigError(f"--to {self.to_day} is not after --from {self.from_day}",
                                   hint="--from is inclusive and --to exclusive: --from 2026-11-01 --to 2026-11-02 is one day")
+            check_period(self.from_day, self.to_day)
 
     def days(self) -> list[date]:
         if self.mode == "day":
@@ -168,8 +172,7 @@ def reap_dead_runs(catalog: Catalog) -> int:
 
 
 def _lock_name(courier: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in courier)
-    return f"courier-{safe}"
+    return lock_name("courier", courier)
 
 
 def start_run(catalog: Catalog, request: RunRequest, *, sink: Sink | None = None,

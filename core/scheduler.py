@@ -36,6 +36,7 @@ from typing import Any
 
 from core.catalog import Catalog
 from core.cron import count_fires, previous_fire
+from core.dates import check_day, check_period
 from core.durations import humanize
 from core.errors import Busy, ConfigError, CourierError
 from core.groups import (
@@ -153,9 +154,11 @@ class GroupRun:
         if mode == "day":
             if day is None:
                 raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
-            from_day, to_day = day, day + timedelta(days=1)
-        elif mode == "period" and (from_day is None or to_day is None or to_day <= from_day):
-            raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
+            from_day, to_day = check_day(day), day + timedelta(days=1)
+        elif mode == "period":
+            if from_day is None or to_day is None or to_day <= from_day:
+                raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
+            check_period(from_day, to_day)
         result = self._new("manual", mode, from_day, to_day, None, None)
         selection: dict[str, Any] = {"mode": mode, "day": day}
         if mode == "period":

@@ -18,6 +18,16 @@ import platformdirs
 from core.errors import Busy, ConfigError
 
 APP_NAME = "courier"
+_LOCK_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def lock_name(kind: str, name: str) -> str:
+    """The lock file name for a courier, group, ...: `kind-` + the name percent-encoded.
+
+    Injective (two names never share a lock file: `night ly` is `group-night%20ly`, `night_ly` stays
+    `group-night_ly`), and still distinct on a case-insensitive filesystem (capitals are encoded).
+    """
+    return f"{kind}-" + "".join(chr(b) if chr(b) in _LOCK_SAFE else f"%{b:02X}" for b in name.encode())
 
 
 def default_workspace_dir() -> Path:

@@ -25,6 +25,7 @@ from core.couriers import (
     remove_courier,
     validate_courier,
 )
+from core.dates import check_day
 from core.errors import ConfigError
 from tui.cli.context import CliContext, pass_ctx, print_json, warn
 
@@ -190,9 +191,10 @@ def parse_day(text: str | None) -> date | None:
     try:
         if len(text) != 10:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"--day {text!r} is not a date", hint="use YYYY-MM-DD, e.g. 2020-09-14") from None
+    return check_day(day)
 
 
 @group.command("validate")
