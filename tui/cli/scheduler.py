@@ -38,6 +38,8 @@ def run_scheduler(catalog: Catalog, *, once: bool, clock: Clock, log: logging.Lo
         with catalog.workspace.lock("scheduler", "the scheduler"):
             scheduler = Scheduler(catalog, clock=clock, log=log, cancel=cancel)
             if once:
+                for line in scheduler.waiting(clock()):  # failed windows waiting for their next attempt
+                    log.warning("%s", line)
                 results = scheduler.run_due()
                 if not results:
                     log.info("nothing due at %s", clock().isoformat(timespec="seconds"))
