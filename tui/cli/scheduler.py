@@ -65,7 +65,9 @@ def command(ctx: CliContext, once: bool, now_text: str | None, quiet: bool) -> N
     failing run, and stops cleanly on SIGTERM or Ctrl-C (the run in flight is cancelled; tables
     stay as they were, and that fire time runs again on the next start). A fire time missed while
     the scheduler was down runs once on start, for every day since the last run, and the log says
-    so. `--once` exits 1 when a group run failed. Logs go to <workspace>/logs/scheduler.log.
+    so. A failed run's window is retried with backoff (1, 2, 4 ... minutes, at most an hour) until
+    it succeeds, and the group shows as late meanwhile (`courier groups skip` gives up on it).
+    `--once` exits 1 when a group run failed. Logs go to <workspace>/logs/scheduler.log.
 
     \b
     systemd:  ExecStart=/path/to/courier --workspace /srv/courier scheduler
