@@ -31,6 +31,17 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,16}\Z")
 READER_PREFIX = "warehouse-reader-"  # locks/warehouse-reader-<pid>-<n>.lock: one per open read-only warehouse
 _reader_seq = itertools.count(1)
 
+_LOCK_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def lock_name(kind: str, name: str) -> str:
+    """The lock file name for a courier, group, ...: `kind-` + the name percent-encoded.
+
+    Injective (two names never share a lock file: `night ly` is `group-night%20ly`, `night_ly` stays
+    `group-night_ly`), and still distinct on a case-insensitive filesystem (capitals are encoded).
+    """
+    return f"{kind}-" + "".join(chr(b) if chr(b) in _LOCK_SAFE else f"%{b:02X}" for b in name.encode())
+
 
 def default_workspace_dir() -> Path:
     env = os.environ.get("COURIER_HOME")

@@ -82,7 +82,7 @@ class ValidationReport:
 # ---- S3 settings ---------------------------------------------------------------------------------
 
 def check_name(name: str) -> None:
-    if not _NAME.match(name or ""):
+    if not _NAME.fullmatch(name or ""):
         raise ConfigError(f"courier name {name!r} is not valid",
                           hint="use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 
@@ -97,7 +97,7 @@ def check_bucket(bucket: str) -> None:
         name, prefix = bucket.split("/", 1)
         raise ConfigError(f"bucket {bucket!r} contains '/'", hint=f"use --bucket {name} --prefix {prefix}")
     rules = "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
-    if not _BUCKET.match(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
         raise ConfigError(f"bucket name {bucket!r} is not a valid S3 bucket name", hint=rules)
     try:
         ipaddress.IPv4Address(bucket)
@@ -108,7 +108,7 @@ def check_bucket(bucket: str) -> None:
 
 
 def check_region(region: str) -> None:
-    if not _REGION.match(region):
+    if not _REGION.fullmatch(region):
         raise ConfigError(f"region {region!r} is not an AWS region name",
                           hint="e.g. us-east-1 (Optimizely's export bucket), eu-west-1")
 

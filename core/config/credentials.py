@@ -176,7 +176,7 @@ def describe(c: Credential) -> str:
 
 def _validate(kind: str, given: dict[str, str | None]) -> None:
     key_id = given["access_key_id"]
-    if key_id and not _ACCESS_KEY_ID.match(key_id):
+    if key_id and not _ACCESS_KEY_ID.fullmatch(key_id):
         raise ConfigError(f"access key id {key_id!r} does not look like an AWS access key id",
                           hint="it is 16-128 upper-case letters and digits, e.g. AKIAIOSFODNN7EXAMPLE")
     secret = given["secret_access_key"]
@@ -184,12 +184,12 @@ def _validate(kind: str, given: dict[str, str | None]) -> None:
         raise ConfigError("the secret access key contains spaces",
                           hint="pipe exactly the secret access key on stdin (AWS's are 40 characters)")
     role, external = given["role_arn"], given["external_id"]
-    if role and not _ROLE_ARN.match(role):
+    if role and not _ROLE_ARN.fullmatch(role):
         raise ConfigError(f"role ARN {role!r} is not an IAM role ARN",
                           hint="it looks like arn:aws:iam::123456789012:role/path/name")
     if external and not role:
         raise ConfigError("--external-id needs --role-arn", hint="an external ID is only sent when assuming a role")
-    if external and not _EXTERNAL_ID.match(external):
+    if external and not _EXTERNAL_ID.fullmatch(external):
         raise ConfigError("the external ID is not valid",
                           hint="2-1224 characters: letters, digits and + = , . @ : / - _ (no spaces)")
     if kind == "aws-profile":
@@ -214,7 +214,7 @@ def require_profile(profile: str) -> None:
 
 
 def _check_name(name: str) -> None:
-    if not _NAME.match(name or ""):
+    if not _NAME.fullmatch(name or ""):
         raise ConfigError(f"credential name {name!r} is not valid",
                           hint="use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 

@@ -124,8 +124,8 @@ def sample_source_file(catalog: Catalog, feed: Feed) -> SourceFile:
 
 
 def _check_name(what: str, value: str) -> str:
-    if not _NAME.match(value or ""):
-        raise ConfigError(f'{what} "{value}" is not a valid name',
+    if not _NAME.fullmatch(value or ""):
+        raise ConfigError(f"{what} {value!r} is not a valid name",
                           hint=f"start with a letter; use letters, digits, '_' or '-' (up to 64), e.g. "
                                f"{'Optimizely' if what == 'source' else 'Decisions'}")
     return value

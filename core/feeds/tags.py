@@ -62,7 +62,7 @@ def validate_tag(tag: str) -> str:
     for prefix in KEY_PREFIXES + OPEN_PREFIXES:
         if value.startswith(prefix):
             rest = value[len(prefix):]
-            if _WORDS.match(rest):
+            if _WORDS.fullmatch(rest):
                 return value
             raise ConfigError(
                 f'semantic tag "{tag}" needs a name after "{prefix}"',

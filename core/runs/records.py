@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
-from courier.core.catalog.workspace import Workspace
+from courier.core.catalog.workspace import Workspace, lock_name
 from courier.core.config.couriers import get_courier
 from courier.core.config.credentials import all_secret_values
 from courier.core.config.secrets import redact
@@ -132,8 +132,7 @@ def reap_dead_runs(catalog: Catalog) -> int:
 
 
 def _lock_name(courier: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in courier)
-    return f"courier-{safe}"
+    return lock_name("courier", courier)
 
 
 def start_run(catalog: Catalog, request: RunRequest, *, sink: Sink | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from courier.core.dates import check_day, check_period
 from courier.core.errors import ConfigError
 
 MODES = ("day", "period", "all")
@@ -25,14 +26,17 @@ class RunRequest:
     def validate(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period (--from/--to) or --all")
-        if self.mode == "day" and self.day is None:
-            raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+        if self.mode == "day":
+            if self.day is None:
+                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+            check_day(self.day)
         if self.mode == "period":
             if self.from_day is None or self.to_day is None:
                 raise ConfigError("a period needs both --from and --to", hint="--from is inclusive, --to exclusive")
             if self.to_day <= self.from_day:
                 raise ConfigError(f"--to {self.to_day} is not after --from {self.from_day}",
                                   hint="--from is inclusive and --to exclusive: --from 2026-11-01 --to 2026-11-02 is one day")
+            check_period(self.from_day, self.to_day)
 
     def days(self) -> list[date]:
         if self.mode == "day":

@@ -203,6 +203,14 @@ def _place(wall: datetime, zone: ZoneInfo) -> FireTime:
     return FireTime(hi.replace(microsecond=0), zone, shifted_from=wall)
 
 
+def wall_shift(moment: datetime, delta: timedelta, zone: ZoneInfo) -> datetime:
+    """The UTC instant whose wall-clock time in `zone` is `moment`'s minus `delta` (a time in a DST
+    gap becomes the end of the gap, one in an overlap its first occurrence, as fire times do).
+    In UTC this is plain subtraction; in London, 24h before 00:30 BST on the day after the spring
+    jump is 00:30 GMT the day before: 23 hours earlier, one calendar day."""
+    return _place(_wall(moment, zone) - delta, zone).utc
+
+
 _SLACK = timedelta(hours=3)  # covers the widest DST fold, so fold=1 instants are not missed
 
 
@@ -385,5 +393,5 @@ def is_valid(text: str) -> bool:
 
 
 __all__ = ["CronExpr", "CronReport", "FireTime", "calendar_warnings", "check", "count_fires", "describe",
-           "dst_warnings", "is_valid", "iter_fires", "next_fires", "parse_cron", "previous_fire"]
+           "dst_warnings", "is_valid", "iter_fires", "next_fires", "parse_cron", "previous_fire", "wall_shift"]
 

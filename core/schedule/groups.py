@@ -9,7 +9,10 @@ Amperity dialog field each one reproduces:
   time, split into a shift and a length; see courier.core.schedule.windows), stop_when_missing (Stop when missing?);
 - sla (a run unfinished this long after its scheduled time is late), after/after_offset (a courier
   group constraint: wait for another group's successful run for the same window);
-- "last": the latest group run's result, written by courier.core.schedule.scheduler for status displays.
+- "last": the latest group run's result, written by courier.core.schedule.scheduler for status displays;
+- "retry": present while a scheduled window failed and is not loaded yet (courier.core.schedule.scheduler retries
+  it with backoff): the fire times it failed for, the attempts, the next attempt and the error.
+  The group is late until a run of that window succeeds (then `record_fire` removes it).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
+from courier.core.catalog.workspace import lock_name as workspace_lock_name
 from courier.core.errors import ConfigError, NotFound
 from courier.core.schedule.cron import CronExpr, FireTime, next_fires, parse_cron
 from courier.core.schedule.durations import format_duration, parse_duration
@@ -50,6 +54,7 @@ class Group:
     enabled: bool = True
     last_fire: float | None = None
     last: dict[str, Any] | None = None
+    retry: dict[str, Any] | None = None
     created_at: float = field(default=0.0)
     updated_at: float = field(default=0.0)
 
@@ -80,6 +85,8 @@ class Group:
             data[name] = format_duration(value) if value is not None else None
         if self.last is not None:
             data["last"] = self.last
+        if self.retry is not None:
+            data["retry"] = self.retry
         return data
 
     def to_json(self) -> dict[str, Any]:
@@ -99,7 +106,7 @@ def _from_row(row: Any) -> Group:
         name=row["name"], couriers=list(s.get("couriers", [])), cron=s.get("cron") or None,
         timezone=s.get("timezone") or "UTC", use_timezone_for_dates=bool(s.get("use_timezone_for_dates")),
         stop_when_missing=bool(s.get("stop_when_missing")), after=s.get("after") or None,
-        enabled=bool(row["enabled"]), last_fire=row["last_fire"], last=s.get("last"),
+        enabled=bool(row["enabled"]), last_fire=row["last_fire"], last=s.get("last"), retry=s.get("retry"),
         created_at=row["created_at"], updated_at=row["updated_at"],
         **{k: v for k, v in durations.items() if k != "sla"},
         sla=durations.get("sla"),
@@ -150,7 +157,7 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def _validate(catalog: Catalog, group: Group) -> Group:
-    if not _NAME.match(group.name):
+    if not _NAME.fullmatch(group.name):
         raise ConfigError(f"group name {group.name!r} is not allowed", where="name",
                           hint="use 1–64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit")
     if group.cron is not None:
@@ -230,19 +237,46 @@ def remove_group(catalog: Catalog, name: str) -> None:
 
 
 def record_fire(catalog: Catalog, name: str, fire: datetime) -> None:
-    """Remember the last scheduled fire handled, so a restart neither repeats nor loses it."""
-    catalog.execute("UPDATE groups SET last_fire = ? WHERE name = ?", (fire.timestamp(), name))
+    """Remember the last scheduled fire handled (its window loaded), so a restart neither repeats nor
+    loses it; a pending retry of an earlier failed window is done with it (one transaction)."""
+    with catalog.transaction() as db:
+        db.execute("UPDATE groups SET last_fire = ? WHERE name = ?", (fire.timestamp(), name))
+        _set_setting(db, name, "retry", None)
 
 
 def record_last(catalog: Catalog, name: str, last: dict[str, Any]) -> None:
     """Store the latest group run's result in the settings JSON (read-modify-write in one transaction)."""
     with catalog.transaction() as db:
-        row = db.execute("SELECT settings FROM groups WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            return
-        settings = loads(row["settings"], {})
-        settings["last"] = last
-        db.execute("UPDATE groups SET settings = ? WHERE name = ?", (dumps(settings), name))
+        _set_setting(db, name, "last", last)
+
+
+def record_retry(catalog: Catalog, name: str, retry: dict[str, Any]) -> None:
+    """Store the state of a failed scheduled window that the scheduler will retry (see courier.core.schedule.scheduler)."""
+    with catalog.transaction() as db:
+        _set_setting(db, name, "retry", retry)
+
+
+def _set_setting(db: Any, name: str, key: str, value: Any) -> None:
+    row = db.execute("SELECT settings FROM groups WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return
+    settings = loads(row["settings"], {})
+    if value is None:
+        settings.pop(key, None)
+    else:
+        settings[key] = value
+    db.execute("UPDATE groups SET settings = ? WHERE name = ?", (dumps(settings), name))
+
+
+def skip_failed_window(catalog: Catalog, name: str) -> dict[str, Any]:
+    """Give up on a failed scheduled window (`courier groups skip`): its fire time counts as handled,
+    the scheduler stops retrying it, and the next fire loads from there. Returns what was skipped."""
+    group = get_group(catalog, name)
+    if not group.retry or not group.retry.get("fire"):
+        raise ConfigError(f"courier group {name!r} has no failed window to skip",
+                          hint="`courier groups show` says when a group is late")
+    record_fire(catalog, name, datetime.fromisoformat(str(group.retry["fire"])))
+    return dict(group.retry)
 
 
 def new_group(name: str, couriers: list[str], **settings: Any) -> Group:
@@ -298,7 +332,7 @@ def constraint_missing(catalog: Catalog, group: Group, days: tuple[date, ...]) -
 
 def lock_name(group: str) -> str:
     """The workspace lock a running group holds (so a second run of it is refused)."""
-    return "group-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in group)
+    return workspace_lock_name("group", group)
 
 
 def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any]:
@@ -314,6 +348,7 @@ def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any
                  else datetime.fromtimestamp(float(last.get("started_at") or 0), UTC))
         late = late or now > since + group.sla
     missing = sorted({m for c in last.get("couriers", []) for m in c.get("missing_required", [])})
+    retry = dict(group.retry) if group.retry else None
     return {
         "name": group.name,
         "enabled": group.enabled,
@@ -324,6 +359,7 @@ def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any
         "last_group_run": last.get("group_run"),
         "last_days": [last.get("from_day"), last.get("to_day")] if last else None,
         "last_error": last.get("error"),
-        "late": late,
+        "late": late or retry is not None,  # a failed window stays late until a run of it succeeds
         "missing": missing,
+        "retry": retry,
     }

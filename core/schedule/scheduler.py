@@ -17,9 +17,15 @@ The scheduler wakes at the next fire time across enabled groups (at least once a
 apply), runs what is due, and logs to <workspace>/logs/scheduler.log. A group whose fire times
 were missed while it was down runs ONCE on start, for the latest missed time (its window reaches
 back to the last fire handled, so no day is lost), and the log says how many were missed. The last
-fire time is stored only after the run ends; a run cancelled by SIGTERM or killed leaves it, so the
-next start catches that slot up. Disabled groups never fire. Manual runs (`courier groups run`)
-load exactly the days given, do not wait, ignore `--after`, and do not move the last fire time.
+fire time is stored only after a run of its window SUCCEEDED (or found nothing to load); a run
+cancelled by SIGTERM or killed leaves it, so the next start catches that slot up. A failed run
+(a courier busy with a manual run, the warehouse held too long, missing files after the wait, any
+error) leaves it too and is retried with backoff (1, 2, 4 ... minutes, at most an hour; the state
+is the group's "retry" setting in the catalog, so it survives restarts); each retry's window still
+reaches back to the last fire handled, and the group shows as late until one succeeds.
+`courier groups skip` gives up on a failed window. Disabled groups never fire. Manual runs
+(`courier groups run`) load exactly the days given, do not wait, ignore `--after`, and do not move
+the last fire time.
 """
 
 from __future__ import annotations
@@ -30,11 +36,12 @@ import string
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from courier.core.catalog.catalog import Catalog
+from courier.core.dates import check_day, check_period
 from courier.core.errors import Busy, ConfigError, CourierError
 from courier.core.runs.records import start_run
 from courier.core.runs.request import RunRequest
@@ -48,12 +55,15 @@ from courier.core.schedule.groups import (
     lock_name,
     record_fire,
     record_last,
+    record_retry,
 )
 from courier.core.schedule.windows import Window, group_window
 
 Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
 Clock = Callable[[], datetime]
 LOG_FILE = "scheduler.log"
+RETRY_FIRST = timedelta(minutes=1)  # the backoff before the first retry of a failed window; doubles each time
+RETRY_MAX = timedelta(hours=1)
 logging.getLogger("courier.scheduler").addHandler(logging.NullHandler())  # silent unless scheduler_logger
 
 
@@ -153,9 +163,11 @@ class GroupRun:
         if mode == "day":
             if day is None:
                 raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
-            from_day, to_day = day, day + timedelta(days=1)
-        elif mode == "period" and (from_day is None or to_day is None or to_day <= from_day):
-            raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
+            from_day, to_day = check_day(day), day + timedelta(days=1)
+        elif mode == "period":
+            if from_day is None or to_day is None or to_day <= from_day:
+                raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
+            check_period(from_day, to_day)
         result = self._new("manual", mode, from_day, to_day, None, None)
         selection: dict[str, Any] = {"mode": mode, "day": day}
         if mode == "period":
@@ -293,12 +305,48 @@ def run_group_latest(catalog: Catalog, name: str, **options: Any) -> GroupRunRes
 
 # --- the scheduler ------------------------------------------------------------------------------
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after `attempts` failed runs of a window: 1, 2, 4, ... minutes, at most RETRY_MAX."""
+    return min(RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 16), RETRY_MAX)
+
+
+def retry_at(retry: dict[str, Any] | None) -> datetime | None:
+    """When a failed window's next attempt is due (None: no retry pending)."""
+    if not retry or not retry.get("next_attempt"):
+        return None
+    return datetime.fromisoformat(str(retry["next_attempt"])).astimezone(UTC)
+
+
+def _backing_off(retry: dict[str, Any] | None, now: datetime) -> bool:
+    """Waiting before the next attempt (a next attempt further off than RETRY_MAX means the clock
+    went back, e.g. after a run with --now in the future: retry now)."""
+    at = retry_at(retry)
+    return at is not None and now < at <= now + RETRY_MAX
+
+
+def late_text(group: Group) -> str:
+    """One line on a group whose scheduled window failed and is not loaded yet."""
+    retry = group.retry or {}
+    days = retry.get("days") or [None, None]
+    what = f"days {days[0]} .. {days[1]} (exclusive) are" if days[0] and days[1] else "its window is"
+    attempts = int(retry.get("attempts") or 1)
+    at = retry_at(retry)
+    return (f"group {group.name} is LATE: {what} not loaded (scheduled {_minute(retry.get('first_fire'))} UTC;"
+            f" {attempts} failed attempt{'s' if attempts != 1 else ''}, last error: {retry.get('error') or 'failed'});"
+            " next attempt " + (f"at {at:%Y-%m-%d %H:%M:%S} UTC" if at else "on the next tick"))
+
+
+def _minute(iso: Any) -> str:
+    return str(iso or "?")[:16].replace("T", " ")
+
+
 @dataclass
 class Due:
     group: Group
     fire: datetime
     previous: datetime | None
     missed: int  # fire times in (last handled, now] besides the one we run
+    retry: dict[str, Any] | None = None  # the failed window this run retries
 
 
 class Scheduler:
@@ -321,11 +369,14 @@ class Scheduler:
                 continue
             baseline = datetime.fromtimestamp(group.last_fire if group.last_fire is not None else group.created_at, UTC)
             latest = previous_fire(expr, group.zone, now)
-            if latest.utc <= baseline:
+            if latest.utc <= baseline or _backing_off(group.retry, now):
                 continue
             missed = count_fires(expr, group.zone, baseline, now) - 1
             previous = datetime.fromtimestamp(group.last_fire, UTC) if group.last_fire is not None else None
-            found.append(Due(group, latest.utc, previous, max(missed, 0)))
+            if previous is None and group.retry and group.retry.get("first_fire"):  # the first window failed
+                first = datetime.fromisoformat(str(group.retry["first_fire"]))
+                previous = previous_fire(expr, group.zone, first - timedelta(seconds=1)).utc
+            found.append(Due(group, latest.utc, previous, max(missed, 0), group.retry))
         depth = {d.group.name: self._depth(d.group) for d in found}
         return sorted(found, key=lambda d: (depth[d.group.name], d.fire, d.group.name))
 
@@ -345,7 +396,11 @@ class Scheduler:
                 break
             note = None
             late_by = (now or self.clock()) - due.fire
-            if due.missed or late_by > timedelta(minutes=5):
+            if due.retry:
+                note = (f"retrying the window scheduled {_minute(due.retry.get('first_fire'))} UTC"
+                        f" (attempt {int(due.retry.get('attempts') or 0) + 1})")
+                self.log.warning("group %s: %s", due.group.name, note)
+            elif due.missed or late_by > timedelta(minutes=5):
                 note = (f"catching up: fire time {due.fire:%Y-%m-%d %H:%M} UTC was missed while the scheduler was down"
                         + (f" ({due.missed}{'+' if due.missed >= 999 else ''} earlier fire time"
                            f"{'s' if due.missed != 1 else ''} also missed;"
@@ -358,23 +413,48 @@ class Scheduler:
                 result = run.scheduled(due.fire, due.previous, note)
             except CourierError as exc:
                 self.log.error("group %s: %s", due.group.name, exc.one_line())
+                self._retry_later(due, exc.one_line(), None)
                 continue
             except Exception:  # noqa: BLE001 - the scheduler survives any one run
                 self.log.exception("group %s: unexpected error", due.group.name)
+                self._retry_later(due, "unexpected error (details in the scheduler log)", None)
                 continue
             results.append(result)
-            if result.status != "cancelled":
+            if result.status in ("succeeded", "skipped"):  # the window is done; a cancelled one runs again
                 record_fire(self.catalog, due.group.name, due.fire)
+            elif result.status == "failed":
+                self._retry_later(due, result.error or "failed", result)
         return results
+
+    def _retry_later(self, due: Due, error: str, result: GroupRunResult | None) -> None:
+        """A failed window: not done; the next attempt after a backoff (kept in the catalog)."""
+        before = due.retry or {}
+        attempts = int(before.get("attempts") or 0) + 1
+        at = self.clock() + retry_delay(attempts)
+        days = [result.from_day, result.to_day] if result and result.from_day else before.get("days")
+        retry = {"first_fire": before.get("first_fire") or due.fire.astimezone(UTC).isoformat(),
+                 "fire": due.fire.astimezone(UTC).isoformat(), "attempts": attempts,
+                 "next_attempt": at.astimezone(UTC).isoformat(), "error": error[:500], "days": days}
+        record_retry(self.catalog, due.group.name, retry)
+        self.log.warning("%s", late_text(replace(due.group, retry=retry)))
+
+    def waiting(self, now: datetime) -> list[str]:
+        """A line for each enabled group whose failed window waits for its next attempt."""
+        return [late_text(g) for g in list_groups(self.catalog)
+                if g.enabled and g.expr is not None and _backing_off(g.retry, now)]
 
     def next_wake(self, now: datetime) -> datetime | None:
         fires = [f.utc for g in list_groups(self.catalog) if (f := g.next_fire(now)) is not None]
+        fires += [at for g in list_groups(self.catalog)
+                  if g.enabled and g.expr is not None and (at := retry_at(g.retry)) is not None and at > now]
         return min(fires) if fires else None
 
     def serve(self, stop: threading.Event, max_sleep: float = 60.0) -> None:
         """Run due groups, sleep until the next fire time (or `max_sleep`), until `stop` is set."""
         self.log.info("scheduler started; %d enabled scheduled group(s)",
                       sum(1 for g in list_groups(self.catalog) if g.enabled and g.cron))
+        for line in self.waiting(self.clock()):
+            self.log.warning("%s", line)
         while not stop.is_set():
             try:
                 self.run_due()

@@ -14,6 +14,17 @@ since the previous run, and consecutive windows never leave a gap. Day starts ar
 unless the group has `use_timezone_for_dates`, then in the group's zone. Manual runs ignore the
 window: they load exactly the days the operator names. Defaults: offset 24h, lookback 24h.
 
+DST: durations are counted on a clock, so a 24-hour day that is 23 or 25 hours long neither reloads
+nor delays a day. The offset is counted on the clock of the dates (UTC, or the group's zone with
+use_timezone_for_dates): with local dates, 24h before 00:30 local is 00:30 local the day before,
+even across a DST jump. The lookback is counted on the schedule's clock (the group's zone), so a
+24h lookback on a daily schedule is exactly one schedule interval. Europe/London `30 0 * * *`:
+- local dates, spring forward (29 March 2026, 01:00 GMT -> 02:00 BST): the 03-29 run loads 03-28,
+  the 03-30 run (00:30 BST, 23 hours later) loads exactly 03-29, the 03-31 run 03-30;
+- UTC dates: the 03-30 run fires at 23:30Z on 03-29, before UTC's 03-29 is complete, so it loads
+  nothing (the previous run already loaded 03-28); 03-31 (23:30Z on 03-30) loads 03-29;
+- fall back (25 October 2026) is the 25-hour mirror image: no day is loaded twice or skipped.
+
 Examples (UTC dates):
 - daily `0 6 * * *`, offset 24h, lookback 24h; T = 2025-06-15 06:00:
   window [06-13 06:00, 06-14 06:00) -> day 2025-06-14 (yesterday's export, complete by now).
@@ -34,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from courier.core.schedule.cron import previous_fire
+from courier.core.schedule.cron import previous_fire, wall_shift
 from courier.core.schedule.groups import Group
 
 
@@ -66,13 +77,16 @@ class Window:
 
 
 def day_window(fire: datetime, *, offset: timedelta, lookback: timedelta, previous: datetime | None,
-               date_zone: ZoneInfo) -> Window:
-    """The window for a run scheduled at `fire` (aware), given the previous fire handled."""
+               date_zone: ZoneInfo, clock_zone: ZoneInfo | None = None) -> Window:
+    """The window for a run scheduled at `fire` (aware), given the previous fire handled.
+
+    The offset is counted on the clock of the dates (`date_zone`), the lookback on the schedule's
+    clock (`clock_zone`, the group's zone; default `date_zone`); see "DST" above."""
     fire_utc = fire.astimezone(UTC)
-    end = fire_utc - offset
-    start = end - lookback
+    end = wall_shift(fire_utc, offset, date_zone)
+    start = wall_shift(wall_shift(fire_utc, lookback, clock_zone or date_zone), offset, date_zone)
     if previous is not None:
-        start = min(start, previous.astimezone(UTC) - offset)
+        start = min(start, wall_shift(previous, offset, date_zone))
     first = start.astimezone(date_zone).date() - timedelta(days=1)
     last = end.astimezone(date_zone).date() + timedelta(days=1)
     days: list[date] = []
@@ -95,4 +109,5 @@ def group_window(group: Group, fire: datetime, previous: datetime | None = None)
     if previous is None and expr is not None:
         previous = previous_fire(expr, group.zone, fire - timedelta(seconds=1)).utc
     zone = group.zone if group.use_timezone_for_dates else ZoneInfo("UTC")
-    return day_window(fire, offset=group.offset, lookback=group.lookback, previous=previous, date_zone=zone)
+    return day_window(fire, offset=group.offset, lookback=group.lookback, previous=previous, date_zone=zone,
+                      clock_zone=group.zone)

@@ -23,6 +23,7 @@ from courier.core.config.couriers import (
     list_couriers,
     remove_courier,
 )
+from courier.core.dates import check_day
 from courier.core.errors import ConfigError
 from courier.core.source.checks import validate_courier
 from courier.core.source.token import token_courier_settings
@@ -205,9 +206,10 @@ def parse_day(text: str | None) -> date | None:
     try:
         if len(text) != 10:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"--day {text!r} is not a date", hint="use YYYY-MM-DD, e.g. 2020-09-14") from None
+    return check_day(day)
 
 
 @group.command("validate")

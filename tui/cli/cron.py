@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
+from courier.core.dates import check_moment
 from courier.core.errors import ConfigError
 from courier.core.schedule.cron import CronReport, check
 from courier.tui.cli.context import print_json
@@ -18,7 +19,7 @@ def parse_now(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"--now {text!r} is not an ISO time", hint="e.g. --now 2026-03-08T06:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return check_moment(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def render(report: CronReport) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from courier.core.dates import check_day
 
 
 class DayType(click.ParamType):
-    """A `YYYY-MM-DD` day, or `today` / `yesterday` (UTC)."""
+    """A `YYYY-MM-DD` day, or `today` / `yesterday` (UTC), within core.dates' bounds (else one
+    `error:` line, exit 2)."""
 
     name = "YYYY-MM-DD"
 
@@ -24,9 +26,11 @@ class DayType(click.ParamType):
         if text == "yesterday":
             return today - timedelta(days=1)
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.fail(f"{value!r} is not a date; use YYYY-MM-DD (e.g. 2026-11-03), today or yesterday", param, ctx)
+        where = param.opts[0] if param is not None and param.opts else "date"
+        return check_day(day, where, exclusive_end=param is not None and param.name == "to_day")
 
 
 DAY = DayType()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import click
+from courier.core.dates import check_period
 from courier.core.errors import ConfigError
 from courier.core.source.landing import landed_files
 from courier.core.source.listing import list_remote
@@ -55,6 +56,7 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
     elif from_day and to_day:
         if to_day <= from_day:
             raise ConfigError(f"--to {to_day} is not after --from {from_day}", hint="--to is exclusive")
+        check_period(from_day, to_day)
         days = [from_day + timedelta(days=i) for i in range((to_day - from_day).days)]
     else:
         raise ConfigError("--remote needs --day D or --from D --to D",

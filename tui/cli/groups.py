@@ -20,8 +20,15 @@ from courier.core.schedule.groups import (
     new_group,
     remove_group,
     set_enabled,
+    skip_failed_window,
 )
-from courier.core.schedule.scheduler import GroupRunResult, run_group_latest, run_group_manual
+from courier.core.schedule.scheduler import (
+    GroupRunResult,
+    late_text,
+    retry_at,
+    run_group_latest,
+    run_group_manual,
+)
 from courier.core.schedule.windows import group_window
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
@@ -104,6 +111,9 @@ def _print_group(ctx: CliContext, name: str, as_json: bool) -> None:
             click.echo(f"{'last error':<13} {status['last_error']}")
         if status["missing"]:
             click.echo(f"{'missing':<13} {', '.join(status['missing'])}")
+    if group.retry:
+        click.echo(f"{'retry':<13} {late_text(group)}")
+        click.echo(f"{'':<13} (to give up on those days: `courier groups skip {group.name}`)")
 
 
 @click.group(name="groups", invoke_without_command=True)
@@ -132,6 +142,8 @@ def list_command(ctx: CliContext, as_json: bool) -> None:
     for g, s in zip(groups, statuses, strict=True):
         nxt = s["next_fire_utc"][:16].replace("T", " ") if s["next_fire_utc"] else "-"
         last = (s["last_status"] or "-") + (" LATE" if s["late"] else "") + (" (missing files)" if s["missing"] else "")
+        if (at := retry_at(s["retry"])) is not None:
+            last += f" (retry {at:%Y-%m-%d %H:%M} UTC)"
         click.echo(f"{g.name:<20} {'enabled' if g.enabled else 'disabled':<9} {g.cron or 'manual':<16} "
                    f"{g.timezone:<20} {nxt:<17} {last}")
 
@@ -210,6 +222,18 @@ def remove_command(ctx: CliContext, name: str) -> None:
     """Remove a group (its run history stays)."""
     remove_group(ctx.catalog, name)
     click.echo(f"removed courier group {name}")
+
+
+@group.command(name="skip")
+@click.argument("name")
+@pass_ctx
+def skip_command(ctx: CliContext, name: str) -> None:
+    """Give up on a group's failed scheduled window: stop retrying it; the next fire loads from there."""
+    skipped = skip_failed_window(ctx.catalog, name)
+    days = skipped.get("days") or [None, None]
+    what = f"days {days[0]} .. {days[1]} (exclusive)" if days[0] and days[1] else "its failed window"
+    click.echo(f"courier group {name}: stopped retrying {what}; load them by hand with "
+               f"`courier groups run {name} --from D --to D` if needed")
 
 
 @group.command(name="run")

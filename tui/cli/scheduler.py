@@ -44,6 +44,8 @@ def run_scheduler(catalog: Catalog, *, once: bool, clock: Clock, log: logging.Lo
         with catalog.workspace.lock("scheduler", "the scheduler"):
             scheduler = Scheduler(catalog, clock=clock, log=log, cancel=cancel)
             if once:
+                for line in scheduler.waiting(clock()):  # failed windows waiting for their next attempt
+                    log.warning("%s", line)
                 results = scheduler.run_due()
                 if not results:
                     log.info("nothing due at %s", clock().isoformat(timespec="seconds"))
@@ -69,7 +71,9 @@ def command(ctx: CliContext, once: bool, now_text: str | None, quiet: bool) -> N
     failing run, and stops cleanly on SIGTERM or Ctrl-C (the run in flight is cancelled; tables
     stay as they were, and that fire time runs again on the next start). A fire time missed while
     the scheduler was down runs once on start, for every day since the last run, and the log says
-    so. `--once` exits 1 when a group run failed. Logs go to <workspace>/logs/scheduler.log.
+    so. A failed run's window is retried with backoff (1, 2, 4 ... minutes, at most an hour) until
+    it succeeds, and the group shows as late meanwhile (`courier groups skip` gives up on it).
+    `--once` exits 1 when a group run failed. Logs go to <workspace>/logs/scheduler.log.
 
     \b
     systemd:  ExecStart=/path/to/courier --workspace /srv/courier scheduler

@@ -65,6 +65,7 @@ def group_rows(catalog: Any, now: datetime) -> list[tuple[str, ...]]:
         if status["last_days"] and status["last_days"][0]:
             result += f" ({status['last_days'][0]})"
         flags = (["late"] if status["late"] else []) + \
+            ([f"retry {status['retry'].get('next_attempt', '')[:16].replace('T', ' ')} UTC"] if status["retry"] else []) + \
             ([f"missing: {', '.join(status['missing'])}"] if status["missing"] else [])
         rows.append((group.name, schedule, ", ".join(group.couriers), upcoming, result, ", ".join(flags) or "–"))
     return rows

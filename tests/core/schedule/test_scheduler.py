@@ -221,11 +221,50 @@ def test_a_failing_run_does_not_stop_the_scheduler(cat: Catalog, engine: FakeEng
 
 
 def test_courier_errors_before_start_fail_the_group_not_the_scheduler(cat: Catalog, engine: FakeEngine) -> None:
+    """A courier busy with a manual run fails the group run; the window is not done: it is retried after a
+    backoff (the fire time is not recorded as handled) and the group is late until a retry succeeds."""
+    from courier.core.schedule.groups import group_status
+
     daily(cat, couriers=("opt", "crm"), last="2025-06-14T06:00")
     engine.outcomes = {"opt": "busy"}
     result, = scheduler(cat, engine, "2025-06-15T06:01").run_due()
     assert result.status == "failed" and "already running" in (result.error or "")
-    assert get_group(cat, "daily").last_fire == at("2025-06-15T06:00").timestamp()
+    group = get_group(cat, "daily")
+    assert group.last_fire == at("2025-06-14T06:00").timestamp()  # not handled: the window failed
+    assert group.retry is not None and group.retry["attempts"] == 1
+    assert group.retry["next_attempt"] == "2025-06-15T06:02:00+00:00"  # one minute of backoff
+    assert group_status(cat, group, at("2025-06-15T06:01"))["late"] is True
+    assert scheduler(cat, engine, "2025-06-15T06:01:30").run_due() == []  # backing off
+    engine.outcomes = {}
+    retried, = scheduler(cat, engine, "2025-06-15T06:02").run_due()
+    assert retried.status == "succeeded" and "retrying" in (retried.note or "")
+    assert (retried.from_day, retried.to_day) == ("2025-06-14", "2025-06-15")
+    group = get_group(cat, "daily")
+    assert group.last_fire == at("2025-06-15T06:00").timestamp() and group.retry is None
+    assert group_status(cat, group, at("2025-06-15T06:02"))["late"] is False
+
+
+def test_failed_windows_back_off_exponentially_up_to_an_hour_and_reach_back_to_the_last_fire_handled(
+        cat: Catalog, engine: FakeEngine) -> None:
+    from courier.core.schedule.scheduler import RETRY_MAX, retry_delay
+
+    assert [retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert retry_delay(7) == RETRY_MAX and retry_delay(500) == RETRY_MAX
+    daily(cat, last="2025-06-14T06:00")
+    engine.outcomes = {"opt": "failed"}
+    clock = at("2025-06-15T06:00")
+    for attempt in range(1, 9):
+        result, = scheduler(cat, engine, clock.replace(tzinfo=None).isoformat()).run_due()
+        assert result.status == "failed"
+        retry = get_group(cat, "daily").retry
+        assert retry is not None and retry["attempts"] == attempt
+        clock = datetime.fromisoformat(retry["next_attempt"])
+    assert clock - datetime.fromisoformat(get_group(cat, "daily").retry["fire"]) > timedelta(hours=1)
+    engine.outcomes = {}
+    nxt = at("2025-06-16T06:30")  # the next day's fire time has passed too: one run covers both days
+    result, = scheduler(cat, engine, nxt.replace(tzinfo=None).isoformat()).run_due()
+    assert result.status == "succeeded" and (result.from_day, result.to_day) == ("2025-06-14", "2025-06-16")
+    assert get_group(cat, "daily").last_fire == at("2025-06-16T06:00").timestamp()
 
 
 def test_after_constraint_runs_the_other_group_first(cat: Catalog, engine: FakeEngine) -> None:
