@@ -47,6 +47,7 @@ from core.groups import (
     record_fire,
     record_last,
 )
+from core.text import PrintableFormatter
 from core.windows import Window, group_window
 
 Runner = Callable[..., Any]  # core.runs.start_run's signature
@@ -400,7 +401,7 @@ def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:
     log.setLevel(logging.INFO)
     log.propagate = False
     if not log.handlers:
-        formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        formatter = PrintableFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
         formatter.converter = time.gmtime
         handler = logging.FileHandler(path)
         handler.setFormatter(formatter)

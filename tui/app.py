@@ -20,6 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from core.catalog import Catalog
+from core.text import printable
 from core.workspace import Workspace
 from tui.screens import ConfirmScreen
 from tui.widgets.help import HelpScreen
@@ -136,7 +137,7 @@ class CourierApp(App[None]):
         try:
             screen = cls(self.workspace, self.catalog, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a screen that cannot open must not end the session
-            self.notify(f"{section.title} could not open: {_one_line(exc)}", severity="error")
+            self.notify(printable(f"{section.title} could not open: {_one_line(exc)}"), severity="error", markup=False)
             return None
         self._pop_to(cls)
         self.push_screen(screen)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
+from core.text import printable
+
 
 def human_bytes(size: float) -> str:
     """1536 -> '1.5 KB'; bytes without decimals."""
@@ -10,3 +14,10 @@ def human_bytes(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} TB"
+
+
+def literal(value: object, style: str = "", *, newlines: bool = True) -> Text:
+    """Text for a widget that may quote keys, names, file contents or S3's texts: never parsed as
+    markup, control characters escaped (core.text.printable). Line breaks are kept unless
+    `newlines=False` (for one-line cells: a key, a column name)."""
+    return Text(printable(value, newlines=newlines), style=style)

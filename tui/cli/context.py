@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from core.catalog import Catalog
+from core.text import printable
 from core.workspace import Workspace, open_workspace
 
 
@@ -42,7 +43,8 @@ def print_json(value: Any) -> None:
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    """One `warning:` line; the message may quote keys or file text, so controls are escaped."""
+    click.echo(f"warning: {printable(message)}", err=True)
 
 
 def read_secret_stdin(what: str) -> str:

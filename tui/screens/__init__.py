@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Label
 
 from core.catalog import Catalog
 from core.workspace import Workspace
+from tui.formatting import literal
 
 
 class CourierScreen(Screen[None]):
@@ -72,7 +73,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Confirm"
-            yield Label(self.question)
+            yield Label(literal(self.question))  # questions quote names and JSON from files
             with Horizontal():
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="warning")
                 yield Button(f"{self.no_label} (n)", id="no", variant="primary")

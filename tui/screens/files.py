@@ -22,8 +22,9 @@ from textual.widgets import Input, Label, Select, Static
 from textual_fastdatatable.data_table import DataTable
 
 from core.catalog import Catalog
+from core.text import printable
 from core.workspace import Workspace
-from tui.formatting import human_bytes
+from tui.formatting import human_bytes, literal
 from tui.screens import CourierScreen
 from tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 
@@ -271,7 +272,7 @@ class FilesScreen(CourierScreen):
     def _show_status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#files-status", Static)
         status.set_class(error, "error")
-        status.update(Text(text))
+        status.update(literal(text))
 
     # preview ------------------------------------------------------------------------------
 
@@ -307,8 +308,8 @@ class FilesScreen(CourierScreen):
             sample = read_sample(Path(local_path))
             text = Text()
             for column in sample.columns:
-                text.append(f"{column.name}", style="bold")
-                text.append(f"  {column.type}", style="cyan")
+                text.append(printable(column.name), style="bold")
+                text.append(f"  {printable(column.type)}", style="cyan")
                 if column.null_share:
                     text.append(f"  {column.null_share:.0%} null", style="dim")
                 text.append("\n")
@@ -326,7 +327,7 @@ class FilesScreen(CourierScreen):
             return
         schema = self.query_one("#schema", Static)
         if message.error:
-            schema.update(Text(f"✗ {message.error}", style="bold red"))
+            schema.update(literal(f"✗ {message.error}", style="bold red"))
             self.query_one("#preview-rows", ArrowTable).replace(empty_table())
             return
         schema.update(message.schema)

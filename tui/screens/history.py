@@ -17,7 +17,9 @@ from textual.widgets import RichLog, Static
 from textual_fastdatatable.data_table import DataTable
 
 from core.catalog import Catalog
+from core.text import printable
 from core.workspace import Workspace
+from tui.formatting import literal
 from tui.screens import CourierScreen
 from tui.widgets.arrow_table import ArrowTable, empty_table
 from tui.widgets.progress_panel import human_duration
@@ -123,7 +125,7 @@ class HistoryScreen(CourierScreen):
         table.replace(message.table)
         status = self.query_one("#history-status", Static)
         if message.error:
-            status.update(Text(f"✗ {message.error}"))
+            status.update(literal(f"✗ {message.error}"))
         elif not self.runs:
             status.update("No runs yet: press r to run a courier.")
         else:
@@ -179,8 +181,8 @@ class HistoryScreen(CourierScreen):
 def _event_line(event: Any) -> str:
     at = datetime.fromtimestamp(event.at).strftime("%H:%M:%S")
     data = event.data or {}
-    detail = " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {}))
-    return f"{at} #{event.seq:<4} {event.type:<17} {detail}"
+    detail = " ".join(f"{k}={printable(v)}" for k, v in data.items() if v not in (None, "", [], {}))
+    return f"{at} #{event.seq:<4} {printable(event.type):<17} {detail}"  # keys and S3's texts escaped
 
 
 def _one_line(exc: BaseException) -> str:
