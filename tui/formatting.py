@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.text import Text
 
 from core.text import printable
@@ -21,3 +22,9 @@ def literal(value: object, style: str = "", *, newlines: bool = True) -> Text:
     markup, control characters escaped (core.text.printable). Line breaks are kept unless
     `newlines=False` (for one-line cells: a key, a column name)."""
     return Text(printable(value, newlines=newlines), style=style)
+
+
+def cell(value: object) -> str:
+    """A str cell for Textual's stock DataTable, which parses str cells as Rich markup: markup
+    escaped, controls escaped (plain names come back unchanged)."""
+    return escape(printable(value))

@@ -16,7 +16,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from core.catalog import Catalog
 from core.errors import CourierError
 from core.text import printable
-from tui.formatting import literal
+from tui.formatting import cell, literal
 from tui.screens import ConfirmScreen, CourierScreen
 from tui.widgets.checks import checks_text
 from tui.widgets.help import with_help
@@ -118,8 +118,7 @@ class CredentialsScreen(CourierScreen):
         table.clear()
         for cred in list_credentials(self.catalog):
             checked = cred.name in getattr(self.app, "checked_credentials", set())
-            table.add_row(literal(cred.name + (" ✓" if checked else ""), newlines=False), cred.kind,
-                          literal(describe(cred), newlines=False), key=cred.name)
+            table.add_row(cell(cred.name + (" ✓" if checked else "")), cred.kind, cell(describe(cred)), key=cred.name)
 
     # form ---------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from core.errors import CourierError
 from core.text import printable
-from tui.formatting import literal
+from tui.formatting import cell, literal
 from tui.screens import CourierScreen
 from tui.widgets.help import with_help
 
@@ -152,7 +152,7 @@ class CronScreen(CourierScreen):
         table.clear()
         rows = group_rows(self.catalog, self.now())
         for row in rows:
-            table.add_row(*(literal(cell, newlines=False) for cell in row), key=row[0])  # missing files, errors
+            table.add_row(*(cell(value) for value in row), key=row[0])  # missing files, errors: escaped
         if not rows:
             table.add_row("no courier groups yet", "courier groups add NAME --cron ... --courier C", "", "", "", "")
 

@@ -23,7 +23,7 @@ from core.catalog import Catalog
 from core.errors import CourierError
 from core.text import printable
 from core.workspace import Workspace
-from tui.formatting import literal
+from tui.formatting import cell, literal
 from tui.screens import ConfirmScreen, CourierScreen
 from tui.widgets.tag_picker import CLEAR, TagPicker
 
@@ -205,7 +205,7 @@ class FeedEditorScreen(CourierScreen):
             type_text = printable(column.type) if len(column.type) <= 28 else printable(column.type[:27]) + "…"
             table.add_row(
                 Text("PK" if column.name in self.primary_key else "", style="bold yellow"),
-                literal(column.name, newlines=False), tag_text,  # names, types, values: the file's, shown literally
+                cell(column.name), tag_text,  # names, types, values: the file's, shown literally
                 Text("LU" if column.name == self.last_updated else "", style="bold cyan"),
                 Text(type_text), f"{column.null_share:.0%}", literal(", ".join(column.samples[:3])[:60], "dim", newlines=False),
                 key=column.name,

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from core.errors import CourierError
 from core.text import printable
-from tui.formatting import literal
+from tui.formatting import cell
 from tui.onboarding_state import load_operation_feed_ids, next_step, onboarding_steps
 from tui.screens import CourierScreen
 from tui.widgets.help import with_help
@@ -128,9 +128,9 @@ class HomeScreen(CourierScreen):
             ids = load_operation_feed_ids(c["load_operations"])
             status = last["status"] if last else "never run"
             style = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(status, "")
-            table.add_row(literal(c["name"], newlines=False), literal(f"{c['bucket']}/{c['prefix'] or ''}", newlines=False),
+            table.add_row(cell(c["name"]), cell(f"{c['bucket']}/{c['prefix'] or ''}"),
                           stamp(last["started_at"] if last else None), Text(status, style=style),
-                          literal(", ".join(ids), newlines=False) if ids else "{} (land only)", key=c["name"])
+                          cell(", ".join(ids)) if ids else "{} (land only)", key=c["name"])
         if not table.row_count:
             table.add_row("no couriers yet", "press s to add one", "", "", "")
 
@@ -142,8 +142,7 @@ class HomeScreen(CourierScreen):
         for f in self.catalog.all("SELECT id, source, name, active FROM feeds ORDER BY source, name"):
             name = f"{f['source']}:{f['name']}"
             rows = f"{counts[name]:,}" if name in counts else (note or "–")
-            table.add_row(literal(f["id"], newlines=False), literal(name, newlines=False), "yes" if f["active"] else "no",
-                          rows, key=f["id"])
+            table.add_row(cell(f["id"]), cell(name), "yes" if f["active"] else "no", rows, key=f["id"])
         if not table.row_count:
             table.add_row("no feeds yet", "land a sample, then press f", "", "")
 
