@@ -227,6 +227,45 @@ def test_error_lines_of_the_cli_escape_what_they_quote(hostile: Hostile) -> None
     assert "Traceback" not in out
 
 
+def test_query_results_and_feed_details_show_file_values_escaped(hostile: Hostile) -> None:
+    from core.feeds import activate_feed, add_feed
+
+    values = f"x/{DAY.isoformat()}/k/values.parquet"  # a plain key; its values are the file author's
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"uuid": ["u1", "u2"], "note": [VALUE, "[bold]plain"]}), buf)
+    hostile.s3.client("s3").put_object(Bucket=BUCKET, Key=values, Body=buf.getvalue())
+    land(hostile)
+    feed = add_feed(hostile.catalog, source="Hostile", name="Notes", sample=values, primary_key=["uuid"])
+    activate_feed(hostile.catalog, hostile.workspace, feed.id, load_sample=True)
+
+    # rich draws the result table with its own styling; the values stay inert and literal
+    code, out = on_terminal(hostile.ws, "query", 'SELECT uuid, note FROM "Hostile:Notes" ORDER BY uuid')
+    assert code == 0, out
+    for raw in ("\x1b[2J", "\r", "\u202e"):
+        assert raw not in out, f"query wrote {raw!r} raw:\n{out!r}"
+    assert "v\\x1b[2J\\x0d\\u202eend" in out and "[bold]plain" in out
+
+    code, out = on_terminal(hostile.ws, "feeds", "show", feed.id)
+    assert code == 0, out
+    assert_no_raw_controls(out, "feeds show")
+    assert "v\\x1b[2J\\x0d\\u202eend" in out
+
+
+def test_scheduler_log_escapes_what_it_quotes(hostile: Hostile) -> None:
+    from core.scheduler import scheduler_logger
+
+    log = scheduler_logger(hostile.catalog)
+    try:
+        log.warning("courier group nightly failed: cannot read %s", KEY)
+    finally:
+        for handler in list(log.handlers):
+            handler.close()
+            log.removeHandler(handler)
+    text = (hostile.workspace.logs_dir / "scheduler.log").read_text(encoding="utf-8")
+    assert_no_raw_controls(text, "the scheduler log")
+    assert f"cannot read {SHOWN_KEY}" in text
+
+
 # the TUI -------------------------------------------------------------------------------------
 
 

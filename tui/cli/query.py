@@ -40,7 +40,9 @@ def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool) -> None:
         from core.text import printable
 
         # names and values come from the files: Text (not markup), controls escaped
-        out = Table(*[Text(printable(c)) for c in table.column_names], show_lines=False)
+        out = Table(show_lines=False)
+        for name in table.column_names:
+            out.add_column(Text(printable(name)))
         for row in rows[:1000]:
             out.add_row(*[Text("NULL" if row[c] is None else printable(row[c])) for c in table.column_names])
         Console().print(out)
