@@ -16,6 +16,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.core.text import printable
 from courier.tui.screens import ConfirmScreen
 from courier.tui.widgets.help import HelpScreen
 from textual.app import App
@@ -135,7 +136,7 @@ class CourierApp(App[None]):
         try:
             screen = cls(self.workspace, self.catalog, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a screen that cannot open must not end the session
-            self.notify(f"{section.title} could not open: {_one_line(exc)}", severity="error")
+            self.notify(printable(f"{section.title} could not open: {_one_line(exc)}"), severity="error", markup=False)
             return None
         self._pop_to(cls)
         self.push_screen(screen)

@@ -58,6 +58,7 @@ from courier.core.schedule.groups import (
     record_retry,
 )
 from courier.core.schedule.windows import Window, group_window
+from courier.core.text import PrintableFormatter
 
 Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
 Clock = Callable[[], datetime]
@@ -478,7 +479,7 @@ def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:
     log.setLevel(logging.INFO)
     log.propagate = False
     if not log.handlers:
-        formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        formatter = PrintableFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
         formatter.converter = time.gmtime
         handler = logging.FileHandler(path)
         handler.setFormatter(formatter)

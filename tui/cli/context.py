@@ -10,6 +10,7 @@ from typing import Any
 import click
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace, open_workspace
+from courier.core.text import printable
 
 
 @dataclass
@@ -41,7 +42,8 @@ def print_json(value: Any) -> None:
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    """One `warning:` line; the message may quote keys or file text, so controls are escaped."""
+    click.echo(f"warning: {printable(message)}", err=True)
 
 
 def read_secret_stdin(what: str) -> str:

@@ -27,6 +27,7 @@ from courier.core.dates import check_day
 from courier.core.errors import ConfigError
 from courier.core.source.checks import validate_courier
 from courier.core.source.token import token_courier_settings
+from courier.core.text import printable
 from courier.tui.cli.context import CliContext, pass_ctx, print_json, warn
 
 
@@ -109,8 +110,8 @@ def add_command(ctx: CliContext, name: str, credential: str | None, bucket: str 
         load_operations=ops_text,
     )
     _warn_all(warnings)
-    click.echo(f"added courier {courier.name}: s3://{courier.bucket}/{courier.prefix} "
-               f"({len(courier.entities)} entities: {', '.join(courier.tags)})")
+    click.echo(f"added courier {courier.name}: s3://{courier.bucket}/{printable(courier.prefix)} "
+               f"({len(courier.entities)} entities: {printable(', '.join(courier.tags))})")
     click.echo(f"next: courier couriers validate {courier.name} --day YYYY-MM-DD")
 
 
@@ -165,9 +166,10 @@ def list_command(ctx: CliContext, as_json: bool) -> None:
     rows = [(c.name, c.credential, f"s3://{c.bucket}/{c.prefix}", c.region, ", ".join(c.tags), _load_summary(c))
             for c in couriers]
     header = ("NAME", "CREDENTIAL", "LOCATION", "REGION", "TAGS", "LOAD OPERATIONS")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+    widths = [max(len(printable(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
-        click.echo("  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:-1])) + "  " + row[-1])
+        click.echo("  ".join(f"{printable(cell):<{widths[i]}}" for i, cell in enumerate(row[:-1])) + "  "
+                   + printable(row[-1]))
 
 
 @group.command("show")
@@ -183,11 +185,11 @@ def show_command(ctx: CliContext, name: str, as_json: bool) -> None:
         return
     for key in ("name", "credential", "bucket", "prefix", "region", "endpoint_url", "created_at", "updated_at"):
         if data[key] not in (None, ""):
-            click.echo(f"{key.replace('_', ' ') + ':':<14}{data[key]}")
-    click.echo("entities list:")
-    click.echo(json.dumps(courier.entities_json, indent=2, ensure_ascii=False))
+            click.echo(f"{key.replace('_', ' ') + ':':<14}{printable(data[key])}")
+    click.echo("entities list:")  # JSON escapes C0 controls itself; printable catches DEL, C1 and bidi
+    click.echo(printable(json.dumps(courier.entities_json, indent=2, ensure_ascii=False), newlines=True))
     click.echo("load operations:")
-    click.echo(json.dumps(courier.load_operations_json, indent=2, ensure_ascii=False))
+    click.echo(printable(json.dumps(courier.load_operations_json, indent=2, ensure_ascii=False), newlines=True))
 
 
 @group.command("remove")
@@ -226,7 +228,7 @@ def validate_command(ctx: CliContext, name: str, day: str | None, as_json: bool)
                     "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks]})
     else:
         for check in report.checks:
-            click.echo(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}")
+            click.echo(f"{'✓' if check.ok else '✗'} {printable(check.name)}: {printable(check.detail)}")
         _warn_all(report.warnings)
         if report.ok:
             click.echo("Courier validation passed")

@@ -21,6 +21,7 @@ from courier.core.config.credentials import (
 )
 from courier.core.errors import ConfigError
 from courier.core.source.access import run_access_check
+from courier.core.text import printable
 from courier.tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin
 
 
@@ -62,7 +63,7 @@ def add_command(ctx: CliContext, name: str, kind: str, access_key_id: str | None
     cred = add_credential(ctx.catalog, name, kind, access_key_id=access_key_id, secret_access_key=secret_access_key,
                           profile=profile, role_arn=role_arn, external_id=external_id, token=token,
                           api_url=api_url, replace=replace)
-    click.echo(f"added credential {cred.name} ({cred.kind}: {describe(cred)})")
+    click.echo(f"added credential {cred.name} ({cred.kind}: {printable(describe(cred))})")
     click.echo(f"next: courier credentials test {cred.name}" + ("" if kind == "optimizely-token" else " --bucket BUCKET"))
 
 
@@ -81,7 +82,7 @@ def list_command(ctx: CliContext, as_json: bool) -> None:
     width = max(len(c.name) for c in creds)
     kind_width = max(len(c.kind) for c in creds)
     for c in creds:
-        click.echo(f"{c.name:<{width}}  {c.kind:<{kind_width}}  {describe(c)}")
+        click.echo(f"{printable(c.name):<{width}}  {c.kind:<{kind_width}}  {printable(describe(c))}")
 
 
 @group.command("remove")
@@ -111,10 +112,10 @@ def test_command(ctx: CliContext, name: str, bucket: str | None, prefix: str, re
     else:
         for check in report.checks:
             mark = "✓" if check.ok else ("✗" if check.ran else "-")
-            click.echo(f"{mark} {check.name:<8}  {check.detail}")
+            click.echo(f"{mark} {check.name:<8}  {printable(check.detail)}")  # S3's texts, keys of the bucket
             if check.hint and not check.ok:
-                click.echo(f"{'':<12}hint: {check.hint}")
-        click.echo(report.summary)
+                click.echo(f"{'':<12}hint: {printable(check.hint)}")
+        click.echo(printable(report.summary))
     if not report.ok:
         sys.exit(1)
 

@@ -16,6 +16,7 @@ from courier.core.feeds.model import (
     update_feed,
 )
 from courier.core.feeds.tags import all_tags_help, is_pii, suggest_tags
+from courier.core.text import printable
 from courier.core.warehouse.files import CONTENT_TYPES
 from courier.core.warehouse.spec import LoadStats
 from courier.tui.cli.context import CliContext, pass_ctx, print_json, warn
@@ -57,11 +58,11 @@ def _row_counts(ctx: CliContext) -> dict[str, int] | None:
 
 def _report_load(feed: Feed, stats: LoadStats | None) -> None:
     if stats is None:
-        click.echo(f"activated {feed.id}: created {feed.table_name}", err=True)
+        click.echo(f"activated {feed.id}: created {printable(feed.table_name)}", err=True)
         return
     for message in stats.warnings:
         warn(message)
-    click.echo(f"activated {feed.id}: loaded the sample into {feed.table_name} "
+    click.echo(f"activated {feed.id}: loaded the sample into {printable(feed.table_name)} "
                f"({stats.rows_read:,} rows read, {stats.inserted:,} inserted, {stats.updated:,} updated)", err=True)
 
 
@@ -123,8 +124,8 @@ def list_command(ctx: CliContext, as_json: bool) -> None:
     for f in feeds:
         count = rows(f)
         shown = "-" if count is None else f"{count:,}"
-        click.echo(f"{f.id:<10} {f.table_name:<32} {'yes' if f.active else 'no':<7} {'yes' if f.stitch else 'no':<7} "
-                   f"{','.join(f.primary_key) or '(none)':<16} {shown:>10}")
+        click.echo(f"{f.id:<10} {printable(f.table_name):<32} {'yes' if f.active else 'no':<7} "
+                   f"{'yes' if f.stitch else 'no':<7} {printable(','.join(f.primary_key)) or '(none)':<16} {shown:>10}")
 
 
 @group.command("show")
@@ -137,22 +138,23 @@ def show(ctx: CliContext, feed_ref: str, as_json: bool) -> None:
     if as_json:
         print_json(feed_to_json(feed))
         return
-    updated = feed.last_updated or "generated _updated (newest load, file, row wins)"
-    click.echo(f"{feed.id}  {feed.table_name}  ({'active' if feed.active else 'not active'})")
-    click.echo(f"sample:       {feed.sample}")
-    click.echo(f"primary key:  {', '.join(feed.primary_key) or '(none: set one before activating)'}")
+    updated = printable(feed.last_updated) if feed.last_updated else "generated _updated (newest load, file, row wins)"
+    click.echo(f"{feed.id}  {printable(feed.table_name)}  ({'active' if feed.active else 'not active'})")
+    click.echo(f"sample:       {printable(feed.sample)}")
+    click.echo(f"primary key:  {printable(', '.join(feed.primary_key)) or '(none: set one before activating)'}")
     click.echo(f"last updated: {updated}")
     click.echo(f"stitch:       {'yes' if feed.stitch else 'no'}")
     if feed.partition_columns:
-        click.echo(f"partitions:   {', '.join(feed.partition_columns)} (from the object key)")
-    width = max([len(c.name) for c in feed.columns] + [6])
+        click.echo(f"partitions:   {printable(', '.join(feed.partition_columns))} (from the object key)")
+    width = max([len(printable(c.name)) for c in feed.columns] + [6])
     click.echo("")
     click.echo(f"{'COLUMN':<{width}}  {'TYPE':<26} {'TAG':<22} {'PII':<4} SAMPLES")
     for column in feed.columns:
         tag = feed.tags.get(column.name, "")
-        type_ = column.type if len(column.type) <= 26 else column.type[:25] + "…"
-        samples = ", ".join(column.samples[:3])
-        click.echo(f"{column.name:<{width}}  {type_:<26} {tag:<22} {'PII' if is_pii(tag) else '':<4} "
+        type_ = printable(column.type)
+        type_ = type_ if len(type_) <= 26 else type_[:25] + "…"
+        samples = printable(", ".join(column.samples[:3]))
+        click.echo(f"{printable(column.name):<{width}}  {type_:<26} {printable(tag):<22} {'PII' if is_pii(tag) else '':<4} "
                    f"{samples[:60]}")
 
 
@@ -167,10 +169,10 @@ def suggest(ctx: CliContext, feed_ref: str, apply: bool) -> None:
     if feed.primary_key:
         proposed = {c: t for c, t in proposed.items() if t != "pk"}
     if not proposed:
-        click.echo(f"no new suggestions for {feed.table_name}")
+        click.echo(f"no new suggestions for {printable(feed.table_name)}")
         return
     for column, tag in proposed.items():
-        click.echo(f"{column:<24} {tag}{'  (PII)' if is_pii(tag) else ''}")
+        click.echo(f"{printable(column):<24} {tag}{'  (PII)' if is_pii(tag) else ''}")
     if apply:
         update_feed(ctx.catalog, feed.id, tags=proposed)
         click.echo(f"applied {len(proposed)} tags to {feed.id}", err=True)
@@ -191,7 +193,7 @@ def update(ctx: CliContext, feed_ref: str, primary_key: str | None, tags: tuple[
     feed = update_feed(ctx.catalog, get_feed(ctx.catalog, feed_ref).id, primary_key=_keys(primary_key),
                        tags=_tags(tags), untag=list(untag), last_updated=last_updated,
                        generate_updated=generate_updated or None, stitch=stitch)
-    click.echo(f"updated {feed.id} ({feed.table_name})")
+    click.echo(f"updated {feed.id} ({printable(feed.table_name)})")
 
 
 @group.command("activate")
@@ -203,7 +205,7 @@ def activate(ctx: CliContext, feed_ref: str, load_sample: bool) -> None:
     """Create the feed's domain table (and load its sample)."""
     feed, stats = activate_feed(ctx.catalog, ctx.workspace, get_feed(ctx.catalog, feed_ref).id, load_sample=load_sample)
     _report_load(feed, stats)
-    click.echo(feed.table_name)
+    click.echo(printable(feed.table_name))
 
 
 @group.command("truncate")
@@ -215,7 +217,7 @@ def truncate(ctx: CliContext, feed_ref: str) -> None:
     if not ctx.workspace.warehouse_path.exists():
         raise NotFound(f"{feed.table_name} has no table yet", hint=f"activate it: `courier feeds activate {feed.id}`")
     truncate_feed(ctx.catalog, ctx.workspace, feed.id)
-    click.echo(f"truncated {feed.table_name}")
+    click.echo(f"truncated {printable(feed.table_name)}")
 
 
 @group.command("remove")

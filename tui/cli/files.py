@@ -9,6 +9,7 @@ from courier.core.dates import check_period
 from courier.core.errors import ConfigError
 from courier.core.source.landing import landed_files
 from courier.core.source.listing import list_remote
+from courier.core.text import printable
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 from courier.tui.formatting import human_bytes
@@ -16,7 +17,7 @@ from courier.tui.formatting import human_bytes
 
 def _partition_text(partition: dict[str, str | None]) -> str:
     keep = {k: v for k, v in partition.items() if k not in ("account_id",)}
-    return " ".join(f"{k}={'NULL' if v is None else v}" for k, v in keep.items())
+    return printable(" ".join(f"{k}={'NULL' if v is None else v}" for k, v in keep.items()))
 
 
 @click.command(name="files")
@@ -47,7 +48,7 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
         for f in files:
             landed = datetime.fromtimestamp(f.landed_at).strftime("%Y-%m-%d %H:%M")
             rows = "" if f.rows is None else f"{f.rows:,} rows"
-            click.echo(f"{f.tag:<12} {human_bytes(f.size):>9} {rows:>12}  landed {landed}  {f.key}")
+            click.echo(f"{printable(f.tag):<12} {human_bytes(f.size):>9} {rows:>12}  landed {landed}  {printable(f.key)}")
         return
     if day is not None and (from_day or to_day):
         raise ConfigError("use either --day or --from/--to", hint="--from is inclusive, --to exclusive")
@@ -70,7 +71,8 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
         return
     for status in listing.days:
         ready = {True: "ready", False: "NOT READY (no _SUCCESS)", None: "no marker"}[status.ready]
-        click.echo(f"{status.day}  {status.tag:<12} {status.objects:>5} objects  {ready}")
+        click.echo(f"{status.day}  {printable(status.tag):<12} {status.objects:>5} objects  {ready}")
     for o in objects:
         ready = "" if o.ready is None else ("ready" if o.ready else "not ready")
-        click.echo(f"{o.tag:<12} {human_bytes(o.size):>9}  {o.last_modified:%Y-%m-%d %H:%M}  {_partition_text(o.partition):<45} {ready:<9} {o.key}")
+        click.echo(f"{printable(o.tag):<12} {human_bytes(o.size):>9}  {o.last_modified:%Y-%m-%d %H:%M}  "
+                   f"{_partition_text(o.partition):<45} {ready:<9} {printable(o.key)}")

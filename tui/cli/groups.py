@@ -30,6 +30,7 @@ from courier.core.schedule.scheduler import (
     run_group_manual,
 )
 from courier.core.schedule.windows import group_window
+from courier.core.text import printable
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 
@@ -94,7 +95,7 @@ def _print_group(ctx: CliContext, name: str, as_json: bool) -> None:
         ("after", f"{group.after} (offset {format_duration(group.after_offset)})" if group.after else "none"),
     ]
     for key, value in rows:
-        click.echo(f"{key:<13} {value}")
+        click.echo(f"{key:<13} {printable(value)}")
     expr = group.expr
     if expr is not None and group.enabled:
         previous = datetime.fromtimestamp(group.last_fire, UTC) if group.last_fire else None
@@ -108,9 +109,9 @@ def _print_group(ctx: CliContext, name: str, as_json: bool) -> None:
         late = ", LATE" if status["late"] else ""
         click.echo(f"{'last run':<13} {last}{late} ({status['last_group_run']})")
         if status["last_error"]:
-            click.echo(f"{'last error':<13} {status['last_error']}")
+            click.echo(f"{'last error':<13} {printable(status['last_error'])}")
         if status["missing"]:
-            click.echo(f"{'missing':<13} {', '.join(status['missing'])}")
+            click.echo(f"{'missing':<13} {printable(', '.join(status['missing']))}")
     if group.retry:
         click.echo(f"{'retry':<13} {late_text(group)}")
         click.echo(f"{'':<13} (to give up on those days: `courier groups skip {group.name}`)")
@@ -283,10 +284,10 @@ def _report(result: GroupRunResult, as_json: bool) -> None:
     else:
         for c in result.couriers:
             detail = c.notification if c.status == "succeeded" else (c.error or "")
-            click.echo(f"  {c.courier:<20} {c.status:<10} {c.run_id or '-':<28} {detail}")
+            click.echo(f"  {c.courier:<20} {c.status:<10} {c.run_id or '-':<28} {printable(detail)}")
         if result.note:
-            click.echo(result.note)
-        click.echo(result.summary().split(": ", 1)[0] if result.status != "succeeded" else result.summary())
+            click.echo(printable(result.note))
+        click.echo(printable(result.summary().split(": ", 1)[0] if result.status != "succeeded" else result.summary()))
     if result.status not in ("succeeded", "skipped"):
         if as_json:
             sys.exit(1)

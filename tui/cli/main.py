@@ -12,6 +12,7 @@ import traceback
 
 import click
 from courier.core.errors import CourierError
+from courier.core.text import printable
 from courier.tui.cli.context import CliContext
 
 
@@ -43,9 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="courier", standalone_mode=False)
     except CourierError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable(exc)}", err=True)  # messages quote keys, names, S3's texts
         if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+            click.echo(f"hint: {printable(exc.hint)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -99,5 +100,5 @@ def _report_bug(exc: Exception, chosen: str | None) -> None:
         where = f" (details in {path})"
     except OSError:
         where = ""
-    click.echo(redact(f"error: unexpected {type(exc).__name__}: {exc}{where}"), err=True)
+    click.echo(redact(f"error: unexpected {type(exc).__name__}: {printable(exc)}{printable(where)}"), err=True)
     click.echo("hint: this is a bug in courier; please report it with the details file", err=True)

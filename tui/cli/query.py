@@ -37,12 +37,17 @@ def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool, timeout: flo
         for row in rows:
             writer.writerow([row[c] for c in table.column_names])
     else:
+        from courier.core.text import printable
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        out = Table(*table.column_names, show_lines=False)
+        # names and values come from the files: Text (not markup), controls escaped
+        out = Table(show_lines=False)
+        for name in table.column_names:
+            out.add_column(Text(printable(name)))
         for row in rows[:1000]:
-            out.add_row(*["NULL" if row[c] is None else str(row[c]) for c in table.column_names])
+            out.add_row(*[Text("NULL" if row[c] is None else printable(row[c])) for c in table.column_names])
         Console().print(out)
         if len(rows) > 1000:
             click.echo(f"({len(rows)} rows; first 1000 shown; use --csv or --json for all)")

@@ -11,6 +11,7 @@ from courier.core.errors import ConfigError
 from courier.core.runs.events import Event, read_events
 from courier.core.runs.records import RunRecord, follow, get_run, list_runs, start_run
 from courier.core.runs.request import RunRequest
+from courier.core.text import printable
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 from courier.tui.cli.progress import RunPrinter
@@ -43,10 +44,10 @@ def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date 
     if as_json:
         print_json(get_run(ctx.catalog, result.id).to_json())
     elif result.status == "succeeded":
-        click.echo(result.notification)
+        click.echo(printable(result.notification, newlines=True))
     else:
         click.echo(f"error: run {result.id} {result.status}", err=True)
-        click.echo(result.error or "", err=True)
+        click.echo(printable(result.error or "", newlines=True), err=True)
     sys.exit(0 if result.status == "succeeded" else 1)
 
 
@@ -98,7 +99,8 @@ def _summary_line(r: RunRecord) -> str:
         days = f"{r.from_day}..{r.to_day}"
     rows = sum(f.get("rows_read", 0) for f in r.stats.get("feeds", {}).values())
     tail = r.notification if r.status == "succeeded" else (r.error or "").splitlines()[-1] if r.error else ""
-    return f"{r.id}  {r.status:<9}  {r.courier or '-':<14} {r.mode:<6} {days:<23} {rows:>9} rows  {started}  {tail}"
+    return (f"{r.id}  {r.status:<9}  {printable(r.courier or '-'):<14} {r.mode:<6} {days:<23} {rows:>9} rows  "
+            f"{started}  {printable(tail or '')}")
 
 
 @runs_group.command(name="show")
@@ -114,12 +116,12 @@ def runs_show(ctx: CliContext, run_id: str, as_json: bool) -> None:
         return
     click.echo(_summary_line(record))
     for name, feed in record.stats.get("feeds", {}).items():
-        click.echo(f"  {feed.get('table', name)}: {feed.get('rows_read', 0)} read, {feed.get('inserted', 0)} inserted, "
+        click.echo(f"  {printable(feed.get('table', name))}: {feed.get('rows_read', 0)} read, {feed.get('inserted', 0)} inserted, "
                    f"{feed.get('updated', 0)} updated")
     for warning in record.warnings:
-        click.echo(f"  warning: {warning}")
+        click.echo(f"  warning: {printable(warning, newlines=True)}")
     if record.error:
-        click.echo(f"  error: {record.error}")
+        click.echo(f"  error: {printable(record.error, newlines=True)}")
     click.echo(f"  {len(events)} events")
     for event in events:
         click.echo("  " + format_event(event))
@@ -140,20 +142,29 @@ def runs_watch(ctx: CliContext, run_id: str) -> None:
 
 
 def format_event(event: Event) -> str:
+    """One event as a log line; what came from a bucket, a file or S3 is shown escaped (courier.core.text)."""
     at = datetime.fromtimestamp(event.at).strftime("%H:%M:%S")
     data = event.data
+
+    def field(name: str) -> str:
+        return printable(data.get(name))
+
+    def message(name: str) -> str:
+        return printable(data.get(name), newlines=True)
+
     text = {
-        "run_started": lambda: f"run started: {data.get('courier')} ({data.get('mode')}) {', '.join(data.get('days', []))}",
-        "day_checked": lambda: f"{data.get('day')} {data.get('tag')}: {data.get('objects')} objects, "
+        "run_started": lambda: f"run started: {field('courier')} ({field('mode')}) "
+                               f"{printable(', '.join(str(d) for d in data.get('days', [])))}",
+        "day_checked": lambda: f"{field('day')} {field('tag')}: {field('objects')} objects, "
                                f"ready marker {'present' if data.get('ready') else 'missing' if data.get('ready') is False else 'n/a'}",
-        "file_listed": lambda: f"listed {data.get('key')} ({data.get('size')} bytes)",
-        "file_landed": lambda: f"{'already landed' if data.get('skipped') else 'landed'} {data.get('key')}",
-        "feed_load_started": lambda: f"loading {data.get('table')}: {data.get('files')} files",
-        "batch_loaded": lambda: f"  {data.get('rows')} rows",
-        "feed_loaded": lambda: f"loaded {data.get('table')}: {data.get('rows_read')} read, {data.get('inserted')} inserted,"
-                               f" {data.get('updated')} updated",
-        "warning": lambda: f"warning: {data.get('message')}",
-        "error": lambda: f"error: {data.get('message')}",
-        "run_finished": lambda: f"run {data.get('status')}: {data.get('notification')}",
-    }.get(event.type, lambda: f"{event.type} {data}")()
+        "file_listed": lambda: f"listed {field('key')} ({field('size')} bytes)",
+        "file_landed": lambda: f"{'already landed' if data.get('skipped') else 'landed'} {field('key')}",
+        "feed_load_started": lambda: f"loading {field('table')}: {field('files')} files",
+        "batch_loaded": lambda: f"  {field('rows')} rows",
+        "feed_loaded": lambda: f"loaded {field('table')}: {field('rows_read')} read, {field('inserted')} inserted,"
+                               f" {field('updated')} updated",
+        "warning": lambda: f"warning: {message('message')}",
+        "error": lambda: f"error: {message('message')}",
+        "run_finished": lambda: f"run {field('status')}: {message('notification')}",
+    }.get(event.type, lambda: printable(f"{event.type} {data}"))()
     return f"{at}  {text}"

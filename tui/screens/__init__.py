@@ -7,6 +7,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.tui.formatting import literal
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -71,7 +72,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Confirm"
-            yield Label(self.question)
+            yield Label(literal(self.question))  # questions quote names and JSON from files
             with Horizontal():
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="warning")
                 yield Button(f"{self.no_label} (n)", id="no", variant="primary")

@@ -9,6 +9,8 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import ConfigError, CourierError
+from courier.core.text import printable
+from courier.tui.formatting import literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.checks import checks_text
 from courier.tui.widgets.help import with_help
@@ -174,7 +176,7 @@ class CourierSetupScreen(CourierScreen):
         try:
             courier = get_courier(self.catalog, name)
         except CourierError as exc:
-            self.notify(exc.one_line(), severity="error")
+            self.notify(printable(exc.one_line()), severity="error", markup=False)
             return
         self.courier_name = name
         self.query_one("#courier-name", Input).value = name
@@ -229,7 +231,7 @@ class CourierSetupScreen(CourierScreen):
         try:
             account = validate_account_id(self.query_one("#preset-account", Input).value)
         except ConfigError as exc:
-            result.update(Text(f"✗ Optimizely preset: {exc}\n  hint: {exc.hint}", style="bold"))
+            result.update(literal(f"✗ Optimizely preset: {exc}\n  hint: {exc.hint}", style="bold"))
             self.query_one("#preset-account", Input).focus()
             return
         self.query_one("#entities-editor", JsonEditor).text = json.dumps(preset_entities(account), indent=2)
@@ -255,7 +257,7 @@ class CourierSetupScreen(CourierScreen):
         self.app.call_from_thread(self._apply_token_settings, settings)
 
     def _token_failed(self, error: str) -> None:
-        self.query_one("#setup-result", Static).update(Text(f"✗ Optimizely token: {error}", style="bold"))
+        self.query_one("#setup-result", Static).update(literal(f"✗ Optimizely token: {error}", style="bold"))
 
     def _apply_token_settings(self, settings: dict[str, Any]) -> None:
         self.query_one("#preset-account", Input).value = settings["account_id"]
@@ -293,11 +295,11 @@ class CourierSetupScreen(CourierScreen):
                 s["endpoint_url"] = s["endpoint_url"] or None
                 _courier, warnings = add_courier(self.catalog, name, **s)
         except CourierError as exc:
-            result.update(Text(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), style="bold"))
+            result.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), style="bold"))
             return
         text = Text(f"✓ saved courier {name}\n", style="bold")
         for warning in warnings:
-            text.append(f"! {warning}\n")
+            text.append(f"! {printable(warning)}\n")
         result.update(text)
         self.notify(f"Saved courier {name}")
         self.courier_name = name
@@ -313,9 +315,9 @@ class CourierSetupScreen(CourierScreen):
         try:
             day = date.fromisoformat(text) if text else None
         except ValueError:
-            result.update(Text(f"✗ day {text!r} is not a date\n  hint: use YYYY-MM-DD, e.g. 2026-11-01", style="bold"))
+            result.update(literal(f"✗ day {text!r} is not a date\n  hint: use YYYY-MM-DD, e.g. 2026-11-01", style="bold"))
             return
-        result.update(f"Validating {self.courier_name}" + (f" for {day}" if day else "") + " …")
+        result.update(literal(f"Validating {self.courier_name}" + (f" for {day}" if day else "") + " …"))
         self._validate(self.courier_name, day)
 
     @work(thread=True, exclusive=True, group="courier-validate")
@@ -333,7 +335,7 @@ class CourierSetupScreen(CourierScreen):
     def on_courier_setup_screen_validated(self, message: Validated) -> None:
         result = self.query_one("#setup-result", Static)
         if message.error:
-            result.update(Text(f"✗ {message.error}", style="bold"))
+            result.update(literal(f"✗ {message.error}", style="bold"))
             return
         report = message.report
         result.update(checks_text(report.checks, "Validation passed" if report.ok else "Validation failed",

@@ -7,6 +7,8 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import CourierError
+from courier.core.text import printable
+from courier.tui.formatting import cell, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.checks import checks_text
 from courier.tui.widgets.help import with_help
@@ -115,7 +117,7 @@ class CredentialsScreen(CourierScreen):
         table.clear()
         for cred in list_credentials(self.catalog):
             checked = cred.name in getattr(self.app, "checked_credentials", set())
-            table.add_row(cred.name + (" ✓" if checked else ""), cred.kind, describe(cred), key=cred.name)
+            table.add_row(cell(cred.name + (" ✓" if checked else "")), cred.kind, cell(describe(cred)), key=cred.name)
 
     # form ---------------------------------------------------------------------------------
 
@@ -194,7 +196,7 @@ class CredentialsScreen(CourierScreen):
                         values[field] = kept.get(field)
             add_credential(self.catalog, name, kind, replace=replace, **values)
         except CourierError as exc:
-            error.update(Text(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            error.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
             return
         for field in SECRET_FIELDS:
             self.query_one(f"#cred-{field}", Input).value = ""
@@ -217,7 +219,7 @@ class CredentialsScreen(CourierScreen):
             try:
                 remove_credential(self.catalog, name)
             except CourierError as exc:
-                self.notify(exc.one_line(), severity="error", timeout=8)
+                self.notify(printable(exc.one_line()), severity="error", timeout=8, markup=False)
                 return
             self.notify(f"Removed credential {name}")
             self.action_new()
@@ -237,7 +239,7 @@ class CredentialsScreen(CourierScreen):
         prefix = self.query_one("#test-prefix", Input).value.strip()
         region = self.query_one("#test-region", Input).value.strip() or "us-east-1"
         endpoint = self.query_one("#test-endpoint", Input).value.strip() or None
-        result.update(f"Testing {name} against s3://{bucket}/{prefix} …")
+        result.update(literal(f"Testing {name} against s3://{bucket}/{prefix} …"))
         self._run_check(name, bucket, prefix, region, endpoint)
 
     @work(thread=True, exclusive=True, group="access-check")
@@ -257,7 +259,7 @@ class CredentialsScreen(CourierScreen):
     def on_credentials_screen_access_checked(self, message: AccessChecked) -> None:
         result = self.query_one("#test-result", Static)
         if message.error:
-            result.update(Text(f"✗ {message.error}", style="bold"))
+            result.update(literal(f"✗ {message.error}", style="bold"))
             return
         report = message.report
         result.update(checks_text(report.checks, report.summary, report.ok))

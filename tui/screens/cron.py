@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from courier.core.errors import CourierError
+from courier.core.text import printable
+from courier.tui.formatting import cell, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.help import with_help
 from rich.text import Text
@@ -150,7 +152,7 @@ class CronScreen(CourierScreen):
         table.clear()
         rows = group_rows(self.catalog, self.now())
         for row in rows:
-            table.add_row(*row, key=row[0])
+            table.add_row(*(cell(value) for value in row), key=row[0])  # missing files, errors: escaped
         if not rows:
             table.add_row("no courier groups yet", "courier groups add NAME --cron ... --courier C", "", "", "", "")
 
@@ -171,7 +173,7 @@ class CronScreen(CourierScreen):
         try:
             report = check(expr, zone, count=5, now=self.now())
         except CourierError as exc:
-            error.update(Text(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            error.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
             self.query_one("#cron-description", Static).update("")
             self.query_one("#cron-next", Static).update("")
             self.query_one("#cron-warnings", Static).update("")
@@ -219,7 +221,7 @@ class CronScreen(CourierScreen):
                 raise CourierError("the group needs a name", hint="type one in the group name field")
             group = add_group(self.catalog, new_group(value["name"], couriers, **settings))
         except CourierError as exc:
-            error.update(Text(f"✗ {exc}" + (f"  hint: {exc.hint}" if exc.hint else "")))
+            error.update(literal(f"✗ {exc}" + (f"  hint: {exc.hint}" if exc.hint else "")))
             return
         error.update("")
         self.notify(f"courier group {group.name} saved: {', '.join(group.couriers)}")
@@ -288,7 +290,7 @@ class CronScreen(CourierScreen):
 
     def on_cron_screen_group_run_started(self, message: GroupRunStarted) -> None:
         if message.run_id is None:
-            self.notify(f"courier group {message.group}: {message.error}", severity="error")
+            self.notify(printable(f"courier group {message.group}: {message.error}"), severity="error", markup=False)
             self.refresh_data()
             return
         from courier.tui.screens.run_progress import RunProgressScreen

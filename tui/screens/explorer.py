@@ -13,9 +13,9 @@ import pyarrow as pa
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Busy
+from courier.tui.formatting import literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -128,7 +128,7 @@ class ExplorerScreen(CourierScreen):
         self.query_one("#tables", ArrowTable).replace(data)
         status = self.query_one("#sql-status", Static)
         if message.error:
-            status.update(Text(f"✗ {message.error}"))
+            status.update(literal(f"✗ {message.error}"))
         elif not message.tables:
             status.update("No domain tables yet: activate a feed (Feed editor) or run a courier with load operations.")
         else:
@@ -141,8 +141,8 @@ class ExplorerScreen(CourierScreen):
         banner = self.query_one("#busy", Static)
         banner.set_class(busy, "shown")
         if busy:
-            banner.update(Text(f"⏳ A load is writing to the warehouse right now; the explorer will read it when "
-                               f"the load finishes (retrying every {BUSY_RETRY_SECONDS:.0f}s). {error or ''}"))
+            banner.update(literal(f"⏳ A load is writing to the warehouse right now; the explorer will read it when "
+                                  f"the load finishes (retrying every {BUSY_RETRY_SECONDS:.0f}s). {error or ''}"))
             if self._retry is None:
                 self._retry = self.set_timer(BUSY_RETRY_SECONDS, self._retry_now)
         else:
@@ -200,13 +200,13 @@ class ExplorerScreen(CourierScreen):
         status = self.query_one("#sql-status", Static)
         if message.error:
             if message.sql:
-                error.update(Text(f"✗ {message.error}"))
+                error.update(literal(f"✗ {message.error}"))
                 status.update("")
             else:
-                status.update(Text(f"✗ {message.error}"))
+                status.update(literal(f"✗ {message.error}"))
             return
         rows = self.query_one("#rows", ArrowTable)
-        rows.border_title = message.title
+        rows.border_title = literal(message.title, newlines=False)
         rows.replace(message.table if message.table is not None and message.table.num_columns else empty_table())
         if message.sql:
             error.update("")

@@ -14,6 +14,8 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import CourierError
+from courier.core.text import printable
+from courier.tui.formatting import cell, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.tag_picker import CLEAR, TagPicker
 from rich.text import Text
@@ -177,8 +179,8 @@ class FeedEditorScreen(CourierScreen):
         text.append(f"domain table {source}:{name}" if source and name else "domain table (give a source and a name)",
                     style="bold")
         if self.info.get("tag"):
-            text.append(f" · file tag {self.info['tag']} · courier {self.info.get('courier')}")
-        text.append(f" · {len(self.columns)} columns · sample {self.info.get('key', self.sample)}")
+            text.append(f" · file tag {printable(self.info['tag'])} · courier {printable(self.info.get('courier'))}")
+        text.append(f" · {len(self.columns)} columns · sample {printable(self.info.get('key', self.sample))}")
         self.query_one("#feed-info", Static).update(text)
 
     @on(Input.Changed, "#source, #name")
@@ -194,17 +196,17 @@ class FeedEditorScreen(CourierScreen):
         table.clear()
         for column in self.columns:
             tag = self.tags.get(column.name)
-            tag_text = Text(tag or "")
+            tag_text = literal(tag or "", newlines=False)
             if is_pii(tag):
                 tag_text.append(" PII", style="bold red")
             elif not tag and column.name in self.suggested and self.suggested[column.name] != "pk":
                 tag_text = Text(f"({self.suggested[column.name]}?)", style="dim")
-            type_text = column.type if len(column.type) <= 28 else column.type[:27] + "…"
+            type_text = printable(column.type) if len(column.type) <= 28 else printable(column.type[:27]) + "…"
             table.add_row(
                 Text("PK" if column.name in self.primary_key else "", style="bold yellow"),
-                column.name, tag_text,
+                cell(column.name), tag_text,  # names, types, values: the file's, shown literally
                 Text("LU" if column.name == self.last_updated else "", style="bold cyan"),
-                type_text, f"{column.null_share:.0%}", Text(", ".join(column.samples[:3])[:60], style="dim"),
+                Text(type_text), f"{column.null_share:.0%}", literal(", ".join(column.samples[:3])[:60], "dim", newlines=False),
                 key=column.name,
             )
         if self.columns:
@@ -217,7 +219,7 @@ class FeedEditorScreen(CourierScreen):
         return self.columns[table.cursor_row]
 
     def _error(self, text: str) -> None:
-        self.query_one("#feed-error", Static).update(Text(f"✗ {text}" if text else ""))
+        self.query_one("#feed-error", Static).update(literal(f"✗ {text}" if text else ""))
 
     # keys ---------------------------------------------------------------------------------
 
@@ -325,7 +327,7 @@ class FeedEditorScreen(CourierScreen):
         self.feed_id = feed.id
         self.info["feed"] = feed
         rows = f", {message.rows:,} sample rows loaded" if message.rows is not None else ""
-        result.update(Text(f"✓ feed {feed.id} is active: table {feed.table_name}{rows}"))
+        result.update(literal(f"✓ feed {feed.id} is active: table {feed.table_name}{rows}"))
         self._offer_wiring(feed.id)
 
     def _offer_wiring(self, feed_id: str) -> None:
@@ -368,7 +370,7 @@ class FeedEditorScreen(CourierScreen):
         if message.error:
             self._error(message.error)
             return
-        self.query_one("#feed-result", Static).update(Text(message.text))
+        self.query_one("#feed-result", Static).update(literal(message.text))
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
-from courier.tui.formatting import human_bytes
+from courier.core.text import printable
+from courier.tui.formatting import human_bytes, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 from rich.text import Text
@@ -270,7 +271,7 @@ class FilesScreen(CourierScreen):
     def _show_status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#files-status", Static)
         status.set_class(error, "error")
-        status.update(Text(text))
+        status.update(literal(text))
 
     # preview ------------------------------------------------------------------------------
 
@@ -307,8 +308,8 @@ class FilesScreen(CourierScreen):
             sample = read_sample(Path(local_path))
             text = Text()
             for column in sample.columns:
-                text.append(f"{column.name}", style="bold")
-                text.append(f"  {column.type}", style="cyan")
+                text.append(printable(column.name), style="bold")
+                text.append(f"  {printable(column.type)}", style="cyan")
                 if column.null_share:
                     text.append(f"  {column.null_share:.0%} null", style="dim")
                 text.append("\n")
@@ -326,7 +327,7 @@ class FilesScreen(CourierScreen):
             return
         schema = self.query_one("#schema", Static)
         if message.error:
-            schema.update(Text(f"✗ {message.error}", style="bold red"))
+            schema.update(literal(f"✗ {message.error}", style="bold red"))
             self.query_one("#preview-rows", ArrowTable).replace(empty_table())
             return
         schema.update(message.schema)

@@ -10,6 +10,8 @@ from typing import Any
 import pyarrow as pa
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.core.text import printable
+from courier.tui.formatting import literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, empty_table
 from courier.tui.widgets.progress_panel import human_duration
@@ -122,7 +124,7 @@ class HistoryScreen(CourierScreen):
         table.replace(message.table)
         status = self.query_one("#history-status", Static)
         if message.error:
-            status.update(Text(f"✗ {message.error}"))
+            status.update(literal(f"✗ {message.error}"))
         elif not self.runs:
             status.update("No runs yet: press r to run a courier.")
         else:
@@ -178,8 +180,8 @@ class HistoryScreen(CourierScreen):
 def _event_line(event: Any) -> str:
     at = datetime.fromtimestamp(event.at).strftime("%H:%M:%S")
     data = event.data or {}
-    detail = " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {}))
-    return f"{at} #{event.seq:<4} {event.type:<17} {detail}"
+    detail = " ".join(f"{k}={printable(v)}" for k, v in data.items() if v not in (None, "", [], {}))
+    return f"{at} #{event.seq:<4} {printable(event.type):<17} {detail}"  # keys and S3's texts escaped
 
 
 def _one_line(exc: BaseException) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 from courier.core.errors import CourierError
 from courier.core.status.onboarding import load_operation_feed_ids, next_step, onboarding_steps
+from courier.core.text import printable
+from courier.tui.formatting import cell
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.help import with_help
 from rich.text import Text
@@ -103,8 +105,9 @@ class HomeScreen(CourierScreen):
         self._fill_couriers()
         self._fill_feeds({})
         attention = attention_items(self.catalog)
-        self.query_one("#attention", Static).update(
-            Text("\n".join(attention)) if attention else Text("Nothing needs attention.", style="italic"))
+        self.query_one("#attention", Static).update(  # run errors quote keys and S3's texts
+            Text("\n".join(printable(a) for a in attention)) if attention
+            else Text("Nothing needs attention.", style="italic"))
         checked = getattr(self.app, "checked_credentials", ())
         step = next_step(onboarding_steps(self.catalog, checked_credentials=checked))
         self.query_one("#next-step", Static).update(
@@ -124,8 +127,9 @@ class HomeScreen(CourierScreen):
             ids = load_operation_feed_ids(c["load_operations"])
             status = last["status"] if last else "never run"
             style = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(status, "")
-            table.add_row(c["name"], f"{c['bucket']}/{c['prefix'] or ''}", stamp(last["started_at"] if last else None),
-                          Text(status, style=style), ", ".join(ids) if ids else "{} (land only)", key=c["name"])
+            table.add_row(cell(c["name"]), cell(f"{c['bucket']}/{c['prefix'] or ''}"),
+                          stamp(last["started_at"] if last else None), Text(status, style=style),
+                          cell(", ".join(ids)) if ids else "{} (land only)", key=c["name"])
         if not table.row_count:
             table.add_row("no couriers yet", "press s to add one", "", "", "")
 
@@ -137,7 +141,7 @@ class HomeScreen(CourierScreen):
         for f in self.catalog.all("SELECT id, source, name, active FROM feeds ORDER BY source, name"):
             name = f"{f['source']}:{f['name']}"
             rows = f"{counts[name]:,}" if name in counts else (note or "–")
-            table.add_row(f["id"], name, "yes" if f["active"] else "no", rows, key=f["id"])
+            table.add_row(cell(f["id"]), cell(name), "yes" if f["active"] else "no", rows, key=f["id"])
         if not table.row_count:
             table.add_row("no feeds yet", "land a sample, then press f", "", "")
 
@@ -164,7 +168,7 @@ class HomeScreen(CourierScreen):
         if message.counts is None:
             self._fill_feeds({}, note="busy" if message.note and message.note != "–" else "–")
             if message.note and message.note != "–":
-                self.notify(message.note, severity="warning")
+                self.notify(printable(message.note), severity="warning", markup=False)
         else:
             self._fill_feeds(message.counts)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from courier.core.status.onboarding import BLOCKED, DONE, NEXT, Step, onboarding_steps
+from courier.core.text import printable
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.help import with_help
 from rich.text import Text
@@ -24,7 +25,7 @@ def step_prompt(step: Step) -> Text:
     text.append(f" {mark} ", style=style)
     text.append(f"{step.number}. {step.title}", style="bold")
     text.append(f"  [{label}] ", style=style)
-    text.append(step.detail, style="italic")
+    text.append(printable(step.detail), style="italic")  # may name couriers, feeds, errors
     text.append("\n")
     text.append(step.explanation, style="dim" if step.status == DONE else "")
     text.append("\n")
@@ -70,7 +71,7 @@ class OnboardingScreen(CourierScreen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         step = next(s for s in self.steps if s.key == event.option.id)
         if step.status == BLOCKED:
-            self.notify(f"{step.title} is blocked: {step.detail}", severity="warning")
+            self.notify(printable(f"{step.title} is blocked: {step.detail}"), severity="warning", markup=False)
         open_section = getattr(self.app, "open_section", None)
         if callable(open_section):
             open_section(step.action)

@@ -18,6 +18,8 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Busy, CourierError
+from courier.core.text import printable
+from courier.tui.formatting import literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.progress_panel import ProgressPanel, RunState
 from rich.text import Text
@@ -144,7 +146,7 @@ class RunDialog(ModalScreen[Any]):
         try:
             request = self.build_request()
         except CourierError as exc:
-            error.update(Text(exc.one_line()))
+            error.update(literal(exc.one_line()))
             return
         error.update("")
         self.dismiss(request)
@@ -247,9 +249,9 @@ class RunProgressScreen(CourierScreen):
         courier = self.state.courier or (self.request.courier if self.request is not None else "")
         text = Text(f"{what} {run}")
         if courier:
-            text.append(f" · courier {courier}")
+            text.append(f" · courier {printable(courier)}")
         if self.state.mode:
-            text.append(f" · {self.state.mode}")
+            text.append(f" · {printable(self.state.mode)}")
         return text
 
     @work(thread=True, group="run", exit_on_error=False)
@@ -289,7 +291,7 @@ class RunProgressScreen(CourierScreen):
             self.attached = True
             self.run_id = message.running_id
             self.state = RunState(run_id=message.running_id)
-            self.query_one("#log", RichLog).write(f"{message.error}; following it instead")
+            self.query_one("#log", RichLog).write(literal(f"{message.error}; following it instead"))
             self._follow(message.running_id)
             return
         self._ended = True
@@ -297,7 +299,7 @@ class RunProgressScreen(CourierScreen):
         self._worker_error = message.error
         outcome = self.query_one("#outcome", Static)
         outcome.set_class(True, "failed")
-        outcome.update(Text(f"✗ {message.error}"))
+        outcome.update(literal(f"✗ {message.error}"))
         self.state.status = "failed"
         self.state.error = message.error
 
@@ -313,7 +315,7 @@ class RunProgressScreen(CourierScreen):
         self.query_one(ProgressPanel).show(self.state, self._clock())
         log = self.query_one("#log", RichLog)
         for line in self.state.new_log_lines(self._log_seen):
-            log.write(Text(line))
+            log.write(Text(line))  # RunState escaped it (courier.core.text)
         self._log_seen = self.state.log_count
         if self.state.finished and not self._ended:
             self._ended = True
@@ -325,11 +327,11 @@ class RunProgressScreen(CourierScreen):
         outcome = self.query_one("#outcome", Static)
         if self.state.status == "succeeded":
             outcome.set_class(True, "ok")
-            outcome.update(Text(f"✓ {self.state.notification or 'Completed'}"))
+            outcome.update(literal(f"✓ {self.state.notification or 'Completed'}"))
         else:
             outcome.set_class(True, "failed")
             text = self.state.error or self.state.notification or self.state.status
-            outcome.update(Text(f"✗ {self.state.status}: {text}"))
+            outcome.update(literal(f"✗ {self.state.status}: {text}"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":

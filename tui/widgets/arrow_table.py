@@ -4,6 +4,10 @@ The stock DataTable measures every cell on the UI thread; fastdatatable renders 
 pyarrow.Table. This wrapper fixes the defaults for courier: row cursor, no markup in data (file
 keys and values may hold `[`), Tab left to focus navigation, and `replace()` to swap the data
 in place (keeping focus) instead of remounting the widget.
+
+What it draws comes from buckets and files (keys, column names, values), so it draws a copy in
+which control characters are escaped (courier.core.text.printable) and column names are markup-escaped
+(the library parses header labels as markup); `table` and `row_dict()` keep the real values.
 """
 
 from __future__ import annotations
@@ -11,10 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+from courier.core.text import printable
+from rich.markup import escape
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
+
+# courier.core.text's unsafe characters in RE2 syntax (pyarrow.compute), to find the columns that need escaping
+_UNSAFE_RE2 = r"[\x00-\x1f\x7f-\x{9f}\x{61c}\x{200e}\x{200f}\x{2028}-\x{202e}\x{2066}-\x{2069}]"
 
 
 class ArrowTable(DataTable, inherit_bindings=False):
@@ -39,8 +49,9 @@ class ArrowTable(DataTable, inherit_bindings=False):
     def __init__(self, table: pa.Table | None = None, *, max_column_content_width: int | None = 40,
                  id: str | None = None, classes: str | None = None,  # noqa: A002
                  cursor_type: str = "row") -> None:
+        self._source = table if table is not None else empty_table()
         super().__init__(
-            backend=ArrowBackend(table if table is not None else empty_table()),
+            backend=ArrowBackend(screen_safe(self._source)),
             cursor_type=cursor_type,  # type: ignore[arg-type]
             max_column_content_width=max_column_content_width,
             null_rep="·", render_markup=False, zebra_stripes=False, show_row_labels=False,
@@ -49,13 +60,13 @@ class ArrowTable(DataTable, inherit_bindings=False):
 
     @property
     def table(self) -> pa.Table:
-        """The data shown (after any slicing by the backend)."""
-        backend = self.backend
-        return backend.data if isinstance(backend, ArrowBackend) else empty_table()
+        """The data shown, with its real values (what is drawn is `screen_safe` of it)."""
+        return self._source
 
     def replace(self, table: pa.Table) -> None:
         """Show new data in place; the cursor goes back to the first row."""
-        backend = ArrowBackend(table)
+        self._source = table
+        backend = ArrowBackend(screen_safe(table))
         backend.render_markup = False
         self.backend = backend
         self._ordered_columns = None
@@ -76,6 +87,22 @@ class ArrowTable(DataTable, inherit_bindings=False):
         if not 0 <= row < data.num_rows:
             return None
         return data.slice(row, 1).to_pylist()[0]
+
+
+def screen_safe(table: pa.Table) -> pa.Table:
+    """`table` as it may be drawn: text values with controls escaped, names also markup-escaped.
+
+    Vectorised: only the string columns that hold an unsafe character are rebuilt in Python.
+    """
+    columns = []
+    for column in table.columns:
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and column.null_count < len(column):
+            text = column.cast(kind) if kind is not column.type else column
+            if pc.any(pc.match_substring_regex(text, _UNSAFE_RE2)).as_py():
+                column = pa.array([None if v is None else printable(v) for v in text.to_pylist()], kind)
+        columns.append(column)
+    return pa.table(columns, names=[escape(printable(name)) for name in table.column_names])
 
 
 def empty_table(columns: list[str] | None = None) -> pa.Table:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from courier.core.text import printable
 from rich.text import Text
 
 
@@ -18,9 +19,10 @@ def checks_text(checks: Iterable[Any], verdict: str, ok: bool, warnings: Iterabl
             mark, style = "✗", "red"
         else:
             mark, style = "–", "dim"
-        text.append(f"{mark} {check.name}: ", style=f"bold {style}")
-        text.append(f"{check.detail}\n")
+        # names, details and warnings quote keys, tags and S3's error texts: controls escaped
+        text.append(f"{mark} {printable(check.name)}: ", style=f"bold {style}")
+        text.append(f"{printable(check.detail)}\n")
     for warning in warnings:
-        text.append(f"! {warning}\n", style="yellow")
-    text.append(verdict, style="bold green" if ok else "bold red")
+        text.append(f"! {printable(warning)}\n", style="yellow")
+    text.append(printable(verdict), style="bold green" if ok else "bold red")
     return text

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from courier.core.errors import CourierError
+from courier.core.text import printable
+from courier.tui.formatting import literal
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -90,12 +92,12 @@ class JsonEditor(Vertical):
             self.error, self.warnings = exc, []
         if self.error is not None:
             status.set_classes("json-status json-error")
-            status.update(Text(f"✗ {self.error}" + (f"\n  hint: {self.error.hint}" if self.error.hint else "")))
+            status.update(literal(f"✗ {self.error}" + (f"\n  hint: {self.error.hint}" if self.error.hint else "")))
         else:
             status.set_classes("json-status json-ok")
             status.update(Text("✓ valid"))
         warnings = self.query_one(".json-warnings", Static)
-        warnings.update(Text("\n".join(f"! {w}" for w in self.warnings)))
+        warnings.update(literal("\n".join(f"! {printable(w)}" for w in self.warnings)))
         warnings.display = bool(self.warnings)
         self.post_message(self.Validated(self, self.error is None))
         return self.error is None

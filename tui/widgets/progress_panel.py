@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from courier.core.text import printable
 from courier.tui.formatting import human_bytes
 from rich.table import Table
 from rich.text import Text
@@ -107,7 +108,7 @@ class RunState:
             usable = ready is not False and int(data.get("objects") or 0) > 0
             self.day_ready[day] = self.day_ready.get(day, True) and usable
             state = "ready" if ready else ("NOT ready" if ready is False else "no marker")
-            tag = f" {data['tag']}" if data.get("tag") else ""
+            tag = f" {printable(data['tag'])}" if data.get("tag") else ""
             self._log(f"day {day}{tag}: {state}, {data.get('objects', 0)} object(s)")
         elif kind == "file_listed":
             self.files_listed += 1
@@ -118,7 +119,7 @@ class RunState:
             if data.get("skipped"):
                 self.files_skipped += 1
             verb = "already landed" if data.get("skipped") else "landed"
-            self._log(f"{verb} {data.get('key')}")
+            self._log(f"{verb} {printable(data.get('key'))}")  # the bucket's key: \n escaped too
         elif kind == "feed_load_started":
             feed = self._feed(str(data.get("feed_id")))
             feed.table = str(data.get("table") or feed.table)
@@ -157,7 +158,7 @@ class RunState:
         return self.feeds[feed_id]
 
     def _log(self, line: str) -> None:
-        self.log.append(line)
+        self.log.append(printable(line, newlines=True))  # events quote keys, names and S3's texts
         self.log_count += 1
 
     def new_log_lines(self, seen: int) -> list[str]:
@@ -217,7 +218,7 @@ class ProgressPanel(Vertical):
         rows_total = feeds_total if feeds_total else (0 if state.finished else None)
         self._bar("rows", feeds_done, rows_total, f"{state.rows:,} rows · {feeds_done}/{feeds_total} feeds")
         self.query_one("#feeds", Static).update(_feeds_table(state))
-        warnings = "\n".join(f"⚠ {w}" for w in state.warnings[-4:])
+        warnings = "\n".join(f"⚠ {printable(w)}" for w in state.warnings[-4:])
         self.query_one("#warnings", Static).update(Text(warnings))
 
     def _bar(self, name: str, done: int, total: int | None, detail: str) -> None:
@@ -236,7 +237,7 @@ def _feeds_table(state: RunState) -> Table | Text:
     for column in ("feed", "table", "files", "rows read", "inserted", "updated", ""):
         table.add_column(column, justify="right" if column in ("files", "rows read", "inserted", "updated") else "left")
     for feed in state.feeds.values():
-        table.add_row(feed.feed_id, feed.table, str(feed.files), f"{feed.rows:,}",
+        table.add_row(Text(printable(feed.feed_id)), Text(printable(feed.table)), str(feed.files), f"{feed.rows:,}",
                       "" if feed.inserted is None else f"{feed.inserted:,}",
                       "" if feed.updated is None else f"{feed.updated:,}",
                       "✓" if feed.done else "…")

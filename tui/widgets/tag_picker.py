@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from courier.core.errors import CourierError
-from rich.text import Text
+from courier.tui.formatting import literal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,7 +35,7 @@ class TagPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Semantic tag for {self.column}"
+            box.border_title = literal(f"Semantic tag for {self.column}", newlines=False)  # a file's column name
             yield Input(placeholder="search tags, or type a tag (custom/<name>, fk-<ns>, …) and enter", id="tag-search")
             yield OptionList(id="tag-options")
             yield Static("", id="tag-error")
@@ -52,13 +52,13 @@ class TagPicker(ModalScreen[str | None]):
         options.clear_options()
         shown: list[Option] = []
         if self.current:
-            shown.append(Option(Text(f"(remove the tag {self.current})", style="italic"), id=CLEAR))
+            shown.append(Option(literal(f"(remove the tag {self.current})", style="italic"), id=CLEAR))
         seen: set[str] = set()
         for tag in self.suggestions + sorted(VOCABULARY):
             if tag in seen or (needle and needle not in tag):
                 continue
             seen.add(tag)
-            label = Text(tag)
+            label = literal(tag, newlines=False)
             if tag in self.suggestions:
                 label.append("  ★ suggested", style="bold green")
             if is_pii(tag):
@@ -94,7 +94,7 @@ class TagPicker(ModalScreen[str | None]):
         try:
             self.dismiss(validate_tag(typed))
         except CourierError as exc:
-            self.query_one("#tag-error", Static).update(Text(exc.one_line()))
+            self.query_one("#tag-error", Static).update(literal(exc.one_line()))
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
