@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class Warehouse:
             raise NotFound(f"there is no warehouse yet at {self.path}",
                            hint="activate a feed (`courier feeds activate FEED`) or run a courier first")
         self._mark: ReaderMark | None = None
+        self.last_schema: pa.Schema | None = None  # of the latest stream(), also when it had no rows
         workspace = _workspace_of(self.path)
         if read_only and workspace is not None:
             try:
@@ -153,25 +154,48 @@ class Warehouse:
             "AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
         return [(name, self.row_count(name)) for name in names]
 
-    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
+    def query(self, sql: str, *, timeout: float | None = None, limit: int | None = None) -> pa.Table:
         """Ad-hoc SQL: one read-only statement over the domain tables, stopped after `timeout` seconds
-        (default: `query_timeout()`). Anything else is refused before it runs (see `check_query`)."""
+        (default: `query_timeout()`), at most `limit` rows (the limit is applied by DuckDB before
+        anything is fetched). Anything else is refused before it runs (see `check_query`)."""
+        batches = list(self.stream(sql, timeout=timeout, limit=limit))
+        if not batches:
+            return pa.table({}) if self.last_schema is None else self.last_schema.empty_table()
+        return pa.Table.from_batches(batches)
+
+    def stream(self, sql: str, *, timeout: float | None = None, limit: int | None = None,
+               batch_rows: int = 10_000) -> Iterator[pa.RecordBatch]:
+        """The same query as record batches, so `query --csv/--json` never holds the whole result."""
+        self.last_schema = None
         if not self.read_only:
             raise ConfigError("ad-hoc SQL needs a read-only warehouse connection",
                               hint="open the warehouse with read_only=True")
-        limit = query_timeout() if timeout is None else _checked_timeout(timeout, "--timeout")
+        if limit is not None and limit < 0:
+            raise ConfigError(f"limit {limit} is negative", hint="give 0 or more rows, or no limit")
+        seconds = query_timeout() if timeout is None else _checked_timeout(timeout, "--timeout")
         if not check_query(self.con, sql):
-            return pa.table({})
-        watchdog = _Watchdog(self.con, limit)
+            return
+        watchdog = _Watchdog(self.con, seconds)
         try:
-            return self.con.sql(sql).to_arrow_table()
+            relation = self.con.sql(sql)
+            if relation is None:
+                return
+            if limit is not None:
+                relation = relation.limit(limit)
+            reader = relation.to_arrow_reader(batch_rows)
+            self.last_schema = reader.schema
+            yield from reader
         except duckdb.InterruptException:
             if watchdog.fired:
-                raise QueryTimeout(f"query stopped after {limit:g} s: it ran longer than the query timeout",
+                raise QueryTimeout(f"query stopped after {seconds:g} s: it ran longer than the query timeout",
                                    hint=f"narrow it (WHERE, LIMIT), or allow more time with `--timeout SECONDS` "
                                         f"or {QUERY_TIMEOUT_ENV} (seconds)") from None
             raise ConfigError("query interrupted", hint="run it again") from None
-        except duckdb.Error as exc:
+        except (duckdb.Error, pa.ArrowException) as exc:
+            if watchdog.fired:
+                raise QueryTimeout(f"query stopped after {seconds:g} s: it ran longer than the query timeout",
+                                   hint=f"narrow it (WHERE, LIMIT), or allow more time with `--timeout SECONDS` "
+                                        f"or {QUERY_TIMEOUT_ENV} (seconds)") from None
             raise ConfigError(f"query failed: {first_line(exc)}", hint=_query_hint(exc)) from None
         finally:
             watchdog.stop()
