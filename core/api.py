@@ -14,6 +14,7 @@ the engine imports it.
 
 from __future__ import annotations
 
+import builtins
 import os
 import threading
 from collections.abc import Callable
@@ -50,17 +51,17 @@ class Couriers:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
 
-    def list(self) -> list[Courier]:
+    def list(self) -> builtins.list[Courier]:
         return list_couriers(self._catalog)
 
     def get(self, name: str) -> Courier:
         return get_courier(self._catalog, name)
 
-    def add(self, name: str, **settings: Any) -> tuple[Courier, list[str]]:
+    def add(self, name: str, **settings: Any) -> tuple[Courier, builtins.list[str]]:
         """See `courier.core.config.couriers.add_courier`; returns the courier and its warnings."""
         return add_courier(self._catalog, name, **settings)
 
-    def edit(self, name: str, **changes: Any) -> tuple[Courier, list[str]]:
+    def edit(self, name: str, **changes: Any) -> tuple[Courier, builtins.list[str]]:
         return edit_courier(self._catalog, name, **changes)
 
 
@@ -70,7 +71,7 @@ class Feeds:
     def __init__(self, catalog: Catalog, folder: WorkspaceFolder) -> None:
         self._catalog, self._folder = catalog, folder
 
-    def list(self) -> list[Feed]:
+    def list(self) -> builtins.list[Feed]:
         return list_feeds(self._catalog)
 
     def get(self, feed_id_or_table: str) -> Feed:
@@ -80,7 +81,7 @@ class Feeds:
         """A feed from a landed sample; `activate=True` also creates its domain table."""
         feed = add_feed(self._catalog, source=source, name=name, sample=sample, **settings)
         if activate:
-            feed = activate_feed(self._catalog, self._folder, feed.id)
+            feed, _ = activate_feed(self._catalog, self._folder, feed.id)
         return feed
 
 
@@ -90,7 +91,7 @@ class Groups:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
 
-    def list(self) -> list[Group]:
+    def list(self) -> builtins.list[Group]:
         return list_groups(self._catalog)
 
     def get(self, name: str) -> Group:

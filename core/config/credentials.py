@@ -96,7 +96,7 @@ def add_credential(
         raise ConfigError(f"credential {name!r} already exists",
                           hint="choose another name, or pass --replace to overwrite it")
     settings = {k: given[k] for k in (*_SETTINGS[kind], "role_arn", "external_id") if given[k]}
-    secrets = {k: given[k] for k in _SECRETS[kind]}
+    secrets = {k: str(given[k]) for k in _SECRETS[kind] if given[k] is not None}
     blob = encrypt(secrets) if secrets else None
     stamp = now()
     catalog.execute(

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from typing import Any
 
 LOCAL_ACCESS_KEY = "AKIALOCALS3TESTING00"
 LOCAL_SECRET_KEY = "localS3TestingSecretKeyNotASecret0000000"  # a placeholder for moto, not a secret
@@ -104,7 +105,7 @@ class LocalS3:
         )
         urllib.request.urlopen(req, timeout=10).read()
 
-    def client(self, service: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def client(self, service: str, **kwargs: object) -> Any:
         """A boto3 client for this server with moto's root credentials (for seeding)."""
         import boto3
         from botocore.config import Config

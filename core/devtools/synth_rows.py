@@ -107,7 +107,7 @@ class World:
         entity_ids = [ident() for _ in events]
         weights = [0.3 if e is None else rng.uniform(0.5, 3.0) for e in events]
         browser_id = ident()
-        attrs = [_CAPTURED, _ENRICHED, _NOT_ENRICHED, _BOT, _ENRICH_DECISIONS]
+        attrs: list[tuple[str | None, ...]] = [_CAPTURED, _ENRICHED, _NOT_ENRICHED, _BOT, _ENRICH_DECISIONS]
         attrs += [(browser_id, "browser", "custom", b) for b in ("chrome", "safari", "firefox")]
         attrs += [("100", None, "browserId", b) for b in ("gc", "safari", "ff", "edge")]
         attrs += [("300", None, "device", d) for d in ("desktop", "mobile", "tablet")]
@@ -127,10 +127,10 @@ class World:
         if h % 5 < 3:  # Web snippet: cookie visitor id, anonymised IP, browser built-ins
             agent, browser, device = _WEB_AGENTS[(h >> 8) % len(_WEB_AGENTS)]
             vid = f"oeu{1_600_000_000_000 + (h >> 3) % 10**11}r0.{(h >> 20) % 10**15:015d}"
-            fixed = (at[("100", None, "browserId", browser)], at[("300", None, "device", device)])
-            return vid, True, agent, f"{a}.{b}.{c}.0", *_WEB_ENGINE, fixed
+            web = (at[("100", None, "browserId", browser)], at[("300", None, "device", device)])
+            return vid, True, agent, f"{a}.{b}.{c}.0", *_WEB_ENGINE, web
         engine, version, agent = _SDKS[(h >> 8) % len(_SDKS)]
-        fixed = (at[_BOT], at[_ENRICH_DECISIONS], at[_CAPTURED])
+        fixed: tuple[int, ...] = (at[_BOT], at[_ENRICH_DECISIONS], at[_CAPTURED])
         if (h >> 48) & 1:
             fixed += (at[self.attributes[5 + (h >> 50) % 3]],)
         return f"user_{idx}", False, agent, f"{a}.{b}.{c}.{(h >> 40) % 254 + 1}", engine, version, fixed

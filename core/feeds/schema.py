@@ -78,7 +78,7 @@ def read_sample(path: Path, content_type: str | None = None, *, separator: str |
     if not path.is_file():
         raise ConfigError(f"sample file {path} does not exist", hint="give a landed key or a local file")
     content_type = content_type or infer_content_type(path)
-    options = {k: v for k, v in (("separator", separator), ("quote", quote), ("escape", escape)) if v}
+    options: dict[str, Any] = {k: v for k, v in (("separator", separator), ("quote", quote), ("escape", escape)) if v}
     if header_rows != 1:
         options["header_rows"] = header_rows
     schema, batches = open_stream(path, content_type, batch_rows=sample_rows, **options)

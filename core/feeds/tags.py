@@ -138,9 +138,9 @@ def suggest_tags(columns: list[str]) -> dict[str, str]:
         used.add(tag)
     by_name = {_normalise(c): c for c in columns}
     for candidate in _PK_NAMES:
-        column = by_name.get(candidate)
-        if column is not None and column not in suggested:
-            suggested[column] = "pk"
+        named = by_name.get(candidate)
+        if named is not None and named not in suggested:
+            suggested[named] = "pk"
             break
     return suggested
 

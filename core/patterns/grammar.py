@@ -139,7 +139,7 @@ def lex(text: str) -> list[Unit]:
 
 def _strip_leading_slashes(units: list[Unit]) -> list[Unit]:
     i = 0
-    while i < len(units) and isinstance(units[i], Lit) and units[i].char == "/":
+    while i < len(units) and isinstance(unit := units[i], Lit) and unit.char == "/":
         i += 1
     return units[i:]
 

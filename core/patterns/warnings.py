@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TypeGuard
 
 from courier.core.patterns.grammar import (
     Field,
@@ -94,7 +95,7 @@ def _minute_for_month(p: FilePattern, units: list[Unit]) -> list[PatternWarning]
     return []
 
 
-def _loose(u: Unit) -> bool:
+def _loose(u: Unit) -> TypeGuard[Field]:
     """A number without a fixed width: M, d, H, D, m, s and DD (D is up to three digits)."""
     return isinstance(u, Field) and u.letter in _PADDED and (u.count == 1 or (u.letter == "D" and u.count == 2))
 
@@ -164,7 +165,7 @@ def serialize(units: list[Unit]) -> str:
 def _quoted_date(p: FilePattern, units: list[Unit]) -> list[PatternWarning]:
     if any(isinstance(u, Field) for u in units):
         return []
-    literal = "".join("*" if isinstance(u, Star) else u.char for u in units)
+    literal = "".join(u.char if isinstance(u, Lit) else "*" for u in units)
     m = _QUOTED_DATE.search(literal)
     if m is None:
         return []

@@ -51,7 +51,7 @@ MAX_QUERY_TIMEOUT = 24 * 3600.0
 
 # Every read-only connection: the warehouse file is the only file it can open; no network, no
 # extension installed or loaded, no secrets; and none of it can be changed back (SET/PRAGMA fail).
-READER_CONFIG: dict[str, str | bool] = {
+READER_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -356,7 +356,7 @@ def _query_hint(exc: duckdb.Error) -> str:
     return "check the SQL; domain tables are DuckDB tables named like \"Optimizely:Decisions\""
 
 
-def writer_config(path: Path) -> dict[str, str | bool]:
+def writer_config(path: Path) -> dict[str, str | bool | int | float | list[str]]:
     """Bound a load's memory: DuckDB spills to the workspace's tmp/ beyond `COURIER_MEMORY_LIMIT`."""
     temp = path.parent / "tmp"
     temp.mkdir(mode=0o700, exist_ok=True)
