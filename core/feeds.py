@@ -20,7 +20,7 @@ from core.catalog import Catalog, dumps, loads, now
 from core.errors import ConfigError, NotFound
 from core.schema_sample import Column, hive_partition, read_sample
 from core.tags import ONCE_PER_FEED, is_pii, suggest_tags, validate_tag
-from core.upsert import _INTS, SYSTEM_COLUMNS, LoadProgress, LoadStats, SourceFile
+from core.upsert import _INTS, LoadProgress, LoadStats, SourceFile, reserved_column
 from core.workspace import Workspace
 
 PLACEHOLDER_ID = "df-xxxxxx"
@@ -206,7 +206,7 @@ def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_k
     options = dict(options or {})
     schema = read_sample(ref.path, content_type, **options)
     for column in schema.columns:
-        if column.name.lower() in SYSTEM_COLUMNS:
+        if reserved_column(column.name):
             raise ConfigError(f'sample column "{column.name}" clashes with a column courier adds',
                               hint="rename it in the source")
     keys, checked_tags = _keys_and_tags(schema.columns, primary_key or [], tags or {}, where)

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from core.catalog import Catalog, now
-from core.errors import CourierError, RunFailed
+from core.errors import CourierError, DiskFull, RunFailed
 from core.events import EventLog
 from core.landing import LandingResult, land
 from core.listing import DayStatus, RemoteListing, RemoteObject, discover_days, list_days
@@ -162,6 +162,8 @@ class RunSteps:
             feed = known[feed_id]
             try:
                 self._load_feed(feed, ops, landed)
+            except DiskFull:
+                raise  # every later feed would fail the same way: the run stops here
             except CourierError as exc:
                 text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
                 failures.append(text)

@@ -194,7 +194,9 @@ def read_sample(path: Path, content_type: str | None = None, *, separator: str |
     first = next(batches, None)
     rows = first.slice(0, sample_rows) if first is not None else schema.empty_table().to_batches()
     table = pa.Table.from_batches([rows] if isinstance(rows, pa.RecordBatch) else rows, schema=schema)
-    _check_names(path, schema.names)
+    problem = column_name_problem(schema.names)
+    if problem:
+        raise ConfigError(f"{path.name}: {problem[0]}", hint=problem[1])
     columns = [Column(name=name, type=type_, arrow_type=str(schema.field(name).type),
                       samples=_samples(table.column(name)),
                       null_share=round(table.column(name).null_count / table.num_rows, 4) if table.num_rows else 0.0)
@@ -204,16 +206,24 @@ def read_sample(path: Path, content_type: str | None = None, *, separator: str |
                         total_rows=total, options=options, partition=hive_partition(path.as_posix()))
 
 
-def _check_names(path: Path, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
+def column_name_problem(names: list[str]) -> tuple[str, str] | None:
+    """(what is wrong, what to do) for the first column name a feed cannot have, else None.
+
+    The one rule for `feeds add` (a sample) and for every load (schema drift): no empty names and
+    no name twice, compared ignoring case as DuckDB does (a reader would otherwise rename one to
+    `name_1`). Positions are 1-based, as a person counts columns.
+    """
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, 1):
         if not name.strip():
-            raise ConfigError(f"{path.name} has a column with an empty name",
-                              hint="give every column a header, or use header rows 0")
-        if name.lower() in seen:
-            raise ConfigError(f'{path.name} has the column "{name}" twice',
-                              hint="column names must be unique (case-insensitive); rename one in the source")
-        seen.add(name.lower())
+            return (f"column {position} has an empty name",
+                    "give every column a name in the source (CSV: a header, or header rows 0)")
+        first = seen.setdefault(name.lower(), position)
+        if first != position:
+            return (f'columns {first} and {position} are both named "{names[first - 1]}"'
+                    + ("" if names[first - 1] == name else f' ("{name}" differs only by case)'),
+                    "column names must be unique (case-insensitive); rename one in the source")
+    return None
 
 
 def _samples(column: pa.ChunkedArray) -> list[str]:

@@ -13,7 +13,6 @@ clear Busy error while a load is writing.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,13 +21,14 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from core.errors import Busy, ConfigError, NotFound
+from core.errors import Busy, ConfigError, NotFound, disk_full
 from core.upsert import (
     SYSTEM_COLUMNS,
     LoadProgress,
     LoadStats,
     SourceFile,
     load_files,
+    memory_limit,
     quote,
     table_type,
 )
@@ -80,24 +80,34 @@ class Warehouse:
         self._writable()
         if self.has_table(feed.table_name):
             return
-        self.con.execute(create_table_sql(feed))
+        self._write(create_table_sql(feed))
 
     def load(self, feed: Feed, files: Sequence[SourceFile], *, truncate: bool, run_id: str,
              on_progress: Callable[[LoadProgress], None] | None = None, batch_rows: int = 65536) -> LoadStats:
         """Upsert the files into the feed's table in one transaction (truncate first when asked)."""
         self._writable()
-        return load_files(self.con, feed, files, truncate=truncate, run_id=run_id,
-                          on_progress=on_progress, batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path)
+        return load_files(self.con, feed, files, truncate=truncate, run_id=run_id, on_progress=on_progress,
+                          batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path, database=self.path)
 
     def truncate(self, feed: Feed) -> None:
         """Empty the domain table (it keeps its columns)."""
         self._writable()
         if self.has_table(feed.table_name):
-            self.con.execute(f"DELETE FROM {quote(feed.table_name)}")
+            self._write(f"DELETE FROM {quote(feed.table_name)}")
 
     def drop(self, feed: Feed) -> None:
         self._writable()
-        self.con.execute(f"DROP TABLE IF EXISTS {quote(feed.table_name)}")
+        self._write(f"DROP TABLE IF EXISTS {quote(feed.table_name)}")
+
+    def _write(self, sql: str) -> None:
+        """One writing statement; a full disk is DiskFull, not a DuckDB error."""
+        try:
+            self.con.execute(sql)
+        except duckdb.Error as exc:
+            full = disk_full(exc, self.path)
+            if full is None:
+                raise
+            raise full from None
 
     def row_count(self, table: str) -> int:
         if not self.has_table(table):
@@ -155,9 +165,15 @@ def create_table_sql(feed: Feed) -> str:
 def writer_config(path: Path) -> dict[str, str | bool]:
     """Bound a load's memory: DuckDB spills to the workspace's tmp/ beyond `COURIER_MEMORY_LIMIT`."""
     temp = path.parent / "tmp"
-    temp.mkdir(mode=0o700, exist_ok=True)
-    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "384MB"), "temp_directory": str(temp),
-            "preserve_insertion_order": False}
+    try:
+        temp.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        full = disk_full(exc, temp)
+        if full is None:
+            raise ConfigError(f"cannot create {temp}: {exc.strerror or exc}",
+                              hint="check the workspace folder's permissions") from None
+        raise full from None
+    return {"memory_limit": memory_limit(), "temp_directory": str(temp), "preserve_insertion_order": False}
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -173,6 +189,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise ConfigError(f"the warehouse settings are invalid: {_first_line(exc)}",
                               hint="COURIER_MEMORY_LIMIT takes sizes such as 512MB or 2GB") from None
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            full = disk_full(exc, path)
+            if full is not None:
+                raise full from None
             text = str(exc)
             locked = "lock" in text.lower() or "different configuration" in text
             if not locked:
