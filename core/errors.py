@@ -62,7 +62,8 @@ class Busy(CourierError):
 class DiskFull(CourierError):
     """The disk a workspace file lives on has no space left: the operator frees space (exit code 1).
 
-    Never reported as corruption: SQLite and DuckDB roll back what they could not write.
+    Never reported as corruption: the write that found no space failed, and courier's loads and
+    catalog writes are transactions.
     """
 
     exit_code = 1
@@ -106,6 +107,8 @@ def disk_full(exc: BaseException, path: object, hint: str | None = None) -> Disk
 def free_bytes(path: object) -> int:
     """Free bytes (for this user) on the disk holding `path` or its nearest existing parent."""
     current = Path(str(path))
+    if not current.is_absolute():
+        return LOW_SPACE_BYTES  # not a place on a disk: never claim the disk is full
     for candidate in (current, *current.parents):
         try:
             st = os.statvfs(candidate)

@@ -247,7 +247,8 @@ def load_files(con: duckdb.DuckDBPyConnection, feed: Feed, files: Sequence[Sourc
         except duckdb.Error:
             pass
         if isinstance(exc, duckdb.Error):  # not one file's (those are named where they fail): find it
-            culprit = probe_files(con, ordered) if ordered else None
+            full = disk_full(exc, database or "")
+            culprit = probe_files(con, ordered) if ordered and full is None else None
             raise load_error(feed, exc, culprit, where=files_named(ordered) if ordered else None,
                              database=database) from None
         raise
