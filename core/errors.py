@@ -7,6 +7,11 @@ the same text next to the field. Nothing here may hold a secret value.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+from pathlib import Path
+
 
 class CourierError(Exception):
     """Base class: a user-facing problem. Never shown as a traceback."""
@@ -73,3 +78,62 @@ class QueryTimeout(CourierError):
     """An ad-hoc query ran past the query timeout and was stopped (exit code 1)."""
 
     exit_code = 1
+
+
+class DiskFull(CourierError):
+    """The disk a workspace file lives on has no space left: the operator frees space (exit code 1).
+
+    Never reported as corruption: the write that found no space failed, and courier's loads and
+    catalog writes are transactions.
+    """
+
+    exit_code = 1
+
+    def __init__(self, path: object, hint: str | None = None) -> None:
+        super().__init__(f"no space left on the workspace's disk: {path}",
+                         hint=hint or "free space on that disk and run again")
+        self.path = str(path)
+
+
+_NO_SPACE = ("no space left on device", "database or disk is full", "disk quota exceeded")
+_IO_ERROR = ("disk i/o error", "could not write", "input/output error")  # failed writes, not missing files
+_QUOTED_PATH = re.compile(r"""["'](/[^"']+)["']""")
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10
+LOW_SPACE_BYTES = 1 << 20
+
+
+def disk_full(exc: BaseException, path: object, hint: str | None = None) -> DiskFull | None:
+    """DiskFull when `exc` says the disk is full, else None.
+
+    Full means ENOSPC/EDQUOT, SQLite's SQLITE_FULL, DuckDB's "No space left on device", or an I/O
+    error (SQLite says "disk I/O error" when it cannot create its WAL index) while the disk of
+    `path` has less than LOW_SPACE_BYTES free. The path named is the one the error names, else `path`.
+    """
+    if isinstance(exc, DiskFull):
+        return exc
+    text = str(exc).lower()
+    code = getattr(exc, "sqlite_errorcode", None)
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
+        or any(s in text for s in _NO_SPACE) or (isinstance(code, int) and code & 0xFF == _SQLITE_FULL)
+    if not full and ((isinstance(exc, OSError) and exc.errno == errno.EIO) or any(s in text for s in _IO_ERROR)
+                     or (isinstance(code, int) and code & 0xFF == _SQLITE_IOERR)):
+        full = free_bytes(path) < LOW_SPACE_BYTES
+    if not full:
+        return None
+    named = exc.filename if isinstance(exc, OSError) and exc.filename else None
+    quoted = _QUOTED_PATH.search(str(exc))
+    return DiskFull(named or (quoted.group(1) if quoted else path), hint)
+
+
+def free_bytes(path: object) -> int:
+    """Free bytes (for this user) on the disk holding `path` or its nearest existing parent."""
+    current = Path(str(path))
+    if not current.is_absolute():
+        return LOW_SPACE_BYTES  # not a place on a disk: never claim the disk is full
+    for candidate in (current, *current.parents):
+        try:
+            st = os.statvfs(candidate)
+        except OSError:
+            continue
+        return st.f_bavail * st.f_frsize
+    return LOW_SPACE_BYTES  # unknown: never claim the disk is full

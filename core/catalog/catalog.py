@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, CourierError, disk_full
 
 MIGRATIONS: list[str] = [
     # v1: the whole first schema
@@ -149,6 +150,7 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 
 
 class Catalog:
@@ -167,8 +169,7 @@ class Catalog:
                 self._migrate()
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"the catalog {path} cannot be opened: {exc}",
-                              hint="restore it from a backup, or choose another workspace with --workspace") from None
+            raise _open_error(path, exc) from None
         if version > SCHEMA_VERSION:
             raise ConfigError(f"the catalog {path} is schema version {version}, newer than this courier ({SCHEMA_VERSION})",
                               hint="upgrade courier, or use another workspace")
@@ -193,28 +194,63 @@ class Catalog:
         self.db.close()
 
     def execute(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Cursor:
-        return self.db.execute(sql, params)
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            _raise_if_disk_full(self.workspace.catalog_path, exc)
+            raise
 
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        return self.db.execute(sql, params).fetchone()
+        return self.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self.db.execute(sql, params).fetchall()
+        return self.execute(sql, params).fetchall()
 
     def transaction(self) -> _Transaction:
-        return _Transaction(self.db)
+        return _Transaction(self.db, self.workspace.catalog_path)
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db, self.path = db, path
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            _raise_if_disk_full(self.path, exc)
+            raise
         return self.db
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        except sqlite3.OperationalError as failed:
+            _raise_if_disk_full(self.path, failed)
+            raise
+        if isinstance(exc, sqlite3.OperationalError):
+            _raise_if_disk_full(self.path, exc)
+
+
+def _raise_if_disk_full(path: Path, exc: sqlite3.OperationalError) -> None:
+    """A full disk is DiskFull (one line, never "corrupt"); anything else is left to the caller."""
+    full = disk_full(exc, path)
+    if full is not None:
+        raise full from None
+
+
+def _open_error(path: Path, exc: sqlite3.DatabaseError) -> CourierError:
+    """Why the catalog did not open: a full disk, a damaged file (restore it), or anything else."""
+    full = disk_full(exc, path, hint="free space on that disk, then run the command again")
+    if full is not None:
+        return full
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return ConfigError(f"the catalog {path} is damaged: {exc}",
+                           hint="restore it from a backup, or choose another workspace with --workspace")
+    return ConfigError(f"the catalog {path} cannot be opened: {exc}",
+                       hint="check that you can read and write the workspace folder, "
+                            "or choose another workspace with --workspace")
 
 
 def _split(script: str) -> list[str]:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from courier.core.errors import Busy, ConfigError
+from courier.core.errors import Busy, ConfigError, disk_full, free_bytes
 
 APP_NAME = "courier"
+RESERVE_BYTES = 1 << 20  # set aside so a run that fills the disk can still record how it ended
 NAME_MAX = 255  # bytes in one path segment (Linux, macOS)
 # bytes an encoded segment keeps as they are: printable ASCII, minus '%' (the escape), '/' and the
 # glob characters DuckDB's read_parquet would expand (`*`, `?`, `[`, `]`) and the backslash
@@ -178,6 +179,41 @@ class Workspace:
             os.close(fd)
         return False
 
+    @property
+    def reserve_path(self) -> Path:
+        return self.root / ".space-reserve"
+
+    def reserve_space(self) -> None:
+        """Set RESERVE_BYTES aside (a file of random bytes, so no filesystem stores it sparse or
+        compressed) for a run that fills the disk: releasing it lets the run still record how it
+        ended. No room for it is no error: the run goes on without a reserve."""
+        path = self.reserve_path
+        try:
+            if path.stat().st_size >= RESERVE_BYTES:
+                return
+        except OSError:
+            pass
+        if free_bytes(self.root) < 8 * RESERVE_BYTES:
+            return  # a nearly full disk: the reserve would only bring the failure closer
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                data = memoryview(os.urandom(RESERVE_BYTES))
+                while data:
+                    data = data[os.write(fd, data):]
+            finally:
+                os.close(fd)
+        except OSError:
+            path.unlink(missing_ok=True)
+
+    def release_reserve(self) -> bool:
+        """Give the reserve back to the disk; True when there was one."""
+        try:
+            self.reserve_path.unlink()
+        except OSError:
+            return False
+        return True
+
 
 def local_segment(segment: str) -> str:
     """One key segment as a local file name: as it is when safe, else percent-encoded.
@@ -255,4 +291,10 @@ def open_workspace(root: str | os.PathLike[str] | None = None) -> Workspace:
     except FileExistsError:
         raise ConfigError(f"workspace {path} is a file, not a folder",
                           hint="point --workspace or COURIER_HOME at a folder") from None
+    except OSError as exc:
+        full = disk_full(exc, path)
+        if full is None:
+            raise ConfigError(f"workspace {path} cannot be used: {exc.strerror or exc}",
+                              hint="choose another folder with --workspace or COURIER_HOME") from None
+        raise full from None
     return ws

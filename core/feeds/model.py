@@ -24,11 +24,11 @@ from courier.core.feeds.tags import ONCE_PER_FEED, is_pii, suggest_tags, validat
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import (
     INTEGER_TYPES,
-    SYSTEM_COLUMNS,
     LoadProgress,
     LoadStats,
     SourceFile,
     create_table_sql,
+    reserved_column,
 )
 
 PLACEHOLDER_ID = "df-xxxxxx"
@@ -215,7 +215,7 @@ def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_k
     options = dict(options or {})
     schema = read_sample(ref.path, content_type, **options)
     for column in schema.columns:
-        if column.name.lower() in SYSTEM_COLUMNS:
+        if reserved_column(column.name):
             raise ConfigError(f'sample column "{column.name}" clashes with a column courier adds',
                               hint="rename it in the source")
     keys, checked_tags = _keys_and_tags(schema.columns, primary_key or [], tags or {}, where)

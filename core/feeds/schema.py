@@ -18,6 +18,7 @@ from courier.core.errors import ConfigError
 from courier.core.optimizely import partition_of
 from courier.core.warehouse.files import (
     PARQUET,
+    column_name_problem,
     duckdb_types,
     infer_content_type,
     open_stream,
@@ -85,6 +86,9 @@ def read_sample(path: Path, content_type: str | None = None, *, separator: str |
     first = next(batches, None)
     rows = first.slice(0, sample_rows) if first is not None else schema.empty_table().to_batches()
     table = pa.Table.from_batches([rows] if isinstance(rows, pa.RecordBatch) else rows, schema=schema)
+    problem = column_name_problem(schema.names)
+    if problem:
+        raise ConfigError(f"{path.name}: {problem[0]}", hint=problem[1])
     _check_names(path, schema.names)
     columns = [Column(name=name, type=type_, arrow_type=str(schema.field(name).type),
                       samples=_samples(table.column(name)),

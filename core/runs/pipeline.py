@@ -15,7 +15,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import Cancelled, CourierError, RunFailed
+from courier.core.errors import Cancelled, CourierError, DiskFull, RunFailed
 from courier.core.feeds.model import list_feeds
 from courier.core.runs.events import EventLog
 from courier.core.source.aws import s3_client, translate_error
@@ -168,6 +168,8 @@ class RunSteps:
             feed = known[feed_id]
             try:
                 self._load_feed(feed, ops, landed)
+            except DiskFull:
+                raise  # every later feed would fail the same way: the run stops here
             except CourierError as exc:
                 text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
                 failures.append(text)

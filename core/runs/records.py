@@ -25,7 +25,15 @@ from courier.core.catalog.workspace import Workspace, lock_name
 from courier.core.config.couriers import get_courier
 from courier.core.config.credentials import all_secret_values
 from courier.core.config.secrets import redact
-from courier.core.errors import Busy, Cancelled, CourierError, NotFound, RunFailed
+from courier.core.errors import (
+    Busy,
+    Cancelled,
+    CourierError,
+    DiskFull,
+    NotFound,
+    RunFailed,
+    disk_full,
+)
 from courier.core.runs.events import TERMINAL, Event, EventLog, Sink, read_events
 from courier.core.runs.pipeline import RunSteps
 from courier.core.runs.request import RunRequest
@@ -163,6 +171,7 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
     run_id = new_run_id()
     started = time.time()
     days = request.days()
+    workspace.reserve_space()  # released if the disk fills, so the run can still record how it ended
     catalog.execute(
         "INSERT INTO runs (id, courier, group_name, group_run, mode, from_day, to_day, status, pid, started_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
@@ -184,22 +193,45 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
         status, error = "cancelled", "interrupted (Ctrl-C); tables were left as they were"
     except CourierError as exc:
         status, error = "failed", exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
+        if isinstance(exc, DiskFull):
+            workspace.release_reserve()
     except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
-        status, error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        full = disk_full(exc, workspace.root)
+        if full is not None:
+            workspace.release_reserve()
+        status, error = "failed", full.one_line() if full else f"unexpected {type(exc).__name__}: {exc}"
     ended = time.time()
     notification = notification_for(ended - started) if status == "succeeded" else (error or status)
     if status == "succeeded" and steps.nothing_loaded_reason:
         notification = f"{notification}. {steps.nothing_loaded_reason}"
-    if error:
-        log.emit("error", message=error)
-    catalog.execute(
-        "UPDATE runs SET status = ?, ended_at = ?, stats = ?, warnings = ?, error = ?, notification = ? WHERE id = ?",
-        (status, ended, dumps(steps.stats), dumps(steps.warnings), error, notification, run_id),
-    )
-    log.emit("run_finished", status=status, notification=notification, error=error)
+    unsaved = _finish(catalog, log, run_id, status, ended, steps, error, notification)
+    if unsaved is not None:
+        raise DiskFull(unsaved.path, hint=f"run {run_id} {status} and its record could not be saved; free space "
+                                          "on that disk, then `courier runs` shows it as failed") from None
     if interrupted:
         raise KeyboardInterrupt
     return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings)
+
+
+def _finish(catalog: Catalog, log: EventLog, run_id: str, status: str, ended: float, steps: Any,
+            error: str | None, notification: str) -> DiskFull | None:
+    """Record how the run ended: the error event, the run row, the last event. A full disk skips
+    none of them (the reserve is given back first); returned when the run row was not written."""
+    def attempt(write: Any) -> DiskFull | None:
+        try:
+            write()
+        except DiskFull as exc:
+            catalog.workspace.release_reserve()
+            return exc
+        return None
+
+    if error:
+        attempt(lambda: log.emit("error", message=error))
+    unsaved = attempt(lambda: catalog.execute(
+        "UPDATE runs SET status = ?, ended_at = ?, stats = ?, warnings = ?, error = ?, notification = ? WHERE id = ?",
+        (status, ended, dumps(steps.stats), dumps(steps.warnings), error, notification, run_id)))
+    attempt(lambda: log.emit("run_finished", status=status, notification=notification, error=error))
+    return unsaved
 
 
 def _redactor(catalog: Catalog) -> Any:

@@ -2,29 +2,47 @@
 
 Used by both load paths: the staging path streams the rows into a staging table; the Parquet path only
 conforms and lets DuckDB's reader do the rest.
+
+A file never reshapes a table beyond what `feeds add` accepts: column names follow the one rule
+(`courier.core.warehouse.files.column_name_problem`), courier's own names are refused, and schema drift
+adds at most COURIER_MAX_NEW_COLUMNS columns per load and COURIER_MAX_COLUMNS per table. DuckDB
+errors become one line naming the file: a full disk is DiskFull, running out of memory says to
+raise COURIER_MEMORY_LIMIT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-from courier.core.errors import ConfigError, RunFailed, first_line
-from courier.core.warehouse.files import PARQUET, duckdb_types, infer_content_type, open_stream
+from courier.core.errors import ConfigError, CourierError, RunFailed
+from courier.core.warehouse.files import (
+    PARQUET,
+    column_name_problem,
+    duckdb_types,
+    infer_content_type,
+    open_stream,
+)
 from courier.core.warehouse.spec import (
     BATCH,
     FILE,
     FILE_BITS,
+    LOAD_HINT,
     ROW,
     STAGE,
     SYSTEM_COLUMNS,
     LoadProgress,
     LoadStats,
     SourceFile,
+    column_limits,
     compatible,
+    load_error,
+    parquet_relation,
     quote,
+    reserved_column,
     table_type,
 )
 from courier.core.warehouse.table import TableSpec
@@ -44,13 +62,24 @@ class FileLoad:
     """Stage one file: conform the table to it (drift), then stream its batches into the staging table."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, feed: TableSpec, source: SourceFile, run_id: str,
-                 stats: LoadStats, *, staging: bool = True) -> None:
+                 stats: LoadStats, *, staging: bool = True, database: Path | None = None) -> None:
         self.con, self.feed, self.source, self.run_id, self.stats = con, feed, source, run_id, stats
         self.table = quote(feed.table_name)
         self.staging = staging  # False on the Parquet fast path (core/warehouse/parquet.py): no staging table
+        self.database = database
 
     def _fail(self, what: str, hint: str) -> RunFailed:
         return RunFailed(f"{self.feed.table_name}: file {self.source.key}: {what}", hint=hint)
+
+    def _error(self, exc: duckdb.Error, what: str = "cannot load the file", hint: str = LOAD_HINT) -> CourierError:
+        return load_error(self.feed, exc, self.source, what=what, hint=hint, database=self.database)
+
+    def file_types(self, schema: pa.Schema) -> list[tuple[str, str]]:
+        """(name, DuckDB type) of the file's columns, once its names pass the rule `feeds add` applies."""
+        problem = column_name_problem(schema.names)
+        if problem:
+            raise self._fail(*problem)
+        return duckdb_types(schema)
 
     def run(self, index: int, total: int, generated: int, on_progress: Callable[[LoadProgress], None] | None,
             batch_rows: int) -> None:
@@ -59,7 +88,7 @@ class FileLoad:
                                           **self.source.options)
         except ConfigError as exc:
             raise self._fail(exc.message, exc.hint or "land the file again") from None
-        file_types = duckdb_types(schema)
+        file_types = self.file_types(schema)
         partition = self._conform(file_types)
         select, params = self._select(file_types, partition, generated, index)
         if (self.source.content_type or infer_content_type(self.source.path)) == PARQUET:
@@ -73,8 +102,8 @@ class FileLoad:
             try:
                 self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
             except duckdb.Error as exc:
-                raise self._fail(f"rows do not fit the table: {first_line(exc)}",
-                                 "fix the file or the feed's column types, then run again") from None
+                raise self._error(exc, "rows do not fit the table",
+                                  "fix the file or the feed's column types, then run again") from None
             finally:
                 self.con.unregister(BATCH)
             file_rows += batch.num_rows
@@ -93,14 +122,12 @@ class FileLoad:
         (Arrow batches handed to DuckDB stay referenced by an in-memory staging table until the
         commit, so memory would grow with the load; the native reader copies nothing through Python.)
         """
-        source = f"(SELECT *, file_row_number AS {ROW} FROM read_parquet(?, hive_partitioning = false, " \
-                 f"file_row_number = true))"
         try:
+            source = parquet_relation(self.con, [str(self.source.path)])
             inserted = self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {source}",
-                                        [*params, str(self.source.path)]).fetchall()
+                                        [*params, [str(self.source.path)]]).fetchall()
         except duckdb.Error as exc:
-            raise self._fail(f"cannot load the file: {first_line(exc)}",
-                             "the file may be corrupt, or its rows do not fit the table; fix it and run again") from None
+            raise self._error(exc) from None
         file_rows = int(inserted[0][0]) if inserted else 0
         self.stats.rows_read += file_rows
         if on_progress:
@@ -120,10 +147,12 @@ class FileLoad:
         existing = {name.lower(): (name, type_) for name, type_ in self._columns().items()}
         names = {name.lower() for name, _ in file_types}
         for name, type_ in file_types:
-            if name.lower() in {c.lower() for c in SYSTEM_COLUMNS} or name == ROW:
+            if reserved_column(name):
                 raise self._fail(f'column "{name}" clashes with a column courier adds',
                                  "rename the column in the source")
             if name.lower() not in existing:
+                self._check_room(name, len(existing))
+                existing[name.lower()] = (name, table_type(type_))
                 self._add_column(name, table_type(type_), f"file {self.source.key} adds column {name} ({type_})")
             elif not compatible(existing[name.lower()][1], type_):
                 old = existing[name.lower()][1]
@@ -139,8 +168,24 @@ class FileLoad:
         partition = {k: v for k, v in self.source.partition.items() if k.lower() not in names}
         for name in partition:
             if name.lower() not in existing:
+                self._check_room(name, len(existing))
+                existing[name.lower()] = (name, "VARCHAR")
                 self._add_column(name, "VARCHAR", f"file {self.source.key} adds partition column {name}")
         return partition
+
+    def _check_room(self, name: str, columns: int) -> None:
+        """Schema drift stays within COURIER_MAX_NEW_COLUMNS per load and COURIER_MAX_COLUMNS per table."""
+        per_load, per_table = column_limits()
+        if self.stats.columns_added >= per_load:
+            raise self._fail(f"column {name} would be column {per_load + 1} this load adds to the table, over "
+                             f"COURIER_MAX_NEW_COLUMNS={per_load}",
+                             "the table is unchanged; check the file, or raise COURIER_MAX_NEW_COLUMNS if the "
+                             "columns are wanted")
+        if columns - len(SYSTEM_COLUMNS) >= per_table:
+            raise self._fail(f"column {name} would take the table past COURIER_MAX_COLUMNS={per_table} columns",
+                             "the table is unchanged; check the file, or raise COURIER_MAX_COLUMNS if the "
+                             "columns are wanted")
+        self.stats.columns_added += 1
 
     def _columns(self) -> dict[str, str]:
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {self.table}").fetchall()}

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from courier.core.catalog.workspace import ReaderMark, Workspace
-from courier.core.errors import Busy, ConfigError, NotFound, QueryTimeout, first_line
+from courier.core.errors import Busy, ConfigError, NotFound, QueryTimeout, disk_full, first_line
 from courier.core.warehouse.conform import generated_base
 from courier.core.warehouse.files import PARQUET, infer_content_type
 from courier.core.warehouse.parquet import load_parquet
@@ -39,6 +39,10 @@ from courier.core.warehouse.spec import (
     LoadStats,
     SourceFile,
     create_table_sql,
+    files_named,
+    load_error,
+    memory_limit,
+    probe_files,
     quote,
 )
 from courier.core.warehouse.staging import load_staged
@@ -122,24 +126,34 @@ class Warehouse:
         self._writable()
         if self.has_table(feed.table_name):
             return
-        self.con.execute(create_table_sql(feed))
+        self._write(create_table_sql(feed))
 
     def load(self, feed: TableSpec, files: Sequence[SourceFile], *, truncate: bool, run_id: str,
              on_progress: Callable[[LoadProgress], None] | None = None, batch_rows: int = 65536) -> LoadStats:
         """Upsert the files into the feed's table in one transaction (truncate first when asked)."""
         self._writable()
         return load_files(self.con, feed, files, truncate=truncate, run_id=run_id,
-                          on_progress=on_progress, batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path)
+                          on_progress=on_progress, batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path, database=self.path)
 
     def truncate(self, feed: TableSpec) -> None:
         """Empty the domain table (it keeps its columns)."""
         self._writable()
         if self.has_table(feed.table_name):
-            self.con.execute(f"DELETE FROM {quote(feed.table_name)}")
+            self._write(f"DELETE FROM {quote(feed.table_name)}")
 
     def drop(self, feed: TableSpec) -> None:
         self._writable()
-        self.con.execute(f"DROP TABLE IF EXISTS {quote(feed.table_name)}")
+        self._write(f"DROP TABLE IF EXISTS {quote(feed.table_name)}")
+
+    def _write(self, sql: str) -> None:
+        """One writing statement; a full disk is DiskFull, not a DuckDB error."""
+        try:
+            self.con.execute(sql)
+        except duckdb.Error as exc:
+            full = disk_full(exc, self.path)
+            if full is None:
+                raise
+            raise full from None
 
     def row_count(self, table: str) -> int:
         if not self.has_table(table):
@@ -359,9 +373,15 @@ def _query_hint(exc: duckdb.Error) -> str:
 def writer_config(path: Path) -> dict[str, str | bool | int | float | list[str]]:
     """Bound a load's memory: DuckDB spills to the workspace's tmp/ beyond `COURIER_MEMORY_LIMIT`."""
     temp = path.parent / "tmp"
-    temp.mkdir(mode=0o700, exist_ok=True)
-    return {"memory_limit": os.environ.get("COURIER_MEMORY_LIMIT", "384MB"), "temp_directory": str(temp),
-            "preserve_insertion_order": False}
+    try:
+        temp.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        full = disk_full(exc, temp)
+        if full is None:
+            raise ConfigError(f"cannot create {temp}: {exc.strerror or exc}",
+                              hint="check the workspace folder's permissions") from None
+        raise full from None
+    return {"memory_limit": memory_limit(), "temp_directory": str(temp), "preserve_insertion_order": False}
 
 
 def _workspace_of(path: Path) -> Workspace | None:
@@ -398,6 +418,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise ConfigError(f"the warehouse settings are invalid: {first_line(exc)}",
                               hint="COURIER_MEMORY_LIMIT takes sizes such as 512MB or 2GB") from None
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            full = disk_full(exc, path)
+            if full is not None:
+                raise full from None
             text = str(exc)
             locked = "lock" in text.lower() or "different configuration" in text
             if not locked:
@@ -417,10 +440,11 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 def load_files(con: duckdb.DuckDBPyConnection, feed: TableSpec, files: Sequence[SourceFile], *, truncate: bool,
                run_id: str, on_progress: Callable[[LoadProgress], None] | None = None,
-               batch_rows: int = 65536, parquet_fast_path: bool = True) -> LoadStats:
+               batch_rows: int = 65536, parquet_fast_path: bool = True, database: Path | None = None) -> LoadStats:
     """Stage every file of the load, then resolve duplicates and merge ONCE (one pass over the table).
 
     All-Parquet loads take core/warehouse/parquet.py's path instead (same semantics, rows written once).
+    `database` (the warehouse file) is the disk a full-disk error names when DuckDB names none.
     """
 
     stats = LoadStats()
@@ -433,17 +457,22 @@ def load_files(con: duckdb.DuckDBPyConnection, feed: TableSpec, files: Sequence[
             con.execute(f"DELETE FROM {table}")
         base = generated_base(con, feed) if feed.generate_updated else 0
         if parquet_fast_path and ordered and all((f.content_type or infer_content_type(f.path)) == PARQUET for f in ordered):
-            load_parquet(con, feed, ordered, stats, base, run_id, on_progress)
+            load_parquet(con, feed, ordered, stats, base, run_id, on_progress, database=database)
             stats.files = len(ordered)
             con.execute("COMMIT")
             return stats
-        load_staged(con, feed, ordered, stats, base, run_id, on_progress, batch_rows)
+        load_staged(con, feed, ordered, stats, base, run_id, on_progress, batch_rows, database=database)
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as exc:
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
+        if isinstance(exc, duckdb.Error):  # not one file's (those are named where they fail): find it
+            full = disk_full(exc, database or "")
+            culprit = probe_files(con, ordered) if ordered and full is None else None
+            raise load_error(feed, exc, culprit, where=files_named(ordered) if ordered else None,
+                             database=database) from None
         raise
     return stats
 

@@ -147,3 +147,23 @@ def _guard(path: Path, batches: Any) -> Iterator[pa.RecordBatch]:
                           hint="the file may be corrupt or truncated; land it again") from None
 
 
+def column_name_problem(names: list[str]) -> tuple[str, str] | None:
+    """(what is wrong, what to do) for the first column name a feed cannot have, else None.
+
+    The one rule for `feeds add` (a sample) and for every load (schema drift): no empty names and
+    no name twice, compared ignoring case as DuckDB does (a reader would otherwise rename one to
+    `name_1`). Positions are 1-based, as a person counts columns.
+    """
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, 1):
+        if not name.strip():
+            return (f"column {position} has an empty name",
+                    "give every column a name in the source (CSV: a header, or header rows 0)")
+        first = seen.setdefault(name.lower(), position)
+        if first != position:
+            return (f'columns {first} and {position} are both named "{names[first - 1]}"'
+                    + ("" if names[first - 1] == name else f' ("{name}" differs only by case)'),
+                    "column names must be unique (case-insensitive); rename one in the source")
+    return None
+
+

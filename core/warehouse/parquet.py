@@ -16,19 +16,23 @@ Same semantics as core/warehouse/staging.py's staging path (its tests cover both
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
-from courier.core.errors import RunFailed, first_line
+from courier.core.errors import first_line
 from courier.core.warehouse.conform import FileLoad
-from courier.core.warehouse.files import duckdb_types
 from courier.core.warehouse.spec import (
     FILE_BITS,
     MIN_UPDATED,
+    READER_PATH,
+    ROW,
     LoadProgress,
     LoadStats,
     SourceFile,
+    load_error,
+    parquet_relation,
     quote,
 )
 from courier.core.warehouse.table import TableSpec
@@ -39,20 +43,21 @@ LOSERS = "__courier_losers"
 
 
 def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], stats: LoadStats,
-                 base: int, run_id: str, on_progress: Callable[[LoadProgress], None] | None) -> None:
+                 base: int, run_id: str, on_progress: Callable[[LoadProgress], None] | None, *,
+                 database: Path | None = None) -> None:
     """Inside the caller's transaction (truncate already done): load every file of `ordered`."""
     table = quote(feed.table_name)
     partitions: list[dict[str, str | None]] = []
     rows: list[int] = []
     in_files: set[str] = set()  # column names (lower case) that at least one file carries
     for source in ordered:
-        load = FileLoad(con, feed, source, run_id, stats, staging=False)
+        load = FileLoad(con, feed, source, run_id, stats, staging=False, database=database)
         try:
             meta = pq.read_metadata(source.path)
         except (OSError, ValueError) as exc:
             raise load._fail(f"cannot read the Parquet footer: {first_line(exc)}",
                              "the file may be corrupt or truncated; land it again") from None
-        file_types = list(duckdb_types(meta.schema.to_arrow_schema()))
+        file_types = list(load.file_types(meta.schema.to_arrow_schema()))
         partitions.append(load._conform(file_types))
         in_files.update(name.lower() for name, _type in file_types)
         rows.append(meta.num_rows)
@@ -64,12 +69,11 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
         f"INSERT INTO {FILES} VALUES (?, ?, ?, ?{', ?' * len(part_names)})",
         [[str(s.path), i, s.key, (base << FILE_BITS) | min(i, 2**FILE_BITS - 1),
           *[partitions[i].get(n) for n in part_names]] for i, s in enumerate(ordered)])
-    relation = (f"(SELECT * FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true, "
-              f"hive_partitioning = false)) AS src JOIN {FILES} AS f ON src.filename = f.filename")
     files = [str(s.path) for s in ordered]
+    relation = f"{parquet_relation(con, files)} AS src JOIN {FILES} AS f ON src.{READER_PATH} = f.filename"
     pk, updated = _key_sql(feed, columns), _updated_sql(feed, columns)
     _run(con, feed, ordered, f"CREATE TEMP TABLE {KEYS} AS SELECT {pk} AS _pk, {updated} AS _updated, f.idx AS file, "
-                       f"src.file_row_number AS row FROM {relation}", files)
+                       f"src.{ROW} AS row FROM {relation}", files, database=database)
     stats.rows_read += sum(rows)
     read = 0
     for index, done in enumerate(ordered):  # the narrow pass has read every row: report it (and let a
@@ -98,8 +102,8 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
         replaced = 0
     select = _wide_select(feed, columns, part_names, in_files)
     inserted = _run(con, feed, ordered, f"INSERT INTO {table} BY NAME SELECT {select} FROM {relation} "
-                                  f"ANTI JOIN {LOSERS} AS l ON f.idx = l.file AND src.file_row_number = l.row",
-                    files, [run_id])
+                                  f"ANTI JOIN {LOSERS} AS l ON f.idx = l.file AND src.{ROW} = l.row",
+                    files, [run_id], database=database)
     for name in (FILES, KEYS, LOSERS):
         con.execute(f"DROP TABLE {name}")
     stats.updated += int(replaced)
@@ -112,18 +116,20 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
 
 
 def _run(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], sql: str, files: list[str],
-         extra: list[Any] | None = None) -> int:
-    """One statement over every file; a failure names the file (by its S3 key) as well as DuckDB can."""
+         extra: list[Any] | None = None, *, database: Path | None = None) -> int:
+    """One statement over every file; a failure names the file (by its S3 key) when DuckDB does.
+
+    Otherwise the DuckDB error goes up as it is: courier.core.warehouse.duckdb.load_files rolls back, then reads
+    each file on its own to name the one that fails (courier.core.warehouse.spec.probe_files).
+    """
     try:
         result = con.execute(sql, [*(extra or []), files]).fetchall()
     except duckdb.Error as exc:
         text = first_line(exc)
         culprit = next((s for s in ordered if str(s.path) in text), ordered[0] if len(ordered) == 1 else None)
-        if culprit is not None:
-            text = text.replace(f'"{culprit.path}"', culprit.key).replace(str(culprit.path), culprit.key)
-        where = f"file {culprit.key}" if culprit else f"one of {len(ordered)} files"
-        raise RunFailed(f"{feed.table_name}: {where}: cannot load: {text}",
-                        hint="the file may be corrupt, or its rows do not fit the table; fix it and run again") from None
+        if culprit is None:
+            raise
+        raise load_error(feed, exc, culprit, database=database) from None
     return int(result[0][0]) if result and result[0] and isinstance(result[0][0], int) else 0
 
 

@@ -5,12 +5,15 @@ Both load paths (staging, Parquet) and the DuckDB backend import this; they neve
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, CourierError, RunFailed, disk_full, first_line
+from courier.core.warehouse.files import PARQUET, infer_content_type
 from courier.core.warehouse.table import TableSpec
 
 SYSTEM_COLUMNS = ("_pk", "_updated", "_source_file", "_run_id")
@@ -31,6 +34,12 @@ FILE = "__courier_file"
 DUPLICATES = "__courier_duplicates"
 
 
+READER_PATH = "__courier_path"  # the path DuckDB's Parquet reader read a row from
+RESERVED_PREFIX = "__courier_"  # courier's own working columns and tables
+DEFAULT_MEMORY_LIMIT = "384MB"
+DEFAULT_MAX_NEW_COLUMNS = 200  # per load: Optimizely's schemas have about 20 columns
+DEFAULT_MAX_COLUMNS = 1000  # per table, source and partition columns
+LOAD_HINT = "the file may be corrupt, or its rows do not fit the table; fix it and run again"
 FILE_BITS = 20
 
 
@@ -65,6 +74,7 @@ class LoadStats:
     files: int = 0
     warnings: list[str] = field(default_factory=list)
     skipped: int = 0  # rows older than the stored version, duplicates in the files, rows without a key
+    columns_added: int = 0  # by schema drift in this load (limited by COURIER_MAX_NEW_COLUMNS)
 
 
 @dataclass
@@ -121,3 +131,85 @@ def create_table_sql(feed: TableSpec) -> str:
     parts += [f"{quote(name)} VARCHAR" for name in feed.partition_columns if name.lower() not in taken]
     parts += ["_pk VARCHAR", "_updated BIGINT", "_source_file VARCHAR", "_run_id VARCHAR"]
     return f"CREATE TABLE IF NOT EXISTS {quote(feed.table_name)} ({', '.join(parts)})"
+
+
+def reserved_column(name: str) -> bool:
+    """A name courier gives its own columns: never a source column (feeds add and loads refuse it)."""
+    return name.lower() in SYSTEM_COLUMNS or name.lower().startswith(RESERVED_PREFIX)
+
+
+def column_limits() -> tuple[int, int]:
+    """(new columns per load, columns per table) from COURIER_MAX_NEW_COLUMNS / COURIER_MAX_COLUMNS."""
+    limits = []
+    for name, default in (("COURIER_MAX_NEW_COLUMNS", DEFAULT_MAX_NEW_COLUMNS),
+                          ("COURIER_MAX_COLUMNS", DEFAULT_MAX_COLUMNS)):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            limits.append(default)
+            continue
+        if not raw.isdigit() or not raw.isascii():
+            raise ConfigError(f"{name}={raw!r} is not a whole number",
+                              hint=f"set it to a number of columns such as {default}, or unset it")
+        limits.append(int(raw))
+    return limits[0], limits[1]
+
+
+def parquet_relation(con: duckdb.DuckDBPyConnection, paths: list[str]) -> str:
+    """`read_parquet(?)` over `paths` as a subquery: every file column under its own name, plus the
+    reader's file path (READER_PATH) and row number (ROW) under courier's names.
+
+    DuckDB's reader columns `filename` and `file_row_number` are virtual: a file column of the same
+    name hides them (and the `filename = true` options refuse such files). Aliasing the file's
+    columns by position (in DESCRIBE's order) frees the virtual ones, so any column name loads.
+    Execute the SQL with `paths` as its first parameter.
+    """
+    read = "read_parquet(?, union_by_name = true, hive_partitioning = false)"
+    names = [str(row[0]) for row in con.execute(f"DESCRIBE SELECT * FROM {read}", [paths]).fetchall()]
+    columns = "".join(f"r.c{i} AS {quote(name)}, " for i, name in enumerate(names))
+    return (f"(SELECT {columns}r.filename AS {READER_PATH}, r.file_row_number AS {ROW} "
+            f"FROM {read} AS r({', '.join(f'c{i}' for i in range(len(names)))}))")
+
+
+def memory_limit() -> str:
+    return os.environ.get("COURIER_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+
+
+def load_error(feed: TableSpec, exc: duckdb.Error, source: SourceFile | None = None, *, where: str | None = None,
+               what: str = "cannot load", hint: str = LOAD_HINT, database: Path | None = None) -> CourierError:
+    """A DuckDB error of a load as one line naming the file (by its key): a full disk is DiskFull,
+    running out of memory says to raise COURIER_MEMORY_LIMIT."""
+    full = disk_full(exc, database or "the warehouse", hint="free space on that disk and run again; re-running is safe")
+    if full is not None:
+        return full
+    text = first_line(exc)
+    if source is not None:
+        text = text.replace(f'"{source.path}"', source.key).replace(str(source.path), source.key)
+    where = f"file {source.key}" if source is not None else where
+    prefix = f"{feed.table_name}: {where}: " if where else f"{feed.table_name}: "
+    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
+        return RunFailed(f"{prefix}ran out of memory under COURIER_MEMORY_LIMIT={memory_limit()} "
+                         f"(raise it, e.g. COURIER_MEMORY_LIMIT=2GB, and run again): {text}",
+                         hint="beyond the limit a load spills to <workspace>/tmp/, but each row group of a "
+                              "file must fit in memory")
+    return RunFailed(f"{prefix}{what}: {text}", hint=hint)
+
+
+def files_named(files: Sequence[SourceFile]) -> str:
+    """How an error names the files of a load when no single one is to blame."""
+    if len(files) == 1:
+        return f"file {files[0].key}"
+    return f"{len(files)} files ({files[0].key} … {files[-1].key})"
+
+
+def probe_files(con: duckdb.DuckDBPyConnection, files: Sequence[SourceFile]) -> SourceFile | None:
+    """After a failed load (rolled back): the first Parquet file that fails when read on its own,
+    every column, under the same memory limit: the file to name."""
+    for source in files:
+        if (source.content_type or infer_content_type(source.path)) != PARQUET:
+            continue
+        try:
+            con.execute("SELECT max(hash(COLUMNS(*))) FROM read_parquet(?, hive_partitioning = false)",
+                        [str(source.path)]).fetchall()
+        except duckdb.Error:
+            return source
+    return None

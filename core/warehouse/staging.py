@@ -16,6 +16,7 @@ datetimes), or, when generated, `(load epoch ms << 20) | file position` — the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import duckdb
 from courier.core.warehouse.conform import FileLoad
@@ -36,12 +37,13 @@ from courier.core.warehouse.table import TableSpec
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], stats: LoadStats,
-                base: int, run_id: str, on_progress: Callable[[LoadProgress], None] | None, batch_rows: int) -> None:
+                base: int, run_id: str, on_progress: Callable[[LoadProgress], None] | None, batch_rows: int, *,
+                database: Path | None = None) -> None:
     """Any format: stream every file into one staging table, then resolve duplicates and merge once."""
     con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, 0::BIGINT AS {FILE}, 0::BIGINT AS {ROW} "
                 f"FROM {quote(feed.table_name)} LIMIT 0")
     for index, source in enumerate(ordered):
-        FileLoad(con, feed, source, run_id, stats).run(
+        FileLoad(con, feed, source, run_id, stats, database=database).run(
             index, len(ordered), (base << FILE_BITS) | min(index, 2**FILE_BITS - 1), on_progress, batch_rows)
         stats.files += 1
     _merge(con, feed, stats)

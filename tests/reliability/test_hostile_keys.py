@@ -94,11 +94,13 @@ def assert_landed_inside(env: ReliabilityEnv, courier: str, key: str, body: byte
 
 
 def files_outside_landing(ws: Workspace) -> dict[str, str]:
-    """Every file of the workspace outside landing/, tmp/ and locks/, with its content hash (catalog excluded)."""
+    """Every file of the workspace outside landing/, tmp/ and locks/, with its content hash (catalog and
+    the disk-space reserve, which a run sets aside for itself, excluded)."""
     found: dict[str, str] = {}
     for path in sorted(ws.root.rglob("*")):
         rel = path.relative_to(ws.root)
-        if not path.is_file() or rel.parts[0] in ("landing", "tmp", "locks") or rel.name.startswith("catalog.sqlite"):
+        if not path.is_file() or rel.parts[0] in ("landing", "tmp", "locks") or rel.name.startswith("catalog.sqlite") \
+                or rel.name == ".space-reserve":
             continue
         found[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found

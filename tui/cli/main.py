@@ -11,7 +11,8 @@ import sys
 import traceback
 
 import click
-from courier.core.errors import CourierError
+from courier.core.catalog.workspace import default_workspace_dir
+from courier.core.errors import CourierError, disk_full
 from courier.core.text import printable
 from courier.tui.cli.context import CliContext
 
@@ -62,7 +63,13 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
-        _report_bug(exc, _workspace_in(argv if argv is not None else sys.argv[1:]))
+        chosen = _workspace_in(argv if argv is not None else sys.argv[1:])
+        full = disk_full(exc, chosen or default_workspace_dir())
+        if full is not None:  # an operator problem, never "a bug"
+            click.echo(f"error: {full}", err=True)
+            click.echo(f"hint: {full.hint}", err=True)
+            sys.exit(full.exit_code)
+        _report_bug(exc, chosen)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
