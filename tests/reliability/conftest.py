@@ -254,19 +254,29 @@ def build_env(s3: LocalS3, root: Path, spec: ExportSpec = SMALL_SPEC, *, upload:
     return env
 
 
-_REFERENCE: dict[ExportSpec, tuple[dict[str, str], dict[str, set[str]]]] = {}
+_REFERENCE: dict[Any, tuple[dict[str, str], dict[str, set[str]]]] = {}
+
+
+def _bucket_state(env: ReliabilityEnv) -> tuple[tuple[str, str], ...]:
+    """What the bucket holds now (key, ETag): a test that adds objects gets its own reference."""
+    client = env.s3.client("s3")
+    found: list[tuple[str, str]] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=env.bucket):
+        found += [(o["Key"], o["ETag"]) for o in page.get("Contents", [])]
+    return tuple(sorted(found))
 
 
 def _reference(env: ReliabilityEnv) -> tuple[dict[str, str], dict[str, set[str]]]:
-    if env.spec not in _REFERENCE:
+    cache_key = (env.spec, _bucket_state(env))
+    if cache_key not in _REFERENCE:
         clean = build_env(env.s3, env.workspace.root.parent / "reference", env.spec, upload=False)
         try:
             result = clean.run()
             assert result.status == "succeeded", result.error
-            _REFERENCE[env.spec] = (clean.checksums(), table_keys(clean.workspace))
+            _REFERENCE[cache_key] = (clean.checksums(), table_keys(clean.workspace))
         finally:
             clean.catalog.close()
-    return _REFERENCE[env.spec]
+    return _REFERENCE[cache_key]
 
 
 def reference_checksums(env: ReliabilityEnv) -> dict[str, str]:
