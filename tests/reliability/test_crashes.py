@@ -139,8 +139,11 @@ def check_after_kill(env: ReliabilityEnv, child: Child, before: dict[str, str], 
     for table, checksum in env.checksums().items():
         assert checksum in (before[table], expected[table]), f"{what}: {table} is half-loaded"
         assert duplicate_keys(env.workspace, table) == 0, f"{what}: {table} has a key twice"
-    # strict: the rename and the ledger write are back to back, so no landed file is unrecorded
-    assert ledger_problems(env, strict=True) == [], what
+    # every ledger row is real; the rename and the ledger write are back to back on one thread, so a
+    # kill between them leaves at most the one file in flight unrecorded (the next run lands it again)
+    assert ledger_problems(env, strict=False) == [], what
+    unrecorded = [p for p in ledger_problems(env, strict=True) if p.endswith("is not in the ledger")]
+    assert len(unrecorded) <= 1, f"{what}: {unrecorded}"
     runs = [r for r in list_runs(env.catalog, env.courier) if r.pid == child.proc.pid]
     if runs and runs[0].status == "succeeded":  # a random delay may kill it after it recorded its end
         assert what.split("(")[1].startswith("delay") and env.checksums() == expected, what

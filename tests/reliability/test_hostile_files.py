@@ -25,15 +25,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from courier.core.runs.events import Event, read_events
 from courier.core.devtools.s3server import LocalS3
-from courier.core.feeds.schema import hive_partition, read_sample
 from courier.core.devtools.synth import ExportSpec
-
 from courier.core.errors import ConfigError, DiskFull, RunFailed
 from courier.core.feeds.model import Feed
+from courier.core.feeds.schema import hive_partition, read_sample
+from courier.core.runs.events import Event, read_events
 from courier.core.runs.records import get_run, list_runs
 from courier.core.warehouse.duckdb import SourceFile, Warehouse
+
 from tests.reliability.bad_inputs import COURIER_BIN
 from tests.reliability.conftest import (
     ACCOUNT,
