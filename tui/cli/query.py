@@ -6,7 +6,11 @@ import csv
 import sys
 
 import click
+import pyarrow as pa
+from courier.core.errors import ConfigError, CourierError
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
+
+EXAMPLE = "courier query 'SELECT count(*) FROM \"Optimizely:Decisions\"'"
 
 
 @click.command(name="query")
@@ -21,13 +25,12 @@ def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool, timeout: flo
 
     One SELECT at a time (also WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); it reads no other file,
     reaches no network and changes nothing."""
-    from courier.core.warehouse.duckdb import Warehouse
-
-    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True, purpose="courier query")
     try:
-        table = warehouse.query(sql, timeout=timeout)
-    finally:
-        warehouse.close()
+        table = _run(ctx, sql, timeout)
+    except CourierError as exc:
+        if as_json:  # a script reading stdout gets the failure as data too; stderr keeps the error line
+            print_json({"error": str(exc), "hint": exc.hint})
+        raise
     rows = table.to_pylist()
     if as_json:
         print_json(rows)
@@ -51,3 +54,19 @@ def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool, timeout: flo
         Console().print(out)
         if len(rows) > 1000:
             click.echo(f"({len(rows)} rows; first 1000 shown; use --csv or --json for all)")
+
+
+def _run(ctx: CliContext, sql: str, timeout: float | None) -> pa.Table:
+    """The query's rows; a text with no statement in it is a usage error, not an empty table."""
+    from courier.core.warehouse.duckdb import Warehouse
+
+    if not sql.strip():
+        raise ConfigError("the query is empty", hint=f"give one SELECT, e.g. {EXAMPLE}")
+    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True, purpose="courier query")
+    try:
+        table = warehouse.query(sql, timeout=timeout)
+    finally:
+        warehouse.close()
+    if table.num_columns == 0:  # only comments or semicolons
+        raise ConfigError("the query holds no SQL statement", hint=f"give one SELECT, e.g. {EXAMPLE}")
+    return table
