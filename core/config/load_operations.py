@@ -136,24 +136,33 @@ def unknown_feeds(ops: dict[str, list[Operation]] | dict[str, Any], known_feed_i
     return [feed_id for feed_id in ops if feed_id not in known]
 
 
-def merged_load_operations(existing: dict[str, Any], feed_id: str, tag: str) -> tuple[dict[str, Any], str | None]:
-    """The courier's load operations with `feed_id` loading `tag`.
+LOAD_ALONE_NOTE = ("Load alone upserts on the primary key: every run adds and updates rows and keeps the rest. "
+                   "Truncate + load empties the table first on every run, so re-running one day would leave "
+                   "only that day's rows.")
 
-    A placeholder that loads the same file tag is replaced (its steps, e.g. a truncate, are kept);
-    otherwise `{feed_id: [load tag]}` is added. Returns (new operations, replaced placeholder). This is
+
+def merged_load_operations(existing: dict[str, Any], feed_id: str, tag: str, *,
+                           truncate: bool = False) -> tuple[dict[str, Any], str | None]:
+    """The courier's load operations with `feed_id` loading `tag`: `[load tag]`, or with `truncate`
+    `[truncate, load tag]`.
+
+    Load alone is the default because a daily courier must keep the days it loaded before (see
+    LOAD_ALONE_NOTE); a placeholder's truncate (the documentation's example has one) is not carried
+    over. A placeholder that loads the same file tag is replaced, as is the only entry when it is a
+    placeholder; otherwise the feed is added. Returns (new operations, replaced placeholder). This is
     the onboarding step "add load operations": the TUI offers it after a feed is activated.
     """
     replaced = next((fid for fid, steps in existing.items() if is_placeholder(fid)
                      and any(isinstance(s, dict) and s.get("file") == tag for s in steps or [])), None)
     if replaced is None:
         replaced = next((fid for fid in existing if is_placeholder(fid)), None) if len(existing) == 1 else None
+    steps: list[dict[str, str]] = ([{"type": "truncate"}] if truncate else []) + [{"type": "load", "file": tag}]
     new: dict[str, Any] = {}
-    for fid, steps in existing.items():
+    for fid, ops in existing.items():
         if fid == replaced:
-            keep = [s for s in steps or [] if isinstance(s, dict) and s.get("file") in (None, tag)]
-            new[feed_id] = keep if any(s.get("type") == "load" for s in keep) else [{"type": "load", "file": tag}]
+            new[feed_id] = steps
         else:
-            new[fid] = steps
+            new[fid] = ops
     if feed_id not in new:
-        new[feed_id] = [{"type": "load", "file": tag}]
+        new[feed_id] = steps
     return new, replaced

@@ -3,11 +3,16 @@
 Used by `courier demo` and by the test suite, so both talk real HTTP to the same kind of server.
 It binds 127.0.0.1 on a free port, its request log goes nowhere, and it is always stopped: on
 `stop()`, on context exit, and at interpreter exit (no orphaned servers).
+
+Keys: with auth off (the default) moto accepts any key, and `client()` seeds with the LOCAL_* pair.
+`create_user` makes an IAM user with a real access key; after `enable_auth()` only such keys work
+and a wrong secret fails with SignatureDoesNotMatch, as on AWS (the demo runs that way).
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import signal
 import socket
@@ -16,11 +21,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 LOCAL_ACCESS_KEY = "AKIALOCALS3TESTING00"
 LOCAL_SECRET_KEY = "localS3TestingSecretKeyNotASecret0000000"  # a placeholder for moto, not a secret
+# (moto takes any key while auth is off; once `enable_auth()` is on, only `create_user` keys work)
 
 
 def _die_with_parent() -> None:
@@ -93,17 +100,38 @@ class LocalS3:
             proc.wait()
 
     def reset(self) -> None:
-        """Forget every bucket, user and key (moto's reset endpoint)."""
+        """Forget every bucket, user and key (moto's reset endpoint), and accept any key again."""
         req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         urllib.request.urlopen(req, timeout=10).read()
+        self._set_auth("inf")
 
     def enable_auth(self, free_requests: int = 0) -> None:
         """Turn IAM enforcement on from now on (after `free_requests` unauthenticated calls)."""
+        self._set_auth(str(free_requests))
+
+    def disable_auth(self) -> None:
+        """Accept any key again (moto's default)."""
+        self._set_auth("inf")
+
+    def _set_auth(self, free_requests: str) -> None:
         req = urllib.request.Request(
-            f"{self.endpoint_url}/moto-api/reset-auth", data=str(free_requests).encode(),
+            f"{self.endpoint_url}/moto-api/reset-auth", data=free_requests.encode(),
             method="POST", headers={"Content-Type": "application/octet-stream"},
         )
         urllib.request.urlopen(req, timeout=10).read()
+
+    def create_user(self, name: str, actions: Sequence[str]) -> tuple[str, str]:
+        """An IAM user allowed `actions` on every resource, and its new access key (id, secret).
+
+        Call it before `enable_auth()` (it seeds with the root pair); the key is a real credential
+        from then on."""
+        iam = self.client("iam")
+        iam.create_user(UserName=name)
+        policy = {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
+        iam.put_user_policy(UserName=name, PolicyName=f"{name}-access", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return str(key["AccessKeyId"]), str(key["SecretAccessKey"])
 
     def client(self, service: str, **kwargs: object) -> Any:
         """A boto3 client for this server with moto's root credentials (for seeding)."""

@@ -33,6 +33,13 @@ from courier.core.warehouse.spec import SourceFile
 POLL_START, POLL_MAX = 2.0, 60.0
 
 
+def missing_reason(status: DayStatus) -> str:
+    """Why a day's file set is not available: no ready marker yet, or no file matching."""
+    if status.ready is False:
+        return f"day {status.day} is not ready for {status.tag} (no ready marker yet)"
+    return f"no file for {status.tag} on {status.day} (looked for {status.looked_for})"
+
+
 class RunSteps:
     def __init__(self, catalog: Catalog, workspace: Workspace, courier: Any, request: Any, log: EventLog,
                  cancel: threading.Event, run_id: str) -> None:
@@ -96,8 +103,10 @@ class RunSteps:
                 break
             self.check_cancel()
             pause = min(delay, max(0.0, self.request.wait_until - time.time()))
-            self.log.emit("warning", message=f"waiting {pause:.0f}s for {len(missing)} missing file sets"
-                                            f" (until {time.strftime('%H:%M:%S', time.localtime(self.request.wait_until))})")
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.request.wait_until))
+            self.log.emit("warning", message=f"waiting for late files: {missing_reason(missing[0])}{more};"
+                                            f" checking again in {pause:.0f} s, until {until}")
             self.cancel.wait(pause)
             delay = min(delay * 2, POLL_MAX)
         return self._gate(listing)
@@ -113,8 +122,7 @@ class RunSteps:
                 if s.available:
                     usable.add((s.entity_index, day))
                     continue
-                reason = (f"day {day} is not ready for {s.tag} (no ready marker yet)" if s.ready is False
-                          else f"no file for {s.tag} on {day} (looked for {s.looked_for})")
+                reason = missing_reason(s)
                 if s.optional or self.request.mode == "all":
                     self.warn(reason)
                 elif self.request.skip_missing:

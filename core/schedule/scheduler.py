@@ -7,7 +7,8 @@ succeeds only if every courier's run succeeded; when a courier's required files 
 
 Scheduled runs (at fire time T, see courier.core.schedule.windows for the days) also:
 - pass `wait_until = T + wait` to the engine, which keeps polling for missing required files and
-  ready markers with backoff until then (an overdue catch-up run therefore checks just once);
+  ready markers with backoff until then (an overdue catch-up run therefore checks just once); each
+  poll's "waiting for late files" line, like every run warning, goes to the group's log as it happens;
 - honour `--after OTHER`: before running, wait (until T + wait, polling with backoff) for OTHER to
   have a succeeded group run covering every day of this window, shifted back by after_offset
   (whole days); otherwise the run fails without starting its couriers;
@@ -247,13 +248,27 @@ class GroupRun:
 
     def _one(self, request: Any) -> CourierOutcome:
         try:
-            run = self.runner(self.catalog, request, sink=self.sink, cancel=self.cancel)
+            run = self.runner(self.catalog, request, sink=self._sink_for(request.courier), cancel=self.cancel)
         except CourierError as exc:
             self.log.warning("group %s: courier %s did not start: %s", self.group.name, request.courier, exc.one_line())
             return CourierOutcome(request.courier, "failed", error=exc.one_line())
         self.log.info("group %s: courier %s %s (%s)", self.group.name, request.courier, run.status, run.id)
         return CourierOutcome(request.courier, run.status, run.id, run.error, list(run.missing_required),
                               run.notification)
+
+    def _sink_for(self, courier: str) -> Callable[[Any], None]:
+        """The caller's sink, plus each run warning into the group's log as it happens: a run waiting
+        for late files says so (stderr and scheduler.log for `courier scheduler`), never silently."""
+        outer = self.sink
+
+        def sink(event: Any) -> None:
+            if outer is not None:
+                outer(event)
+            data = event.to_json()
+            if data.get("type") == "warning":
+                self.log.warning("group %s: courier %s: %s", self.group.name, courier, data.get("message"))
+
+        return sink
 
     def _sla_timer(self, result: GroupRunResult, since: datetime) -> threading.Timer | None:
         sla = self.group.sla

@@ -3,11 +3,15 @@
 Checks run in order and stop at the first failure (later ones are reported as not run):
 token (Optimizely tokens only: the exchange works), identity (STS GetCallerIdentity), list
 (ListObjectsV2 under the prefix) and read (a one-byte ranged GET of the first object found, which
-is where SSE-KMS decryption fails). "Connection successful" only when every check passed.
+is where SSE-KMS decryption fails). "Connection successful" only when every check passed: a prefix
+with nothing to read leaves the read check not run and the report not ok, with a warning that names
+the likely cause (usually the account id in the prefix), because a credential that lists nothing
+has proved nothing about reading the export.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +42,7 @@ class AccessReport:
     bucket: str
     prefix: str
     checks: list[Check] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,11 +53,16 @@ class AccessReport:
         if self.ok:
             return "Connection successful"
         failed = next((c for c in self.checks if not c.ok and c.ran), None)
-        return f"Connection failed at the {failed.name} check" if failed else "Connection failed"
+        if failed:
+            return f"Connection failed at the {failed.name} check"
+        skipped = [c.name for c in self.checks if not c.ran]
+        if skipped:
+            return f"Connection not confirmed: the {', '.join(skipped)} check was not run"
+        return "Connection failed"
 
     def to_json(self) -> dict[str, Any]:
         return {"credential": self.credential, "bucket": self.bucket, "prefix": self.prefix, "ok": self.ok,
-                "summary": self.summary,
+                "summary": self.summary, "warnings": list(self.warnings),
                 "checks": [{"name": c.name, "ok": c.ok, "ran": c.ran, "detail": c.detail, "hint": c.hint}
                            for c in self.checks]}
 
@@ -110,9 +120,9 @@ def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | No
 
     sample = next((o for o in objects if o.get("Size", 0) > 0), None)
     if sample is None:
-        detail = f"no object under {where} to read (read not tested)" if not objects else \
-            f"only empty objects under {where} (read not tested)"
-        report.checks.append(Check("read", True, detail))
+        what = "no object" if not objects else "only empty objects (ready markers)"
+        report.checks.append(Check("read", False, f"not run: {what} under {where} to read", ran=False))
+        report.warnings.append(_nothing_to_read(s3, report.bucket, report.prefix, bool(objects)))
         return report
     try:
         s3.get_object(Bucket=report.bucket, Key=sample["Key"], Range="bytes=0-0")["Body"].read()
@@ -120,3 +130,31 @@ def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | No
         return fail("read", translate_error(exc, action="read", bucket=report.bucket, key=sample["Key"]))
     report.checks.append(Check("read", True, f"read s3://{report.bucket}/{sample['Key']}"))
     return report
+
+
+_ACCOUNT = re.compile(r"(?P<parent>(?:.*/)?)account_id=(?P<id>[^/]*)")
+
+
+def _nothing_to_read(s3: Any, bucket: str, prefix: str, only_empty: bool) -> str:
+    """Why a prefix holds nothing to read, most likely: a wrong account id in Optimizely's path."""
+    where = f"s3://{bucket}/{prefix}"
+    if only_empty:
+        return (f"only empty objects under {where}: the export may not have written data there yet, "
+                "or the prefix stops above the data files")
+    found = _ACCOUNT.search(prefix)
+    if not found:
+        return (f"nothing under {where}: check the prefix (Optimizely exports under "
+                "v1/account_id=<your account id>/)")
+    others = _account_folders(s3, bucket, found.group("parent"))
+    seen = f"; the bucket has {', '.join(others)}" if others else ""
+    return (f"nothing under {where}: is the account id {found.group('id')!r} in the prefix right? "
+            f"Optimizely exports each account under {found.group('parent')}account_id=<id>/{seen}")
+
+
+def _account_folders(s3: Any, bucket: str, parent: str) -> list[str]:
+    """The account folders beside the one tested, when the credential may list them (else none)."""
+    try:
+        listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{parent}account_id=", Delimiter="/", MaxKeys=5)
+    except (BotoCoreError, ClientError):
+        return []
+    return [str(p["Prefix"]) for p in listing.get("CommonPrefixes", [])]

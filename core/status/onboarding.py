@@ -48,8 +48,9 @@ STEPS: list[Step] = [
          "sample: pick the primary key, semantic tags and the last-updated field, then Activate to "
          "create the domain table.", "files"),
     Step(6, "load_operations", "Add load operations",
-         "Point the courier's load operations at the real feed ids (truncate + load decisions, load "
-         "conversions), replacing any placeholder.", "courier_setup"),
+         "Point the courier's load operations at the real feed ids (load decisions, load conversions), "
+         "replacing any placeholder. Use load alone for a daily courier: truncate + load replaces the "
+         "whole table on every run, so re-running one day would leave only that day.", "courier_setup"),
     Step(7, "run", "Run courier",
          "Run the courier again for a day, a period or all data. This time files are loaded into the "
          "domain tables and the run ends with a notification such as 'Completed in 5 seconds'.", "run"),

@@ -102,6 +102,26 @@ def test_failing_check_exits_1_without_success_line(courier, auth_s3, keys) -> N
     assert as_json.returncode == 1 and json.loads(as_json.stdout)["ok"] is False
 
 
+def test_nothing_under_the_prefix_is_a_warning_not_connection_successful(courier, auth_s3, keys) -> None:  # type: ignore[no-untyped-def]
+    assert _add_iam(courier, "prod", keys["full"]).returncode == 0
+    result = courier("credentials", "test", "prod", "--bucket", "exports", "--prefix", "v1/account_id=1234567890/",
+                     "--endpoint-url", auth_s3.endpoint_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("✓ identity") and lines[1].startswith("✓ list")
+    assert lines[2].startswith("- read") and "not run: no object under s3://exports/v1/account_id=1234567890/" in lines[2]
+    assert "✓ read" not in result.stdout and "Connection successful" not in result.stdout
+    assert lines[-1] == "Connection not confirmed: the read check was not run"
+    assert result.stderr.splitlines() == [
+        "warning: nothing under s3://exports/v1/account_id=1234567890/: is the account id '1234567890' in the "
+        "prefix right? Optimizely exports each account under v1/account_id=<id>/; the bucket has v1/account_id=77/"]
+    as_json = json.loads(courier("credentials", "test", "prod", "--bucket", "exports", "--prefix",
+                                 "v1/account_id=1234567890/", "--endpoint-url", auth_s3.endpoint_url, "--json").stdout)
+    assert as_json["ok"] is False and "account id '1234567890'" in as_json["warnings"][0]
+    assert as_json["checks"][2] == {"name": "read", "ok": False, "ran": False, "hint": None,
+                                    "detail": "not run: no object under s3://exports/v1/account_id=1234567890/ to read"}
+
+
 def test_secret_from_environment(courier, auth_s3, keys) -> None:  # type: ignore[no-untyped-def]
     result = courier("credentials", "add", "envkey", "--kind", "iam-credential", "--access-key-id", keys["full"]["id"],
                      env={"AWS_SECRET_ACCESS_KEY": keys["full"]["secret"]})

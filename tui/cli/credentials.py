@@ -22,7 +22,7 @@ from courier.core.config.credentials import (
 from courier.core.errors import ConfigError
 from courier.core.source.access import run_access_check
 from courier.core.text import printable
-from courier.tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin
+from courier.tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin, warn
 
 
 @click.group(name="credentials")
@@ -115,6 +115,8 @@ def test_command(ctx: CliContext, name: str, bucket: str | None, prefix: str, re
             click.echo(f"{mark} {check.name:<8}  {printable(check.detail)}")  # S3's texts, keys of the bucket
             if check.hint and not check.ok:
                 click.echo(f"{'':<12}hint: {printable(check.hint)}")
+        for warning in report.warnings:  # e.g. nothing under the prefix: names the likely cause
+            warn(warning)
         click.echo(printable(report.summary))
     if not report.ok:
         sys.exit(1)

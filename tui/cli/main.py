@@ -14,7 +14,7 @@ import click
 from courier.core.catalog.workspace import default_workspace_dir
 from courier.core.errors import CourierError, disk_full
 from courier.core.text import printable
-from courier.tui.cli.context import CliContext
+from courier.tui.cli.context import CliContext, print_json
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,9 +54,15 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:  # `courier credentials` alone: its help, as asked
         exc.show()
-        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        sys.exit(2)
+    except click.UsageError as exc:  # bad option, bad value (BadParameter), missing argument, no such command
+        _usage_error(exc, argv if argv is not None else sys.argv[1:])
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {printable(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
@@ -72,6 +78,30 @@ def main(argv: list[str] | None = None) -> None:
         _report_bug(exc, chosen)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: click.UsageError, args: list[str]) -> None:
+    """click's usage errors in the documented form: `error: <what>` and `hint: <usage, --help>`.
+
+    click's own block (Usage / Try / Error) would be three lines in another shape. A command that
+    offers `--json` and was given it also gets the error as a JSON object on stdout.
+    """
+    message = exc.format_message()
+    if exc.ctx is not None:
+        usage = exc.ctx.get_usage().removeprefix("Usage: ").strip()
+        hint = f"usage: {usage}; see `{exc.ctx.command_path} --help`"
+    else:
+        hint = "see `courier --help`"
+    if exc.ctx is not None and _json_requested(exc.ctx.command, args):
+        print_json({"error": message, "hint": hint})
+    click.echo(f"error: {printable(message)}", err=True)
+    click.echo(f"hint: {printable(hint)}", err=True)
+
+
+def _json_requested(command: click.Command, args: list[str]) -> bool:
+    """The command has a `--json` option and the command line gave it (before any `--`)."""
+    given = args[:args.index("--")] if "--" in args else args
+    return "--json" in given and any("--json" in p.opts for p in command.params)
 
 
 def _workspace_in(args: list[str]) -> str | None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import sys
 from collections.abc import Iterator
 
 import click
 import pyarrow as pa
+from courier.core.errors import ConfigError, CourierError
 from courier.core.warehouse.duckdb import Warehouse
-from courier.tui.cli.context import CliContext, pass_ctx
+from courier.tui.cli.context import CliContext, pass_ctx, print_json
+
+EXAMPLE = "courier query 'SELECT count(*) FROM \"Optimizely:Decisions\"'"
 
 
 @click.command(name="query")
@@ -25,16 +29,48 @@ def command(ctx: CliContext, sql: str, as_json: bool, as_csv: bool, timeout: flo
 
     One SELECT at a time (also WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); it reads no other file,
     reaches no network and changes nothing."""
-    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True, purpose="courier query")
+    try:  # until the first row is out, a failure is also printed as a JSON object for --json
+        rows = _open(ctx, sql, timeout, streaming=as_json or as_csv)
+    except CourierError as exc:
+        if as_json:  # a script reading stdout gets the failure as data too; stderr keeps the error line
+            print_json({"error": str(exc), "hint": exc.hint})
+        raise
+    warehouse, batches = rows
     try:
-        if as_json:
-            _write_json(warehouse.stream(sql, timeout=timeout))
-        elif as_csv:
-            _write_csv(warehouse.stream(sql, timeout=timeout), warehouse)
+        if isinstance(batches, pa.Table):
+            _print_table(batches)
+        elif as_json:
+            _write_json(batches)
         else:
-            _print_table(warehouse.query(sql, timeout=timeout, limit=SHOWN + 1))
+            _write_csv(batches, warehouse)
     finally:
         warehouse.close()
+
+
+def _open(ctx: CliContext, sql: str, timeout: float | None, *,
+          streaming: bool) -> tuple[Warehouse, pa.Table | Iterator[pa.RecordBatch]]:
+    """The open warehouse and the query's first rows (a table for the terminal, else a stream whose
+    first batch is already read, so a refused or failing query fails before anything is written)."""
+    if not sql.strip():
+        raise ConfigError("the query is empty", hint=f"give one SELECT, e.g. {EXAMPLE}")
+    warehouse = Warehouse(ctx.workspace.warehouse_path, read_only=True, purpose="courier query")
+    try:
+        if not streaming:
+            table = warehouse.query(sql, timeout=timeout, limit=SHOWN + 1)
+            _check_statement(warehouse.last_schema)
+            return warehouse, table
+        batches = warehouse.stream(sql, timeout=timeout)
+        first = next(batches, None)
+        _check_statement(warehouse.last_schema)
+        return warehouse, itertools.chain([first] if first is not None else [], batches)
+    except BaseException:
+        warehouse.close()
+        raise
+
+
+def _check_statement(schema: pa.Schema | None) -> None:
+    if schema is None:  # only comments or semicolons
+        raise ConfigError("the query holds no SQL statement", hint=f"give one SELECT, e.g. {EXAMPLE}")
 
 
 SHOWN = 1000  # rows a terminal table shows; --csv and --json stream every row

@@ -61,7 +61,8 @@ def run_scheduler(catalog: Catalog, *, once: bool, clock: Clock, log: logging.Lo
 @click.command(name="scheduler")
 @click.option("--once", is_flag=True, help="Run what is due now and exit (for a crontab line or a systemd timer).")
 @click.option("--now", "now_text", metavar="ISO-TIME",
-              help="Pretend the clock reads this (naive = UTC); time then advances from there.")
+              help="Pretend the clock reads this (naive = UTC), then advance in real time: what is due "
+                   "then runs for real and is recorded as handled (not a preview).")
 @click.option("--quiet", "-q", is_flag=True, help="Log only to <workspace>/logs/scheduler.log, not to stderr.")
 @pass_ctx
 def command(ctx: CliContext, once: bool, now_text: str | None, quiet: bool) -> None:
@@ -73,7 +74,9 @@ def command(ctx: CliContext, once: bool, now_text: str | None, quiet: bool) -> N
     the scheduler was down runs once on start, for every day since the last run, and the log says
     so. A failed run's window is retried with backoff (1, 2, 4 ... minutes, at most an hour) until
     it succeeds, and the group shows as late meanwhile (`courier groups skip` gives up on it).
-    `--once` exits 1 when a group run failed. Logs go to <workspace>/logs/scheduler.log.
+    `--once` exits 1 when a group run failed. A run waiting for late files logs each check
+    ("waiting for late files: ...") as it happens. Logs go to <workspace>/logs/scheduler.log
+    (and stderr, unless --quiet).
 
     \b
     systemd:  ExecStart=/path/to/courier --workspace /srv/courier scheduler

@@ -28,9 +28,11 @@ ENTITIES_HELP = ("The entities list: one object per file type with `object/file-
                  "yyyy/MM/dd date parts, * inside one folder), `object/land-as` with `file/tag` and "
                  "`file/content-type`. Errors show the line/column or the JSON pointer; warnings show "
                  "patterns that parse but look wrong. The Optimizely preset (p) fills it for an account id.")
-LOAD_OPS_HELP = ("Load operations map a feed id to its operations, e.g. {\"df-xxxxxx\": [{\"type\": \"truncate\"}, "
-                 "{\"type\": \"load\", \"file\": \"decisions\"}]}. Use {} (or a placeholder id such as df-xxxxxx) "
-                 "until the feeds exist; `file` must be a tag from the entities list.")
+LOAD_OPS_HELP = ("Load operations map a feed id to its operations, e.g. {\"df-xxxxxx\": [{\"type\": \"load\", "
+                 "\"file\": \"decisions\"}]}. Use {} (or a placeholder id such as df-xxxxxx) until the feeds "
+                 "exist; `file` must be a tag from the entities list. Load alone suits a daily courier: adding "
+                 "{\"type\": \"truncate\"} replaces the whole table on every run, so re-running one day would "
+                 "leave only that day.")
 
 
 def entities_validator(text: str) -> list[str]:

@@ -262,7 +262,7 @@ class CredentialsScreen(CourierScreen):
             result.update(literal(f"✗ {message.error}", style="bold"))
             return
         report = message.report
-        result.update(checks_text(report.checks, report.summary, report.ok))
+        result.update(checks_text(report.checks, report.summary, report.ok, report.warnings))
         if report.ok:
             checked = getattr(self.app, "checked_credentials", None)
             if isinstance(checked, set):

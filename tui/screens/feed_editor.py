@@ -332,7 +332,7 @@ class FeedEditorScreen(CourierScreen):
 
     def _offer_wiring(self, feed_id: str) -> None:
         from courier.core.config.couriers import get_courier
-        from courier.core.config.load_operations import merged_load_operations
+        from courier.core.config.load_operations import LOAD_ALONE_NOTE, merged_load_operations
 
         courier_name, tag = self.info.get("courier"), self.info.get("tag")
         if not courier_name or not tag:
@@ -347,7 +347,7 @@ class FeedEditorScreen(CourierScreen):
         new, replaced = merged_load_operations(existing, feed_id, tag)
         what = f"replacing the placeholder {replaced}" if replaced else "added to the existing ones"
         question = (f"Put {feed_id} into courier {courier_name}'s load operations ({what})?\n\n"
-                    f"{json.dumps(new, indent=1)}")
+                    f"{json.dumps(new, indent=1)}\n\n{LOAD_ALONE_NOTE}")
         self.app.push_screen(ConfirmScreen(question, yes="Update load operations", no="Not now"),
                              lambda yes: self._wire(courier_name, new) if yes else None)
 

@@ -111,7 +111,18 @@ def test_merging_keeps_other_feeds_and_a_placeholder_for_another_tag() -> None:
     merged, replaced = merged_load_operations(existing, "df-new123", "decisions")
     assert replaced == "df-xxxxxx"
     assert merged == {"df-aaaaaa": [{"type": "load", "file": "conversions"}],
-                      "df-new123": [{"type": "truncate"}, {"type": "load", "file": "decisions"}],
+                      "df-new123": [{"type": "load", "file": "decisions"}],
                       "FEED-ID": [{"type": "load", "file": "other"}]}
     added, none = merged_load_operations({}, "df-new123", "decisions")
     assert none is None and added == {"df-new123": [{"type": "load", "file": "decisions"}]}
+
+
+def test_wiring_writes_load_alone_by_default_even_over_a_truncating_placeholder() -> None:
+    # the documentation's example truncates; a daily courier that truncates keeps only the last run's day
+    doc_example = {"DECISIONS-FEED-ID": [{"type": "truncate"}, {"type": "load", "file": "decisions"}]}
+    merged, replaced = merged_load_operations(doc_example, "df-abc123", "decisions")
+    assert replaced == "DECISIONS-FEED-ID"
+    assert merged == {"df-abc123": [{"type": "load", "file": "decisions"}]}
+    chosen, _ = merged_load_operations(doc_example, "df-abc123", "decisions", truncate=True)
+    assert chosen == {"df-abc123": [{"type": "truncate"}, {"type": "load", "file": "decisions"}]}
+    assert parse_load_operations(merged)["df-abc123"] == [Operation("load", "decisions")]

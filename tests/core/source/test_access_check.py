@@ -117,10 +117,33 @@ def test_endpoint_unreachable(catalog, users) -> None:  # type: ignore[no-untype
     assert not report.ok
 
 
-def test_empty_prefix_passes_but_says_read_was_not_tested(catalog, auth_s3, users) -> None:  # type: ignore[no-untyped-def]
+def test_empty_prefix_is_not_a_success_and_the_read_is_not_a_pass(catalog, auth_s3, users) -> None:  # type: ignore[no-untyped-def]
     _add(catalog, "full", users["full"])
     report = _check(catalog, auth_s3, "full", prefix="v2/")
-    assert report.ok and "no object under s3://exports/v2/ to read" in report.checks[2].detail
+    identity, listing, read = report.checks
+    assert identity.ok and listing.ok and "0 object(s)" in listing.detail
+    assert (read.ok, read.ran) == (False, False)
+    assert read.detail == "not run: no object under s3://exports/v2/ to read"
+    assert not report.ok and "Connection successful" not in report.summary
+    assert report.summary == "Connection not confirmed: the read check was not run"
+    assert report.warnings == ["nothing under s3://exports/v2/: check the prefix (Optimizely exports under "
+                               "v1/account_id=<your account id>/)"]
+    assert report.to_json()["warnings"] == report.warnings and report.to_json()["ok"] is False
+
+
+def test_nothing_under_an_account_prefix_names_the_account_id(catalog, auth_s3, users) -> None:  # type: ignore[no-untyped-def]
+    _add(catalog, "full", users["full"])
+    report = _check(catalog, auth_s3, "full", prefix="v1/account_id=999/")
+    assert not report.ok and not report.checks[2].ran
+    assert report.warnings == ["nothing under s3://exports/v1/account_id=999/: is the account id '999' in the "
+                               "prefix right? Optimizely exports each account under v1/account_id=<id>/"]
+
+
+def test_only_empty_objects_under_the_prefix_is_not_a_read(catalog, auth_s3, users) -> None:  # type: ignore[no-untyped-def]
+    _add(catalog, "full", users["full"])
+    report = _check(catalog, auth_s3, "full", prefix="v1/day=1/_")  # only the _SUCCESS marker
+    assert not report.ok and report.checks[2].detail.startswith("not run: only empty objects")
+    assert report.warnings[0].startswith("only empty objects under s3://exports/v1/day=1/_")
 
 
 def test_assume_role_with_external_id(catalog, auth_s3, users) -> None:  # type: ignore[no-untyped-def]
