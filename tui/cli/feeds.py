@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from courier.core.errors import Busy, ConfigError, NotFound
 from courier.core.feeds.model import (
     Feed,
     activate_feed,
     add_feed,
+    create_active_feed,
     feed_to_json,
     get_feed,
     list_feeds,
@@ -94,12 +97,14 @@ def add(ctx: CliContext, source: str, name: str, sample: str, primary_key: str |
     options = {k: v for k, v in (("separator", separator), ("quote", quote)) if v}
     if header_rows != 1:
         options["header_rows"] = header_rows
-    feed = add_feed(ctx.catalog, source=source, name=name, sample=sample, primary_key=_keys(primary_key),
-                    tags=_tags(tags), last_updated=last_updated, generate_updated=generate_updated, stitch=stitch,
-                    content_type=content_type, options=options, require_primary_key=activate)
+    fields: dict[str, Any] = {"source": source, "name": name, "sample": sample, "primary_key": _keys(primary_key),
+                              "tags": _tags(tags), "last_updated": last_updated, "generate_updated": generate_updated,
+                              "stitch": stitch, "content_type": content_type, "options": options}
     if activate:
-        feed, stats = activate_feed(ctx.catalog, ctx.workspace, feed.id, load_sample=True)
+        feed, stats = create_active_feed(ctx.catalog, ctx.workspace, **fields, load_sample=True)
         _report_load(feed, stats)
+    else:
+        feed = add_feed(ctx.catalog, **fields)
     click.echo(feed.id)
 
 
