@@ -20,7 +20,13 @@ from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import ConfigError, NotFound
 from courier.core.feeds.schema import Column, hive_partition, read_sample
-from courier.core.feeds.tags import ONCE_PER_FEED, is_pii, suggest_tags, validate_tag
+from courier.core.feeds.tags import (
+    ONCE_PER_FEED,
+    apply_suggestions,
+    is_pii,
+    suggest_tags,
+    validate_tag,
+)
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import (
     INTEGER_TYPES,
@@ -356,6 +362,18 @@ def update_feed(catalog: Catalog, feed_id: str, *, primary_key: list[str] | None
                     (dumps(keys), dumps(checked), feed.last_updated, int(feed.generate_updated), int(feed.stitch),
                      feed.updated_at, feed.id))
     return feed
+
+
+def apply_suggested_tags(catalog: Catalog, feed_id: str) -> tuple[Feed, dict[str, str]]:
+    """Store the suggested tags (and key, if the feed has none) on a feed's untagged columns.
+
+    Returns the feed and the tags it gained (empty: nothing new to suggest).
+    """
+    feed = get_feed(catalog, feed_id)
+    applied = apply_suggestions([c.name for c in feed.columns], feed.tags, feed.primary_key)
+    if applied.new:
+        feed = update_feed(catalog, feed.id, tags=applied.new)
+    return feed, applied.new
 
 
 def set_active(catalog: Catalog, feed_id: str, active: bool) -> None:

@@ -150,3 +150,17 @@ async def test_activate_without_a_key_leaves_no_draft_and_the_next_press_works(w
             screen.query_one("#feed-error", Static).render()), "the second activation")
         assert screen.activated is not None, str(screen.query_one("#feed-error", Static).render())
     assert [(f.table_name, f.active) for f in list_feeds(catalog)] == [("Shop:Customers", True)]
+
+
+async def test_the_palette_applies_the_suggested_tags_to_the_untagged_columns(workspace, catalog, tmp_path) -> None:
+    sample = local_sample(tmp_path)
+    app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        screen.tags["updated_at"] = "custom/changed"
+        command = dict((title, cb) for title, _key, cb in screen.palette_commands())["Feed: apply the suggested tags"]
+        command()
+        await pilot.pause()
+        assert screen.tags == {"email": "email", "updated_at": "custom/changed"}  # a given tag stays
+        assert "PII" in cell(screen, "email", "tag")

@@ -10,6 +10,7 @@ from courier.core.feeds.model import (
     Feed,
     activate_feed,
     add_feed,
+    apply_suggested_tags,
     create_active_feed,
     feed_to_json,
     get_feed,
@@ -18,7 +19,7 @@ from courier.core.feeds.model import (
     truncate_feed,
     update_feed,
 )
-from courier.core.feeds.tags import all_tags_help, is_pii, suggest_tags
+from courier.core.feeds.tags import all_tags_help, apply_suggestions, is_pii
 from courier.core.text import printable
 from courier.core.warehouse.files import CONTENT_TYPES
 from courier.core.warehouse.spec import LoadStats
@@ -170,16 +171,16 @@ def show(ctx: CliContext, feed_ref: str, as_json: bool) -> None:
 def suggest(ctx: CliContext, feed_ref: str, apply: bool) -> None:
     """Propose semantic tags and a primary key from column names."""
     feed = get_feed(ctx.catalog, feed_ref)
-    proposed = {c: t for c, t in suggest_tags([c.name for c in feed.columns]).items() if c not in feed.tags}
-    if feed.primary_key:
-        proposed = {c: t for c, t in proposed.items() if t != "pk"}
+    if apply:
+        feed, proposed = apply_suggested_tags(ctx.catalog, feed.id)
+    else:
+        proposed = apply_suggestions([c.name for c in feed.columns], feed.tags, feed.primary_key).new
     if not proposed:
         click.echo(f"no new suggestions for {printable(feed.table_name)}")
         return
     for column, tag in proposed.items():
         click.echo(f"{printable(column):<24} {tag}{'  (PII)' if is_pii(tag) else ''}")
     if apply:
-        update_feed(ctx.catalog, feed.id, tags=proposed)
         click.echo(f"applied {len(proposed)} tags to {feed.id}", err=True)
 
 

@@ -283,6 +283,15 @@ class FeedEditorScreen(CourierScreen):
                 self.primary_key.append(column)
         self._fill()
 
+    def action_apply_suggestions(self) -> None:
+        """Take every suggested tag for the untagged columns (the engine's rule, as `feeds suggest --apply`)."""
+        from courier.core.feeds.tags import apply_suggestions
+
+        applied = apply_suggestions([c.name for c in self.columns], self.tags, self.primary_key)
+        self.tags, self.primary_key = applied.tags, applied.primary_key
+        self.notify(f"applied {len(applied.new)} suggested tag(s)" if applied.new else "no new suggestions")
+        self._fill()
+
     # activation ---------------------------------------------------------------------------
 
     def action_activate(self) -> None:
@@ -378,5 +387,6 @@ class FeedEditorScreen(CourierScreen):
             ("Feed: toggle primary key", "k", self.action_toggle_key),
             ("Feed: set last-updated column", "u", self.action_last_updated),
             ("Feed: tag the column", "t", self.action_tag),
+            ("Feed: apply the suggested tags", "untagged columns only", self.action_apply_suggestions),
             ("Feed: activate", "a", self.action_activate),
         ]

@@ -16,6 +16,7 @@ from courier.core.feeds.model import (
     PLACEHOLDER_ID,
     activate_feed,
     add_feed,
+    apply_suggested_tags,
     create_active_feed,
     feed_to_json,
     get_feed,
@@ -235,6 +236,17 @@ def test_update_feed_tags_key_and_stitch(catalog: Catalog) -> None:
     again = update_feed(catalog, feed.id, untag=["user_ip"], last_updated="process_timestamp")
     assert again.tags == {"uuid": "pk"} and again.last_updated == "process_timestamp" and again.stitch
     assert not again.generate_updated and get_feed(catalog, feed.id).last_updated == "process_timestamp"
+
+
+def test_apply_suggested_tags_stores_them_once(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("id,email,plan\n1,a@x.io,gold\n")
+    feed = add_feed(catalog, source="Crm", name="People", sample=str(path), tags={"email": "custom/contact"})
+    feed, new = apply_suggested_tags(catalog, feed.id)
+    assert new == {"id": "pk"}  # email keeps the tag it was given
+    stored = get_feed(catalog, feed.id)
+    assert stored.primary_key == ["id"] and stored.tags == {"email": "custom/contact", "id": "pk"}
+    assert apply_suggested_tags(catalog, feed.id)[1] == {}
 
 
 def test_feed_json_marks_pii(catalog: Catalog, tmp_path: Path) -> None:
