@@ -35,12 +35,14 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from courier.core.catalog.catalog import Catalog
+from courier.core.catalog.workspace import Workspace
 from courier.core.dates import check_day, check_period
 from courier.core.errors import Busy, ConfigError, CourierError
 from courier.core.runs.records import start_run
@@ -63,6 +65,7 @@ from courier.core.text import PrintableFormatter
 Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
 Clock = Callable[[], datetime]
 LOG_FILE = "scheduler.log"
+SCHEDULER_LOCK = "scheduler"  # locks/scheduler.lock: one scheduler per workspace
 RETRY_FIRST = timedelta(minutes=1)  # the backoff before the first retry of a failed window; doubles each time
 RETRY_MAX = timedelta(hours=1)
 logging.getLogger("courier.scheduler").addHandler(logging.NullHandler())  # silent unless scheduler_logger
@@ -470,6 +473,19 @@ class Scheduler:
                 self.log.debug("next fire %s", wake.isoformat())
             stop.wait(max(sleep, 0.05))
         self.log.info("scheduler stopped")
+
+
+@contextmanager
+def scheduler_lock(workspace: Workspace) -> Iterator[None]:
+    """Hold the workspace's scheduler lock: one scheduler per workspace, so no fire time runs twice.
+
+    A second scheduler is refused at once (Busy, naming the holder's pid); the OS releases the
+    lock when the holder exits, even when it is killed.
+    """
+    with workspace.lock(SCHEDULER_LOCK, f"the scheduler of workspace {workspace.root}",
+                        hint="one scheduler per workspace: leave the work to the running one, or stop it "
+                             "(SIGTERM) first"):
+        yield
 
 
 def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:

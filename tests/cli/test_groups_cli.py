@@ -112,6 +112,16 @@ def test_scheduler_once_with_nothing_due(ws: Path) -> None:
     assert bad.code == 2 and "is not an ISO time" in bad.err
 
 
+def test_a_second_scheduler_on_the_workspace_is_refused(ws: Path) -> None:
+    from courier.core.schedule.scheduler import scheduler_lock
+
+    run(ws, "groups", "add", "g", "--cron", "0 6 * * *", "--courier", "crm")
+    with scheduler_lock(open_workspace(ws)):
+        out = run(ws, "scheduler", "--once", "--now", "2030-01-01T06:00:00Z", "--quiet")
+    assert out.code == 1 and "error: the scheduler of workspace" in out.err and "in use by another process" in out.err
+    assert json.loads(run(ws, "groups", "show", "g", "--json").out)["status"]["last_status"] is None  # nothing ran
+
+
 def test_scheduler_once_catches_up_a_missed_fire_and_exits_1_when_the_run_fails(ws: Path) -> None:
     run(ws, "groups", "add", "g", "--cron", "0 6 * * *", "--courier", "crm")
     catalog = Catalog(open_workspace(ws))

@@ -26,6 +26,7 @@ from courier.core.schedule.scheduler import (
     Scheduler,
     run_group_latest,
     run_group_manual,
+    scheduler_lock,
     scheduler_logger,
 )
 
@@ -170,6 +171,18 @@ def test_manual_run_of_the_latest_window(cat: Catalog, engine: FakeEngine) -> No
     add_group(cat, new_group("manual", ["crm"]))
     with pytest.raises(ConfigError, match="no schedule"):
         run_group_latest(cat, "manual", runner=engine)
+
+
+def test_one_scheduler_per_workspace(catalog: Catalog) -> None:
+    import os
+
+    with scheduler_lock(catalog.workspace):
+        with pytest.raises(Busy) as err, scheduler_lock(catalog.workspace):
+            pass
+        assert f"the scheduler of workspace {catalog.workspace.root} is in use" in err.value.message
+        assert f"pid {os.getpid()}" in err.value.message and "one scheduler per workspace" in (err.value.hint or "")
+    with scheduler_lock(catalog.workspace):  # released when the first one ends
+        pass
 
 
 def test_due_runs_once_and_records_the_fire(cat: Catalog, engine: FakeEngine) -> None:
