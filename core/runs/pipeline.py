@@ -168,6 +168,8 @@ class RunSteps:
             feed = known[feed_id]
             try:
                 self._load_feed(feed, ops, landed)
+            except Cancelled:
+                raise  # the operator's cancel ends the run as cancelled, not as a failed feed
             except CourierError as exc:
                 text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
                 failures.append(text)
