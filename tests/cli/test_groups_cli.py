@@ -98,7 +98,7 @@ def test_edit_enable_disable_remove(ws: Path) -> None:
 def test_run_needs_one_selection(ws: Path) -> None:
     run(ws, "groups", "add", "g", "--courier", "crm")
     both = run(ws, "groups", "run", "g", "--day", "2025-01-01", "--all")
-    assert both.code == 2 and "choose one of" in both.err
+    assert both.code == 2 and "choose exactly one of --day D, --from D --to D, or --all" in both.err
     manual_only = run(ws, "groups", "run", "g")
     assert manual_only.code == 2 and "has no schedule" in manual_only.err
 
