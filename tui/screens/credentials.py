@@ -116,7 +116,7 @@ class CredentialsScreen(CourierScreen):
             table.add_columns("name", "kind", "details")
         table.clear()
         for cred in list_credentials(self.catalog):
-            checked = cred.name in getattr(self.app, "checked_credentials", set())
+            checked = cred.name in self.courier_app.checked_credentials
             table.add_row(cell(cred.name + (" ✓" if checked else "")), cred.kind, cell(describe(cred)), key=cred.name)
 
     # form ---------------------------------------------------------------------------------
@@ -261,9 +261,7 @@ class CredentialsScreen(CourierScreen):
         report = message.report
         result.update(checks_text(report.checks, report.summary, report.ok))
         if report.ok:
-            checked = getattr(self.app, "checked_credentials", None)
-            if isinstance(checked, set):
-                checked.add(message.credential)
+            self.courier_app.checked_credentials.add(message.credential)
             self.refresh_data()
 
     @on(Button.Pressed)

@@ -105,7 +105,7 @@ class CronScreen(CourierScreen):
 
     def now(self) -> datetime:
         """The clock for next fire times; fixed in tests and screenshots (app.fixed_now)."""
-        return self.fixed_now or getattr(self.app, "fixed_now", None) or datetime.now(UTC)
+        return self.fixed_now or self.courier_app.fixed_now or datetime.now(UTC)
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="cron-body"):
@@ -244,7 +244,7 @@ class CronScreen(CourierScreen):
             return
         from courier.core.schedule.scheduler import real_clock
 
-        pinned = self.fixed_now or getattr(self.app, "fixed_now", None)  # tests and screenshots pin the clock
+        pinned = self.fixed_now or self.courier_app.fixed_now  # tests and screenshots pin the clock
         self.notify(f"running courier group {name}…")
         self._run_group(name, (lambda: pinned) if pinned else real_clock)
 
