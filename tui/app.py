@@ -1,8 +1,9 @@
 """The Textual app: navigation between the screens, help, the command palette and a safe quit.
 
 Screens receive the workspace and the shared catalog; anything touching S3, DuckDB or pyarrow
-runs in their thread workers. Sections owned by other modules are imported lazily so the app
-runs even while a screen is missing.
+runs in their thread workers. A section's screen module is imported when it first opens (a
+missing one is a real error, never hidden). Screens reach the app's session state through
+`CourierScreen.courier_app`, typed by the attributes declared here.
 """
 
 from __future__ import annotations
@@ -99,36 +100,36 @@ class CourierApp(App[None]):
         Binding("ctrl+q", "request_quit", "Quit", id="app.quit_ctrl", show=False, priority=True),
     ]
 
+    workspace: Workspace
+    catalog: Catalog
+    demo_info: dict[str, Any] | None  # the demo's endpoint, bucket and courier, shown on Home
+    checked_credentials: set[str]  # passed Test connection in this session
+    fixed_now: datetime | None  # tests and screenshots pin the clock
+
     def __init__(self, workspace: Workspace, *, demo_info: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.workspace = workspace
         self.catalog = Catalog(workspace)
         self.demo_info = demo_info
-        self.checked_credentials: set[str] = set()  # passed Test connection in this session
-        self.fixed_now: datetime | None = None  # tests and screenshots pin the clock
+        self.checked_credentials = set()
+        self.fixed_now = None
 
     def on_mount(self) -> None:
         self.open_section("home")
 
     # navigation -----------------------------------------------------------------------------
 
-    def section_class(self, name: str) -> type[Screen[Any]] | None:
-        """The screen class of a section, or None if its module is not there (yet)."""
+    def section_class(self, name: str) -> type[Screen[Any]]:
+        """The screen class of a section (imported on first use)."""
         section = SECTIONS[name]
-        try:
-            module = importlib.import_module(section.module)
-        except ImportError:
-            return None
-        return getattr(module, section.cls, None)
+        cls: type[Screen[Any]] = getattr(importlib.import_module(section.module), section.cls)
+        return cls
 
     def open_section(self, name: str, **kwargs: Any) -> Screen[Any] | None:
         """Show a section's screen. Reopening a section replaces its earlier instance so esc
         walks back through distinct places and the stack stays short."""
         section = SECTIONS[name]
         cls = self.section_class(name)
-        if cls is None:
-            self.notify(f"{section.title} is not available yet", severity="warning")
-            return None
         if name == "feed_editor" and not kwargs:
             kwargs = self._feed_editor_context()
             if kwargs is None:

@@ -98,7 +98,7 @@ class Workspace:
         return self.landing_bucket_dir(bucket).joinpath(*(local_segment(s) for s in key.split("/")))
 
     @contextmanager
-    def lock(self, name: str, what: str) -> Iterator[None]:
+    def lock(self, name: str, what: str, hint: str = "wait for it to finish, or see `courier runs`") -> Iterator[None]:
         """An exclusive, non-blocking advisory lock; released by the OS if the process dies."""
         path = self.locks_dir / f"{name}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -108,7 +108,7 @@ class Workspace:
             except BlockingIOError:
                 holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
                 raise Busy(f"{what} is in use by another process{f' ({holder})' if holder else ''}",
-                           hint="wait for it to finish, or see `courier runs`") from None
+                           hint=hint) from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
             yield

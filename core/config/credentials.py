@@ -71,12 +71,59 @@ def add_credential(
 ) -> Credential:
     """Validate and store a credential; secrets are encrypted before they reach the catalog."""
     _check_name(name)
+    _check_kind(kind)
+    given = {"access_key_id": access_key_id, "secret_access_key": secret_access_key, "profile": profile,
+             "role_arn": role_arn, "external_id": external_id, "token": token, "api_url": api_url}
+    given = _checked(kind, given, secrets_required=True)
+    if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)) and not replace:
+        raise ConfigError(f"credential {name!r} already exists",
+                          hint="choose another name, or pass --replace to overwrite it")
+    secrets = {k: str(given[k]) for k in _SECRETS[kind] if given[k] is not None}
+    return _store(catalog, name, kind, given, encrypt(secrets) if secrets else None)
+
+
+def update_credential(
+    catalog: Catalog, name: str, *, kind: str | None = None,
+    access_key_id: str | None = None, secret_access_key: str | None = None,
+    profile: str | None = None, role_arn: str | None = None, external_id: str | None = None,
+    token: str | None = None, api_url: str | None = None,
+) -> Credential:
+    """Change some fields of a stored credential; what is not given keeps its stored value.
+
+    A field given as None stays as stored; "" clears an optional one (role ARN, external ID). A
+    secret not given (None or "") keeps the stored ciphertext as it is, never decrypted, so a form
+    or command can change a role ARN without the secret being typed again. A new kind needs the
+    new kind's own fields and secret.
+    """
+    current = get_credential(catalog, name)
+    kind = kind or current.kind
+    _check_kind(kind)
+    row = catalog.one("SELECT settings, secret FROM credentials WHERE name = ?", (name,))
+    assert row is not None  # get_credential found it
+    allowed = set(_SETTINGS[kind]) | {"role_arn", "external_id"}
+    given: dict[str, str | None] = {k: v for k, v in loads(row["settings"], {}).items() if k in allowed}
+    changes = {"access_key_id": access_key_id, "profile": profile, "role_arn": role_arn,
+               "external_id": external_id, "api_url": api_url}
+    given.update({k: v for k, v in changes.items() if v is not None})
+    given.update({k: v for k, v in (("secret_access_key", secret_access_key), ("token", token)) if v})
+    keep_secret = (kind == current.kind and row["secret"] is not None
+                   and not any(given.get(k) for k in _SECRETS[kind]))
+    given = _checked(kind, given, secrets_required=not keep_secret)
+    secrets = {k: str(given[k]) for k in _SECRETS[kind] if given[k] is not None}
+    blob = row["secret"] if keep_secret else (encrypt(secrets) if secrets else None)
+    return _store(catalog, name, kind, given, blob)
+
+
+def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         close = difflib.get_close_matches(kind, KINDS, n=1)
         raise ConfigError(f"unknown credential kind {kind!r}",
                           hint=f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(KINDS)}")
-    given = {"access_key_id": access_key_id, "secret_access_key": secret_access_key, "profile": profile,
-             "role_arn": role_arn, "external_id": external_id, "token": token, "api_url": api_url}
+
+
+def _checked(kind: str, fields: dict[str, str | None], *, secrets_required: bool) -> dict[str, str | None]:
+    """The fields stripped and validated for `kind` (every field present; the API URL defaulted)."""
+    given = {k: fields.get(k) for k in _OPTION}
     given = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
     if kind == "optimizely-token" and not given["api_url"]:
         given["api_url"] = DEFAULT_OPTIMIZELY_API
@@ -85,25 +132,24 @@ def add_credential(
         if value and field not in allowed:
             raise ConfigError(f"{_OPTION[field]} does not apply to a {kind} credential",
                               hint=f"a {kind} credential takes: {_options(kind)}")
-    for field in _SETTINGS[kind] + _SECRETS[kind]:
+    for field in _SETTINGS[kind] + (_SECRETS[kind] if secrets_required else ()):
         if not given[field]:
             article = "an" if kind[0] in "aeio" else "a"
             required = " ".join(_OPTION[f] for f in _SETTINGS[kind] + _SECRETS[kind])
             raise ConfigError(f"{article} {kind} credential needs {_OPTION[field]}",
                               hint=f"required: {required}; optional: --role-arn --external-id")
     _validate(kind, given)
-    if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)) and not replace:
-        raise ConfigError(f"credential {name!r} already exists",
-                          hint="choose another name, or pass --replace to overwrite it")
+    return given
+
+
+def _store(catalog: Catalog, name: str, kind: str, given: dict[str, str | None], secret: bytes | None) -> Credential:
     settings = {k: given[k] for k in (*_SETTINGS[kind], "role_arn", "external_id") if given[k]}
-    secrets = {k: str(given[k]) for k in _SECRETS[kind] if given[k] is not None}
-    blob = encrypt(secrets) if secrets else None
     stamp = now()
     catalog.execute(
         "INSERT INTO credentials (name, kind, settings, secret, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,"
         " settings = excluded.settings, secret = excluded.secret, updated_at = excluded.updated_at",
-        (name, kind, dumps(settings), blob, stamp, stamp),
+        (name, kind, dumps(settings), secret, stamp, stamp),
     )
     return get_credential(catalog, name)
 

@@ -20,7 +20,13 @@ from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import ConfigError, NotFound
 from courier.core.feeds.schema import Column, hive_partition, read_sample
-from courier.core.feeds.tags import ONCE_PER_FEED, is_pii, suggest_tags, validate_tag
+from courier.core.feeds.tags import (
+    ONCE_PER_FEED,
+    apply_suggestions,
+    is_pii,
+    suggest_tags,
+    validate_tag,
+)
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import (
     INTEGER_TYPES,
@@ -192,15 +198,10 @@ def _keys_and_tags(columns: list[Column], primary_key: list[str], tags: dict[str
 # -- catalog rows -----------------------------------------------------------------------------
 
 
-def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_key: list[str] | None = None,
-             tags: dict[str, str] | None = None, last_updated: str | None = None, generate_updated: bool = False,
-             stitch: bool = False, content_type: str | None = None, options: dict[str, Any] | None = None,
-             require_primary_key: bool = False) -> Feed:
-    """Read the sample, validate everything, store the feed; returns it with its new id.
-
-    `require_primary_key` is for adding and activating in one step: a feed without a key is
-    fine as a draft but cannot get a table.
-    """
+def _draft_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_key: list[str] | None,
+                tags: dict[str, str] | None, last_updated: str | None, generate_updated: bool, stitch: bool,
+                content_type: str | None, options: dict[str, Any] | None) -> Feed:
+    """Read the sample and validate everything; the feed gets a free id but is not stored yet."""
     _check_name("source", source)
     _check_name("name", name)
     where = f"{source}:{name}"
@@ -220,10 +221,6 @@ def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_k
                               hint="rename it in the source")
     keys, checked_tags = _keys_and_tags(schema.columns, primary_key or [], tags or {}, where)
     updated_column = _check_last_updated(schema.columns, last_updated, where) if last_updated else None
-    if require_primary_key and not keys:
-        proposed = [c for c, t in suggest_tags(schema.names).items() if t == "pk"]
-        raise ConfigError(f"feed {where} needs a primary key before it can be activated",
-                          hint=f"add --primary-key {proposed[0] if proposed else 'COL'}")
     feed = Feed(id="", source=source, name=name, sample=ref.stored, columns=schema.columns, primary_key=keys,
                 tags=checked_tags, last_updated=updated_column, generate_updated=updated_column is None,
                 stitch=stitch, active=False, content_type=schema.content_type, options=schema.options,
@@ -231,13 +228,67 @@ def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_k
     while True:
         feed.id = new_feed_id()
         if catalog.one("SELECT 1 FROM feeds WHERE id = ?", (feed.id,)) is None:
-            break
+            return feed
+
+
+def _insert_feed(catalog: Catalog, feed: Feed) -> None:
     catalog.execute(
         "INSERT INTO feeds (id, source, name, sample, schema, primary_key, tags, last_updated, generate_updated,"
-        " stitch, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        (feed.id, source, name, feed.sample, _schema_json(feed), dumps(keys), dumps(checked_tags), updated_column,
-         int(feed.generate_updated), int(stitch), feed.created_at, feed.updated_at))
+        " stitch, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (feed.id, feed.source, feed.name, feed.sample, _schema_json(feed), dumps(feed.primary_key), dumps(feed.tags),
+         feed.last_updated, int(feed.generate_updated), int(feed.stitch), int(feed.active), feed.created_at,
+         feed.updated_at))
+
+
+def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_key: list[str] | None = None,
+             tags: dict[str, str] | None = None, last_updated: str | None = None, generate_updated: bool = False,
+             stitch: bool = False, content_type: str | None = None, options: dict[str, Any] | None = None) -> Feed:
+    """Read the sample, validate everything, store the feed as a draft (not active); returns it with its new id.
+
+    A draft may lack a primary key; `activate_feed` gives it a table later. To add and activate
+    in one step, use `create_active_feed`.
+    """
+    feed = _draft_feed(catalog, source=source, name=name, sample=sample, primary_key=primary_key, tags=tags,
+                       last_updated=last_updated, generate_updated=generate_updated, stitch=stitch,
+                       content_type=content_type, options=options)
+    _insert_feed(catalog, feed)
     return feed
+
+
+def create_active_feed(catalog: Catalog, workspace: Workspace, *, source: str, name: str, sample: str,
+                       primary_key: list[str] | None = None, tags: dict[str, str] | None = None,
+                       last_updated: str | None = None, generate_updated: bool = False, stitch: bool = False,
+                       content_type: str | None = None, options: dict[str, Any] | None = None,
+                       load_sample: bool = True,
+                       on_progress: Callable[[LoadProgress], None] | None = None) -> tuple[Feed, LoadStats | None]:
+    """Add a feed and activate it in one step: afterwards there is an active feed with its table, or nothing.
+
+    Everything is checked before any work (a feed without a primary key is refused, not left
+    behind as a draft that blocks the next try with "already exists"). If creating the table or
+    loading the sample fails, the new table is dropped again and no feed row is stored.
+    """
+    feed = _draft_feed(catalog, source=source, name=name, sample=sample, primary_key=primary_key, tags=tags,
+                       last_updated=last_updated, generate_updated=generate_updated, stitch=stitch,
+                       content_type=content_type, options=options)
+    if not feed.primary_key:
+        proposed = [c for c, t in suggest_tags([c.name for c in feed.columns]).items() if t == "pk"]
+        raise ConfigError(f"feed {feed.table_name} needs a primary key before it can be activated",
+                          hint=f"add --primary-key {proposed[0] if proposed else 'COL'}")
+    create_table_sql(feed)  # the table's spec is valid before the warehouse is touched
+    files = [sample_source_file(catalog, feed)] if load_sample else []
+    with workspace.wait_lock("warehouse"), Warehouse(workspace.warehouse_path) as warehouse:
+        existed = warehouse.has_table(feed.table_name)  # kept from a removed feed: never dropped here
+        try:
+            warehouse.ensure_table(feed)
+            stats = (warehouse.load(feed, files, truncate=False, run_id=f"activate-{feed.id}",
+                                    on_progress=on_progress) if files else None)
+            feed.active = True
+            _insert_feed(catalog, feed)
+        except BaseException:
+            if not existed and warehouse.has_table(feed.table_name):
+                warehouse.drop(feed)
+            raise
+    return feed, stats
 
 
 def _schema_json(feed: Feed) -> str:
@@ -311,6 +362,18 @@ def update_feed(catalog: Catalog, feed_id: str, *, primary_key: list[str] | None
                     (dumps(keys), dumps(checked), feed.last_updated, int(feed.generate_updated), int(feed.stitch),
                      feed.updated_at, feed.id))
     return feed
+
+
+def apply_suggested_tags(catalog: Catalog, feed_id: str) -> tuple[Feed, dict[str, str]]:
+    """Store the suggested tags (and key, if the feed has none) on a feed's untagged columns.
+
+    Returns the feed and the tags it gained (empty: nothing new to suggest).
+    """
+    feed = get_feed(catalog, feed_id)
+    applied = apply_suggestions([c.name for c in feed.columns], feed.tags, feed.primary_key)
+    if applied.new:
+        feed = update_feed(catalog, feed.id, tags=applied.new)
+    return feed, applied.new
 
 
 def set_active(catalog: Catalog, feed_id: str, active: bool) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 from courier.core.errors import ConfigError
 
@@ -143,6 +144,29 @@ def suggest_tags(columns: list[str]) -> dict[str, str]:
             suggested[named] = "pk"
             break
     return suggested
+
+
+@dataclass(frozen=True)
+class AppliedSuggestions:
+    """A feed's tags and primary key after applying the suggestions; `new` is what was added."""
+
+    new: dict[str, str]
+    tags: dict[str, str]
+    primary_key: list[str]
+
+
+def apply_suggestions(columns: list[str], tags: dict[str, str], primary_key: list[str]) -> AppliedSuggestions:
+    """Add the name-based suggestions to a feed's tags: the one rule `feeds suggest --apply` and the TUI use.
+
+    A column that already has a tag, or is in the key, keeps it; a key is proposed only when the
+    feed has none; a once-per-feed tag already on another column is not proposed again.
+    """
+    taken = set(tags.values())
+    new = {column: tag for column, tag in suggest_tags(columns).items()
+           if column not in tags and column not in primary_key
+           and not (tag == "pk" and primary_key) and not (tag in ONCE_PER_FEED and tag in taken)}
+    keys = list(primary_key) + [column for column, tag in new.items() if tag == "pk"]
+    return AppliedSuggestions(new=new, tags={**tags, **new}, primary_key=keys)
 
 
 def all_tags_help() -> str:

@@ -178,6 +178,8 @@ class RunSteps:
                 self._load_feed(feed, ops, landed)
             except DiskFull:
                 raise  # every later feed would fail the same way: the run stops here
+            except Cancelled:
+                raise  # the operator's cancel ends the run as cancelled, not as a failed feed
             except CourierError as exc:
                 text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
                 failures.append(text)

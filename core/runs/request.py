@@ -9,6 +9,8 @@ from courier.core.dates import check_day, check_period
 from courier.core.errors import ConfigError
 
 MODES = ("day", "period", "all")
+CHOOSE_ONE = "choose exactly one of --day D, --from D --to D, or --all"
+CHOOSE_ONE_HINT = "--day for one day, --from (inclusive) with --to (exclusive) for a period, --all for all available data"
 
 
 @dataclass
@@ -22,6 +24,32 @@ class RunRequest:
     group_name: str | None = None
     group_run: str | None = None
     wait_until: float | None = None  # epoch seconds: poll for missing files/markers until then
+
+    @classmethod
+    def from_selection(cls, courier: str, *, day: date | None = None, from_day: date | None = None,
+                       to_day: date | None = None, all_: bool = False, mode: str | None = None,
+                       skip_missing: bool = False, group_name: str | None = None, group_run: str | None = None,
+                       wait_until: float | None = None) -> RunRequest:
+        """The validated request for one date selection: a day, a period [from_day, to_day) or all data.
+
+        The one selection rule every face uses (`courier run`, `courier groups run`, the TUI's run
+        dialog): exactly one of the three is given. A face that lets the operator pick the mode
+        first (the dialog's radio buttons) passes `mode`, and the mode's own checks then say what
+        is missing.
+        """
+        given = [name for name, chosen in (("day", day is not None),
+                                           ("period", from_day is not None or to_day is not None),
+                                           ("all", all_)) if chosen]
+        if mode is None:
+            if len(given) != 1:
+                raise ConfigError(CHOOSE_ONE, hint=CHOOSE_ONE_HINT)
+            mode = given[0]
+        elif set(given) - {mode}:
+            raise ConfigError(CHOOSE_ONE, hint=CHOOSE_ONE_HINT)
+        request = cls(courier, mode, day=day, from_day=from_day, to_day=to_day, skip_missing=skip_missing,
+                      group_name=group_name, group_run=group_run, wait_until=wait_until)
+        request.validate()
+        return request
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -37,6 +65,14 @@ class RunRequest:
                 raise ConfigError(f"--to {self.to_day} is not after --from {self.from_day}",
                                   hint="--from is inclusive and --to exclusive: --from 2026-11-01 --to 2026-11-02 is one day")
             check_period(self.from_day, self.to_day)
+
+    def bounds(self) -> tuple[date | None, date | None]:
+        """First day and exclusive end of the selection ((None, None) for all data)."""
+        if self.mode == "day" and self.day is not None:
+            return self.day, self.day + timedelta(days=1)
+        if self.mode == "period":
+            return self.from_day, self.to_day
+        return None, None
 
     def days(self) -> list[date]:
         if self.mode == "day":

@@ -36,13 +36,14 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from courier.core.catalog.catalog import Catalog
-from courier.core.dates import check_day, check_period
+from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Busy, ConfigError, CourierError
 from courier.core.runs.records import start_run
 from courier.core.runs.request import RunRequest
@@ -64,6 +65,7 @@ from courier.core.text import PrintableFormatter
 Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
 Clock = Callable[[], datetime]
 LOG_FILE = "scheduler.log"
+SCHEDULER_LOCK = "scheduler"  # locks/scheduler.lock: one scheduler per workspace
 RETRY_FIRST = timedelta(minutes=1)  # the backoff before the first retry of a failed window; doubles each time
 RETRY_MAX = timedelta(hours=1)
 logging.getLogger("courier.scheduler").addHandler(logging.NullHandler())  # silent unless scheduler_logger
@@ -160,20 +162,13 @@ class GroupRun:
         return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
                          wait_until=self._real(deadline), sla_from=fire)
 
-    def manual(self, mode: str, day: date | None = None, from_day: date | None = None,
-               to_day: date | None = None) -> GroupRunResult:
-        if mode == "day":
-            if day is None:
-                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
-            from_day, to_day = check_day(day), day + timedelta(days=1)
-        elif mode == "period":
-            if from_day is None or to_day is None or to_day <= from_day:
-                raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
-            check_period(from_day, to_day)
-        result = self._new("manual", mode, from_day, to_day, None, None)
-        selection: dict[str, Any] = {"mode": mode, "day": day}
-        if mode == "period":
-            selection.update(from_day=from_day, to_day=to_day)
+    def manual(self, *, day: date | None = None, from_day: date | None = None, to_day: date | None = None,
+               all_: bool = False) -> GroupRunResult:
+        """Exactly the days given (RunRequest.from_selection's rule), now: no wait, no --after."""
+        chosen = RunRequest.from_selection("", day=day, from_day=from_day, to_day=to_day, all_=all_)
+        first, end = chosen.bounds()
+        result = self._new("manual", chosen.mode, first, end, None, None)
+        selection = {"mode": chosen.mode, "day": chosen.day, "from_day": chosen.from_day, "to_day": chosen.to_day}
         return self._run(result, selection, wait_until=None, sla_from=self.clock())
 
     def latest_window(self, fire: datetime) -> GroupRunResult:
@@ -303,19 +298,22 @@ class GroupRun:
         return result
 
 
-def run_group_manual(catalog: Catalog, name: str, mode: str, day: date | None = None, from_day: date | None = None,
-                     to_day: date | None = None, **options: Any) -> GroupRunResult:
-    """`courier groups run NAME --day/--from --to/--all`: exactly the days given, now."""
-    return GroupRun(catalog, get_group(catalog, name), **options).manual(mode, day, from_day, to_day)
+def run_group_now(catalog: Catalog, name: str, *, day: date | None = None, from_day: date | None = None,
+                  to_day: date | None = None, all_: bool = False, **options: Any) -> GroupRunResult:
+    """Run group NAME now: `courier groups run` and the TUI's ctrl+g.
 
-
-def run_group_latest(catalog: Catalog, name: str, **options: Any) -> GroupRunResult:
-    """`courier groups run NAME` with no dates: the window of the latest scheduled fire time, now."""
+    The days given (a day, a period or all data, as `courier run` takes them); with none, the
+    window of the group's latest scheduled fire time. A group without a schedule has no such
+    window, and that is an error in every face (never a guessed day). `options` go to GroupRun
+    (sink, cancel, clock, runner, log).
+    """
     group = get_group(catalog, name)
+    run = GroupRun(catalog, group, **options)
+    if day is not None or from_day is not None or to_day is not None or all_:
+        return run.manual(day=day, from_day=from_day, to_day=to_day, all_=all_)
     if not group.expr:
         raise ConfigError(f"courier group {name!r} has no schedule, so it has no window to run",
                           hint="pass --day D, --from D --to D or --all")
-    run = GroupRun(catalog, group, **options)
     return run.latest_window(previous_fire(group.expr, group.zone, run.clock()).utc)
 
 
@@ -485,6 +483,19 @@ class Scheduler:
                 self.log.debug("next fire %s", wake.isoformat())
             stop.wait(max(sleep, 0.05))
         self.log.info("scheduler stopped")
+
+
+@contextmanager
+def scheduler_lock(workspace: Workspace) -> Iterator[None]:
+    """Hold the workspace's scheduler lock: one scheduler per workspace, so no fire time runs twice.
+
+    A second scheduler is refused at once (Busy, naming the holder's pid); the OS releases the
+    lock when the holder exits, even when it is killed.
+    """
+    with workspace.lock(SCHEDULER_LOCK, f"the scheduler of workspace {workspace.root}",
+                        hint="one scheduler per workspace: leave the work to the running one, or stop it "
+                             "(SIGTERM) first"):
+        yield
 
 
 def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:

@@ -90,6 +90,26 @@ def test_add_list_test_remove_with_secret_on_stdin(courier, auth_s3, keys) -> No
     assert secret.encode() not in catalog_bytes
 
 
+def test_update_keeps_the_stored_secret_unless_a_new_one_is_piped_in(courier, auth_s3, keys) -> None:  # type: ignore[no-untyped-def]
+    added = courier("credentials", "add", "prod", "--kind", "iam-credential", "--access-key-id", keys["full"]["id"],
+                    "--role-arn", "arn:aws:iam::123456789012:role/export-reader", "--secret-access-key-stdin",
+                    stdin=keys["full"]["secret"] + "\n")
+    assert added.returncode == 0, added.stderr
+    updated = courier("credentials", "update", "prod", "--role-arn", "")
+    assert updated.returncode == 0, updated.stderr
+    assert "updated credential prod" in updated.stdout and "stored secret kept" in updated.stdout
+    tested = courier("credentials", "test", "prod", "--bucket", "exports", "--endpoint-url", auth_s3.endpoint_url)
+    assert tested.returncode == 0 and "✓ read" in tested.stdout, tested.stdout  # the kept secret still signs
+    rotated = courier("credentials", "update", "prod", "--access-key-id", keys["lister"]["id"],
+                      "--secret-access-key-stdin", stdin=keys["lister"]["secret"] + "\n")
+    assert rotated.returncode == 0 and "stored secret kept" not in rotated.stdout, rotated.stderr
+    tested = courier("credentials", "test", "prod", "--bucket", "exports", "--endpoint-url", auth_s3.endpoint_url)
+    assert tested.returncode == 1 and "✓ list" in tested.stdout and "✗ read" in tested.stdout  # the lister's key now
+    for result in (added, updated, rotated):
+        assert keys["full"]["secret"] not in result.stdout + result.stderr
+    assert "does not apply" in courier("credentials", "update", "prod", "--profile", "x").stderr
+
+
 def test_failing_check_exits_1_without_success_line(courier, auth_s3, keys) -> None:  # type: ignore[no-untyped-def]
     assert _add_iam(courier, "lister", keys["lister"]).returncode == 0
     result = courier("credentials", "test", "lister", "--bucket", "exports", "--endpoint-url", auth_s3.endpoint_url)

@@ -98,7 +98,7 @@ def test_edit_enable_disable_remove(ws: Path) -> None:
 def test_run_needs_one_selection(ws: Path) -> None:
     run(ws, "groups", "add", "g", "--courier", "crm")
     both = run(ws, "groups", "run", "g", "--day", "2025-01-01", "--all")
-    assert both.code == 2 and "choose one of" in both.err
+    assert both.code == 2 and "choose exactly one of --day D, --from D --to D, or --all" in both.err
     manual_only = run(ws, "groups", "run", "g")
     assert manual_only.code == 2 and "has no schedule" in manual_only.err
 
@@ -110,6 +110,16 @@ def test_scheduler_once_with_nothing_due(ws: Path) -> None:
     assert "nothing due at 2030-01-01T06:00" in (ws / "logs" / "scheduler.log").read_text()
     bad = run(ws, "scheduler", "--once", "--now", "yesterday-ish")
     assert bad.code == 2 and "is not an ISO time" in bad.err
+
+
+def test_a_second_scheduler_on_the_workspace_is_refused(ws: Path) -> None:
+    from courier.core.schedule.scheduler import scheduler_lock
+
+    run(ws, "groups", "add", "g", "--cron", "0 6 * * *", "--courier", "crm")
+    with scheduler_lock(open_workspace(ws)):
+        out = run(ws, "scheduler", "--once", "--now", "2030-01-01T06:00:00Z", "--quiet")
+    assert out.code == 1 and "error: the scheduler of workspace" in out.err and "in use by another process" in out.err
+    assert json.loads(run(ws, "groups", "show", "g", "--json").out)["status"]["last_status"] is None  # nothing ran
 
 
 def test_scheduler_once_catches_up_a_missed_fire_and_exits_1_when_the_run_fails(ws: Path) -> None:

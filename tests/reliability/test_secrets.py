@@ -269,3 +269,21 @@ def test_committed_screenshots_hold_no_secret() -> None:
         data = shot.read_bytes()
         for form in forms(LOCAL_SECRET_KEY):
             assert form not in data, f"the demo secret is visible in {shot.name}"
+
+
+def test_only_the_source_and_config_layers_decrypt_secrets() -> None:
+    """Secrets are decrypted where S3 is reached (core/source) and where they are kept (core/config): the faces
+    and every other engine package never call load_secret, decrypt or all_secret_values."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "core" / "source", root / "core" / "config", root / "core" / "runs"}  # runs: redaction
+    calls = []
+    for path in sorted([*(root / "core").rglob("*.py"), *(root / "tui").rglob("*.py")]):
+        if any(path.is_relative_to(folder) for folder in allowed):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if name in ("load_secret", "decrypt", "all_secret_values"):
+                calls.append(f"{path.relative_to(root)}:{node.lineno} uses {name}")
+    assert calls == []

@@ -1,5 +1,5 @@
 """The app shell: navigation keys, esc back, help for the focused widget, the command palette,
-missing sections, demo info on Home, and quitting that asks while a run is active."""
+every section's screen, demo info on Home, and quitting that asks while a run is active."""
 
 from __future__ import annotations
 
@@ -70,15 +70,28 @@ async def test_palette_lists_sections_and_screen_commands(setup) -> None:
         assert type(app.screen).__name__ == "CronScreen"
 
 
-async def test_a_missing_section_says_not_available_yet(setup, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_section_has_its_screen_and_a_missing_module_is_an_error(setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.screen import Screen
+
+    app = make_app(setup.workspace)
+    assert all(issubclass(app.section_class(name), Screen) for name in SECTIONS)
     monkeypatch.setitem(app_module.SECTIONS, "history",
                         Section("history", "Run history", "y", "courier.tui.screens.no_such_module", "X", "", "History"))
-    app = make_app(setup.workspace)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("y")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "HomeScreen"
-        assert any("not available yet" in n.message for n in app._notifications)
+    with pytest.raises(ModuleNotFoundError):  # scaffolding gone: never "not available yet"
+        app.section_class("history")
+
+
+def test_screens_use_the_apps_typed_attributes_not_getattr() -> None:
+    import ast
+
+    root = Path(app_module.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                    and node.args and ast.unparse(node.args[0]) in ("self.app", "app", "warehouse"):
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []
 
 
 async def test_home_shows_demo_info_and_courier(setup) -> None:

@@ -129,3 +129,38 @@ async def test_activate_then_wire_the_feed_in_place_of_the_placeholder_and_load(
     assert result.status == "succeeded", result.error
     with Warehouse(workspace.warehouse_path, read_only=True) as warehouse:
         assert warehouse.row_count("Optimizely:Decisions") > 0
+
+
+async def test_activate_without_a_key_leaves_no_draft_and_the_next_press_works(workspace, catalog, tmp_path) -> None:
+    sample = local_sample(tmp_path)
+    app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        screen.query_one("#source", Input).value = "Shop"
+        screen.query_one("#name", Input).value = "Customers"
+        assert screen.primary_key == []  # nothing here looks like a key
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "✗" in str(screen.query_one("#feed-error", Static).render()), "the refusal")
+        assert "needs a primary key" in str(screen.query_one("#feed-error", Static).render())
+        assert list_feeds(catalog) == []  # no draft left behind
+        await move_to(pilot, screen, "customer_id")
+        await pilot.press("k", "a")
+        await wait_for(pilot, lambda: screen.activated is not None or "already exists" in str(
+            screen.query_one("#feed-error", Static).render()), "the second activation")
+        assert screen.activated is not None, str(screen.query_one("#feed-error", Static).render())
+    assert [(f.table_name, f.active) for f in list_feeds(catalog)] == [("Shop:Customers", True)]
+
+
+async def test_the_palette_applies_the_suggested_tags_to_the_untagged_columns(workspace, catalog, tmp_path) -> None:
+    sample = local_sample(tmp_path)
+    app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        screen.tags["updated_at"] = "custom/changed"
+        command = dict((title, cb) for title, _key, cb in screen.palette_commands())["Feed: apply the suggested tags"]
+        command()
+        await pilot.pause()
+        assert screen.tags == {"email": "email", "updated_at": "custom/changed"}  # a given tag stays
+        assert "PII" in cell(screen, "email", "tag")

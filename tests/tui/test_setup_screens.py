@@ -85,6 +85,28 @@ async def test_credential_form_shows_the_engine_error_next_to_it(tmp_path: Path)
     setup.close()
 
 
+async def test_editing_a_credential_with_the_secret_left_empty_keeps_the_stored_secret(tmp_path: Path) -> None:
+    from courier.core.config.credentials import get_credential, load_secret
+
+    from tests.tui.helpers import TEST_SECRET
+
+    setup = offline_workspace(tmp_path / "ws", courier=False)
+    role = "arn:aws:iam::123456789012:role/export-reader"
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        app.screen.edit(CREDENTIAL)
+        await pilot.pause()
+        assert app.screen.query_one("#cred-secret_access_key", Input).value == ""
+        await fill(pilot, "#cred-role_arn", role)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert static_text(app, "#cred-error") == ""
+    assert get_credential(setup.catalog, CREDENTIAL).role_arn == role
+    assert load_secret(setup.catalog, CREDENTIAL) == {"secret_access_key": TEST_SECRET}
+    setup.close()
+
+
 async def test_courier_setup_live_json_error_preset_and_save(tmp_path: Path) -> None:
     setup = offline_workspace(tmp_path / "ws", courier=False)
     app = make_app(setup.workspace)

@@ -18,6 +18,7 @@ from courier.core.config.credentials import (
     describe,
     list_credentials,
     remove_credential,
+    update_credential,
 )
 from courier.core.errors import ConfigError
 from courier.core.source.access import run_access_check
@@ -65,6 +66,32 @@ def add_command(ctx: CliContext, name: str, kind: str, access_key_id: str | None
                           api_url=api_url, replace=replace)
     click.echo(f"added credential {cred.name} ({cred.kind}: {printable(describe(cred))})")
     click.echo(f"next: courier credentials test {cred.name}" + ("" if kind == "optimizely-token" else " --bucket BUCKET"))
+
+
+@group.command("update")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(KINDS), help="Change the kind (its own fields and secret are then needed).")
+@click.option("--access-key-id", metavar="ID", help="iam-credential: a new access key id.")
+@click.option("--secret-access-key-stdin", is_flag=True,
+              help="iam-credential: read a new secret access key from stdin (else the stored one stays).")
+@click.option("--profile", metavar="P", help="aws-profile: another profile name.")
+@click.option("--token-stdin", is_flag=True,
+              help="optimizely-token: read a new personal access token from stdin (else the stored one stays).")
+@click.option("--api-url", metavar="URL", help="optimizely-token: another API base URL.")
+@click.option("--role-arn", metavar="ARN", help="Assume this cross-account role ('' stops assuming one).")
+@click.option("--external-id", metavar="X", help="The external ID the role's trust policy requires ('' clears it).")
+@pass_ctx
+def update_command(ctx: CliContext, name: str, kind: str | None, access_key_id: str | None,
+                   secret_access_key_stdin: bool, profile: str | None, token_stdin: bool, api_url: str | None,
+                   role_arn: str | None, external_id: str | None) -> None:
+    """Change some of credential NAME's fields; the others, and its stored secret, stay as they are."""
+    secret_access_key = read_secret_stdin("secret access key") if secret_access_key_stdin else None
+    token = read_secret_stdin("Optimizely API token") if token_stdin else None
+    cred = update_credential(ctx.catalog, name, kind=kind, access_key_id=access_key_id,
+                             secret_access_key=secret_access_key, profile=profile, role_arn=role_arn,
+                             external_id=external_id, token=token, api_url=api_url)
+    kept = " (stored secret kept)" if credential_to_json(cred)["secret_stored"] and not (secret_access_key or token) else ""
+    click.echo(f"updated credential {cred.name} ({cred.kind}: {printable(describe(cred))}){kept}")
 
 
 @group.command("list")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from courier.core.errors import Busy, ConfigError, NotFound
 from courier.core.feeds.model import (
     Feed,
     activate_feed,
     add_feed,
+    apply_suggested_tags,
+    create_active_feed,
     feed_to_json,
     get_feed,
     list_feeds,
@@ -15,7 +19,7 @@ from courier.core.feeds.model import (
     truncate_feed,
     update_feed,
 )
-from courier.core.feeds.tags import all_tags_help, is_pii, suggest_tags
+from courier.core.feeds.tags import all_tags_help, apply_suggestions, is_pii
 from courier.core.text import printable
 from courier.core.warehouse.files import CONTENT_TYPES
 from courier.core.warehouse.spec import LoadStats
@@ -94,12 +98,14 @@ def add(ctx: CliContext, source: str, name: str, sample: str, primary_key: str |
     options = {k: v for k, v in (("separator", separator), ("quote", quote)) if v}
     if header_rows != 1:
         options["header_rows"] = header_rows
-    feed = add_feed(ctx.catalog, source=source, name=name, sample=sample, primary_key=_keys(primary_key),
-                    tags=_tags(tags), last_updated=last_updated, generate_updated=generate_updated, stitch=stitch,
-                    content_type=content_type, options=options, require_primary_key=activate)
+    fields: dict[str, Any] = {"source": source, "name": name, "sample": sample, "primary_key": _keys(primary_key),
+                              "tags": _tags(tags), "last_updated": last_updated, "generate_updated": generate_updated,
+                              "stitch": stitch, "content_type": content_type, "options": options}
     if activate:
-        feed, stats = activate_feed(ctx.catalog, ctx.workspace, feed.id, load_sample=True)
+        feed, stats = create_active_feed(ctx.catalog, ctx.workspace, **fields, load_sample=True)
         _report_load(feed, stats)
+    else:
+        feed = add_feed(ctx.catalog, **fields)
     click.echo(feed.id)
 
 
@@ -165,16 +171,16 @@ def show(ctx: CliContext, feed_ref: str, as_json: bool) -> None:
 def suggest(ctx: CliContext, feed_ref: str, apply: bool) -> None:
     """Propose semantic tags and a primary key from column names."""
     feed = get_feed(ctx.catalog, feed_ref)
-    proposed = {c: t for c, t in suggest_tags([c.name for c in feed.columns]).items() if c not in feed.tags}
-    if feed.primary_key:
-        proposed = {c: t for c, t in proposed.items() if t != "pk"}
+    if apply:
+        feed, proposed = apply_suggested_tags(ctx.catalog, feed.id)
+    else:
+        proposed = apply_suggestions([c.name for c in feed.columns], feed.tags, feed.primary_key).new
     if not proposed:
         click.echo(f"no new suggestions for {printable(feed.table_name)}")
         return
     for column, tag in proposed.items():
         click.echo(f"{printable(column):<24} {tag}{'  (PII)' if is_pii(tag) else ''}")
     if apply:
-        update_feed(ctx.catalog, feed.id, tags=proposed)
         click.echo(f"applied {len(proposed)} tags to {feed.id}", err=True)
 
 

@@ -26,8 +26,7 @@ from courier.core.schedule.scheduler import (
     GroupRunResult,
     late_text,
     retry_at,
-    run_group_latest,
-    run_group_manual,
+    run_group_now,
 )
 from courier.core.schedule.windows import group_window
 from courier.core.text import printable
@@ -252,20 +251,10 @@ def run_command(ctx: CliContext, name: str, day: date | None, from_day: date | N
     A manual run loads exactly the days given (Amperity ignores the schedule window too), does
     not wait for late files and does not wait for an --after group.
     """
-    chosen = sum(1 for given in (day is not None, from_day is not None or to_day is not None, all_data) if given)
-    if chosen > 1:
-        raise ConfigError("choose one of --day D, --from D --to D, or --all", hint="or none for the latest window")
     cancel = threading.Event()
-    options: dict[str, Any] = {"cancel": cancel, "sink": None if as_json else _sink()}
     try:
-        if day is not None:
-            result = run_group_manual(ctx.catalog, name, "day", day=day, **options)
-        elif from_day is not None or to_day is not None:
-            result = run_group_manual(ctx.catalog, name, "period", from_day=from_day, to_day=to_day, **options)
-        elif all_data:
-            result = run_group_manual(ctx.catalog, name, "all", **options)
-        else:
-            result = run_group_latest(ctx.catalog, name, **options)
+        result = run_group_now(ctx.catalog, name, day=day, from_day=from_day, to_day=to_day, all_=all_data,
+                               cancel=cancel, sink=None if as_json else _sink())
     except KeyboardInterrupt:
         cancel.set()
         raise

@@ -7,7 +7,6 @@ import threading
 from datetime import date, datetime
 
 import click
-from courier.core.errors import ConfigError
 from courier.core.runs.events import Event, read_events
 from courier.core.runs.records import RunRecord, follow, get_run, list_runs, start_run
 from courier.core.runs.request import RunRequest
@@ -29,7 +28,8 @@ from courier.tui.cli.progress import RunPrinter
 def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date | None, to_day: date | None,
                 all_data: bool, skip_missing: bool, as_json: bool) -> None:
     """Run COURIER: land its files for the chosen dates and apply its load operations."""
-    request = build_request(courier, day, from_day, to_day, all_data, skip_missing)
+    request = RunRequest.from_selection(courier, day=day, from_day=from_day, to_day=to_day, all_=all_data,
+                                        skip_missing=skip_missing)
     cancel = threading.Event()
     printer = None if as_json else RunPrinter(sys.stderr.isatty())
     try:
@@ -49,24 +49,6 @@ def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date 
         click.echo(f"error: run {result.id} {result.status}", err=True)
         click.echo(printable(result.error or "", newlines=True), err=True)
     sys.exit(0 if result.status == "succeeded" else 1)
-
-
-def build_request(courier: str, day: date | None, from_day: date | None, to_day: date | None, all_data: bool,
-                  skip_missing: bool, **extra: object) -> RunRequest:
-    chosen = sum(x is not None and x is not False for x in (day, from_day or to_day, all_data or None))
-    if chosen != 1:
-        raise ConfigError("choose exactly one of --day D, --from D --to D, or --all",
-                          hint="e.g. `courier run optimizely --day 2026-11-03`")
-    if day is not None:
-        request = RunRequest(courier, "day", day=day, skip_missing=skip_missing)
-    elif all_data:
-        request = RunRequest(courier, "all", skip_missing=skip_missing)
-    else:
-        request = RunRequest(courier, "period", from_day=from_day, to_day=to_day, skip_missing=skip_missing)
-    for name, value in extra.items():
-        setattr(request, name, value)
-    request.validate()
-    return request
 
 
 @click.group(name="runs", invoke_without_command=True)

@@ -1,6 +1,7 @@
 """`courier scheduler`: fire courier groups on their schedules (long-running, or `--once` from cron).
 
-The process concerns live here: the scheduler lock (one scheduler per workspace) and signals.
+The process concerns live here: signals. The engine holds the scheduler lock (one scheduler per
+workspace, courier.core.schedule.scheduler.scheduler_lock).
 The first SIGTERM/SIGINT sets the stop and cancel events; the run in flight is cancelled by the
 engine (tables stay as they were), its fire time stays unhandled so the next start runs it, and
 the process exits 0.
@@ -22,6 +23,7 @@ from courier.core.schedule.scheduler import (
     Clock,
     Scheduler,
     real_clock,
+    scheduler_lock,
     scheduler_logger,
     shifted_clock,
 )
@@ -41,7 +43,7 @@ def run_scheduler(catalog: Catalog, *, once: bool, clock: Clock, log: logging.Lo
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with catalog.workspace.lock("scheduler", "the scheduler"):
+        with scheduler_lock(catalog.workspace):
             scheduler = Scheduler(catalog, clock=clock, log=log, cancel=cancel)
             if once:
                 for line in scheduler.waiting(clock()):  # failed windows waiting for their next attempt

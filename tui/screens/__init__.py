@@ -3,7 +3,7 @@ yes/no confirmation modal."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
@@ -13,6 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label
+
+if TYPE_CHECKING:
+    from courier.tui.app import CourierApp
 
 
 class CourierScreen(Screen[None]):
@@ -28,6 +31,17 @@ class CourierScreen(Screen[None]):
         super().__init__(**kwargs)
         self.workspace = workspace
         self.catalog = catalog
+
+    @property
+    def courier_app(self) -> CourierApp:
+        """The running CourierApp, typed: its session state (checked credentials, demo info, pinned
+        clock) and its navigation. A courier screen runs only inside it."""
+        from courier.tui.app import CourierApp
+
+        app = self.app
+        if not isinstance(app, CourierApp):
+            raise TypeError(f"{type(self).__name__} runs inside CourierApp, not {type(app).__name__}")
+        return app
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")

@@ -116,7 +116,7 @@ class CredentialsScreen(CourierScreen):
             table.add_columns("name", "kind", "details")
         table.clear()
         for cred in list_credentials(self.catalog):
-            checked = cred.name in getattr(self.app, "checked_credentials", set())
+            checked = cred.name in self.courier_app.checked_credentials
             table.add_row(cell(cred.name + (" ✓" if checked else "")), cred.kind, cell(describe(cred)), key=cred.name)
 
     # form ---------------------------------------------------------------------------------
@@ -176,25 +176,22 @@ class CredentialsScreen(CourierScreen):
         self.query_one("#cred-error", Static).update("")
         self.query_one("#cred-name", Input).focus()
 
-    def _form_values(self) -> tuple[str, str, dict[str, str | None]]:
+    def _form_values(self) -> tuple[str, str, dict[str, str]]:
         name = self.query_one("#cred-name", Input).value.strip()
         kind = str(self.query_one("#cred-kind", Select).value)
-        values = {f: (self.query_one(f"#cred-{f}", Input).value.strip() or None) for f in KIND_FIELDS.get(kind, ())}
+        values = {f: self.query_one(f"#cred-{f}", Input).value.strip() for f in KIND_FIELDS.get(kind, ())}
         return name, kind, values
 
     def action_save(self) -> None:
-        from courier.core.config.credentials import add_credential, get_credential, load_secret
+        from courier.core.config.credentials import add_credential, update_credential
 
         name, kind, values = self._form_values()
         error = self.query_one("#cred-error", Static)
         try:
-            replace = self.editing == name
-            if replace and get_credential(self.catalog, name).kind == kind:
-                kept = load_secret(self.catalog, name)  # blank secret field = keep the stored one
-                for field in SECRET_FIELDS:
-                    if field in values and not values[field]:
-                        values[field] = kept.get(field)
-            add_credential(self.catalog, name, kind, replace=replace, **values)
+            if self.editing == name:  # an empty secret field keeps the stored secret (the engine's rule)
+                update_credential(self.catalog, name, kind=kind, **values)
+            else:
+                add_credential(self.catalog, name, kind, **values)
         except CourierError as exc:
             error.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
             return
@@ -264,9 +261,7 @@ class CredentialsScreen(CourierScreen):
         report = message.report
         result.update(checks_text(report.checks, report.summary, report.ok, report.warnings))
         if report.ok:
-            checked = getattr(self.app, "checked_credentials", None)
-            if isinstance(checked, set):
-                checked.add(message.credential)
+            self.courier_app.checked_credentials.add(message.credential)
             self.refresh_data()
 
     @on(Button.Pressed)

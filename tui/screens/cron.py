@@ -3,6 +3,7 @@ and UTC, DST and calendar warnings, errors that name the field), and the courier
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import get_current_worker
 
 CRON_HELP = ("Five fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week "
              "(0-6 Sunday-Saturday or SUN-SAT). Use * for any, ranges 1-5, lists 1,15 and steps */15. "
@@ -103,7 +105,7 @@ class CronScreen(CourierScreen):
 
     def now(self) -> datetime:
         """The clock for next fire times; fixed in tests and screenshots (app.fixed_now)."""
-        return self.fixed_now or getattr(self.app, "fixed_now", None) or datetime.now(UTC)
+        return self.fixed_now or self.courier_app.fixed_now or datetime.now(UTC)
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="cron-body"):
@@ -228,7 +230,7 @@ class CronScreen(CourierScreen):
         self.refresh_data()
 
     def action_run_group(self) -> None:
-        """Run the highlighted group now (its latest window, or yesterday when it has no schedule)."""
+        """Run the highlighted group now: the engine's rule (its latest window; none without a schedule)."""
         table = self.query_one("#groups-table", DataTable)
         if table.row_count == 0:
             return
@@ -240,53 +242,41 @@ class CronScreen(CourierScreen):
         except CourierError:
             self.notify("No courier group selected.", severity="warning")
             return
+        from courier.core.schedule.scheduler import real_clock
+
+        pinned = self.fixed_now or self.courier_app.fixed_now  # tests and screenshots pin the clock
         self.notify(f"running courier group {name}…")
-        self._run_group(name)
+        self._run_group(name, (lambda: pinned) if pinned else real_clock)
 
-    @work(thread=True, group="run", exclusive=True)
-    def _run_group(self, name: str) -> None:
-        """Start the group run in this worker; hand the live view its first courier run."""
-        import threading
-        import time
-        from datetime import timedelta
-
+    @work(thread=True, group="run", exit_on_error=False)
+    def _run_group(self, name: str, clock: Callable[[], datetime]) -> None:
+        """Run the group in this worker (cancelled when the app quits or the screen goes); the live view
+        follows its first courier run."""
         from courier.core.catalog.catalog import Catalog
-        from courier.core.schedule.scheduler import run_group_latest, run_group_manual
+        from courier.core.schedule.scheduler import run_group_now
 
-        started = time.time()
-        catalog = Catalog(self.workspace)  # this thread's own connection
-        outcome: dict[str, Any] = {}
+        cancel = get_current_worker().cancelled_event  # set by Textual when the app quits
+        started: list[str] = []
 
-        def run() -> None:
-            try:
-                group_catalog = Catalog(self.workspace)
-                from courier.core.schedule.groups import get_group
+        def first_run(event: Any) -> None:
+            if event.type == "run_started" and not started:
+                started.append(event.run_id)
+                self.post_message(self.GroupRunStarted(name, event.run_id))
 
-                if get_group(group_catalog, name).cron:
-                    outcome["result"] = run_group_latest(group_catalog, name)
-                else:
-                    yesterday = datetime.now(UTC).date() - timedelta(days=1)
-                    outcome["result"] = run_group_manual(group_catalog, name, "day", day=yesterday)
-            except CourierError as exc:
-                outcome["error"] = exc.one_line()
-
-        thread = threading.Thread(target=run, name=f"group-{name}", daemon=True)
-        thread.start()
+        catalog = Catalog(self.workspace)  # this thread's own connection, closed whatever happens
         try:
-            while True:
-                row = catalog.one("SELECT id FROM runs WHERE group_name = ? AND started_at >= ? ORDER BY started_at",
-                                  (name, started - 1))
-                if row is not None:
-                    self.post_message(self.GroupRunStarted(name, row["id"]))
-                    break
-                if not thread.is_alive():
-                    result = outcome.get("result")
-                    error = outcome.get("error") or (getattr(result, "error", None) if result else None)
-                    self.post_message(self.GroupRunStarted(name, None, error or "the group run started no courier"))
-                    break
-                time.sleep(0.1)
+            result = run_group_now(catalog, name, sink=first_run, cancel=cancel, clock=clock)
+            if not started:
+                self.post_message(self.GroupRunStarted(name, None, result.error or result.note or
+                                                       "the group run started no courier"))
+        except CourierError as exc:
+            self.post_message(self.GroupRunStarted(name, None, exc.one_line()))
         finally:
             catalog.close()
+
+    def cancel_run(self) -> None:
+        """Stop the group run started here (the app calls this when quitting during a run)."""
+        self.workers.cancel_group(self, "run")
 
     def on_cron_screen_group_run_started(self, message: GroupRunStarted) -> None:
         if message.run_id is None:

@@ -283,6 +283,15 @@ class FeedEditorScreen(CourierScreen):
                 self.primary_key.append(column)
         self._fill()
 
+    def action_apply_suggestions(self) -> None:
+        """Take every suggested tag for the untagged columns (the engine's rule, as `feeds suggest --apply`)."""
+        from courier.core.feeds.tags import apply_suggestions
+
+        applied = apply_suggestions([c.name for c in self.columns], self.tags, self.primary_key)
+        self.tags, self.primary_key = applied.tags, applied.primary_key
+        self.notify(f"applied {len(applied.new)} suggested tag(s)" if applied.new else "no new suggestions")
+        self._fill()
+
     # activation ---------------------------------------------------------------------------
 
     def action_activate(self) -> None:
@@ -296,7 +305,7 @@ class FeedEditorScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="feed-activate", exit_on_error=False)
     def _activate(self, source: str, name: str, stitch: bool) -> None:
-        from courier.core.feeds.model import activate_feed, add_feed, update_feed
+        from courier.core.feeds.model import activate_feed, create_active_feed, update_feed
 
         catalog = Catalog(self.workspace)
         try:
@@ -305,11 +314,12 @@ class FeedEditorScreen(CourierScreen):
                 feed = update_feed(catalog, existing.id, primary_key=self.primary_key, tags=self.tags,
                                    last_updated=self.last_updated, generate_updated=self.last_updated is None,
                                    stitch=stitch)
-            else:
-                feed = add_feed(catalog, source=source, name=name, sample=self.info.get("key") or self.sample or "",
-                                primary_key=self.primary_key, tags=self.tags, last_updated=self.last_updated,
-                                generate_updated=self.last_updated is None, stitch=stitch)
-            feed, stats = activate_feed(catalog, self.workspace, feed.id, load_sample=True)
+                feed, stats = activate_feed(catalog, self.workspace, feed.id, load_sample=True)
+            else:  # one engine call: an active feed, or nothing stored (the next press starts afresh)
+                feed, stats = create_active_feed(
+                    catalog, self.workspace, source=source, name=name,
+                    sample=self.info.get("key") or self.sample or "", primary_key=self.primary_key, tags=self.tags,
+                    last_updated=self.last_updated, generate_updated=self.last_updated is None, stitch=stitch)
             self.post_message(self.Activated(feed, stats.rows_read if stats else None))
         except Exception as exc:  # noqa: BLE001 - shown next to the form
             self.post_message(self.Activated(None, None, _one_line(exc)))
@@ -377,5 +387,6 @@ class FeedEditorScreen(CourierScreen):
             ("Feed: toggle primary key", "k", self.action_toggle_key),
             ("Feed: set last-updated column", "u", self.action_last_updated),
             ("Feed: tag the column", "t", self.action_tag),
+            ("Feed: apply the suggested tags", "untagged columns only", self.action_apply_suggestions),
             ("Feed: activate", "a", self.action_activate),
         ]

@@ -70,7 +70,7 @@ class HomeScreen(CourierScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="home-body"):
-            demo = getattr(self.app, "demo_info", None)
+            demo = self.courier_app.demo_info
             if demo:
                 box = Static(self._demo_text(demo), id="demo-info")
                 box.border_title = "Demo"
@@ -108,7 +108,7 @@ class HomeScreen(CourierScreen):
         self.query_one("#attention", Static).update(  # run errors quote keys and S3's texts
             Text("\n".join(printable(a) for a in attention)) if attention
             else Text("Nothing needs attention.", style="italic"))
-        checked = getattr(self.app, "checked_credentials", ())
+        checked = self.courier_app.checked_credentials
         step = next_step(onboarding_steps(self.catalog, checked_credentials=checked))
         self.query_one("#next-step", Static).update(
             Text(f"Step {step.number} of 8: {step.title} — press o for the checklist") if step
@@ -151,18 +151,11 @@ class HomeScreen(CourierScreen):
         try:
             from courier.core.warehouse.duckdb import Warehouse
 
-            warehouse = Warehouse(self.workspace.warehouse_path, read_only=True)
-            try:
+            with Warehouse(self.workspace.warehouse_path, read_only=True) as warehouse:
                 counts = dict(warehouse.tables())
-            finally:
-                close = getattr(warehouse, "close", None)
-                if callable(close):
-                    close()
             self.post_message(self.RowCounts(counts))
         except CourierError as exc:
             self.post_message(self.RowCounts(None, note=exc.message))
-        except ImportError:
-            self.post_message(self.RowCounts(None, note="–"))
 
     def on_home_screen_row_counts(self, message: RowCounts) -> None:
         if message.counts is None:
@@ -173,13 +166,12 @@ class HomeScreen(CourierScreen):
             self._fill_feeds(message.counts)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        open_section = getattr(self.app, "open_section", None)
-        if not callable(open_section) or event.row_key.value is None:
+        if event.row_key.value is None:
             return
         if event.data_table.id == "couriers-table":
-            open_section("courier_setup", courier=str(event.row_key.value))
+            self.courier_app.open_section("courier_setup", courier=str(event.row_key.value))
         elif event.data_table.id == "feeds-table":
-            open_section("explorer")
+            self.courier_app.open_section("explorer")
 
     def action_reload(self) -> None:
         self.refresh_data()

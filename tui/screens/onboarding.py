@@ -56,7 +56,7 @@ class OnboardingScreen(CourierScreen):
         self.query_one("#onboarding-steps", OptionList).focus()
 
     def refresh_data(self) -> None:
-        checked = getattr(self.app, "checked_credentials", ())
+        checked = self.courier_app.checked_credentials
         self.steps = onboarding_steps(self.catalog, checked_credentials=checked)
         options = self.query_one("#onboarding-steps", OptionList)
         highlighted = options.highlighted
@@ -72,12 +72,9 @@ class OnboardingScreen(CourierScreen):
         step = next(s for s in self.steps if s.key == event.option.id)
         if step.status == BLOCKED:
             self.notify(printable(f"{step.title} is blocked: {step.detail}"), severity="warning", markup=False)
-        open_section = getattr(self.app, "open_section", None)
-        if callable(open_section):
-            open_section(step.action)
+        self.courier_app.open_section(step.action)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
-        open_section = getattr(self.app, "open_section", None)
-        return [(f"Onboarding step {s.number}: {s.title}", s.status,
-                 (lambda a=s.action: open_section(a)) if callable(open_section) else (lambda: None))
+        open_section = self.courier_app.open_section
+        return [(f"Onboarding step {s.number}: {s.title}", s.status, lambda a=s.action: open_section(a))
                 for s in self.steps]

@@ -131,15 +131,13 @@ class RunDialog(ModalScreen[Any]):
             except ValueError:
                 raise ConfigError(f"{what} {text!r} is not a date", hint="write it as YYYY-MM-DD") from None
 
-        request = RunRequest(
-            courier=courier, mode=mode,
+        return RunRequest.from_selection(
+            courier, mode=mode,
             day=day_of("#day", "day") if mode == "day" else None,
             from_day=day_of("#from-day", "from") if mode == "period" else None,
             to_day=day_of("#to-day", "to") if mode == "period" else None,
-            skip_missing=self.query_one("#skip-missing", Checkbox).value,
+            all_=mode == "all", skip_missing=self.query_one("#skip-missing", Checkbox).value,
         )
-        request.validate()
-        return request
 
     def action_submit(self) -> None:
         error = self.query_one("#run-error", Static)

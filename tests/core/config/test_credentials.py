@@ -22,6 +22,7 @@ from courier.core.config.credentials import (
     list_credentials,
     load_secret,
     remove_credential,
+    update_credential,
 )
 from courier.core.devtools.s3server import LocalS3, free_port
 from courier.core.errors import AccessError, ConfigError, NotFound
@@ -315,3 +316,34 @@ def test_error_text_never_carries_a_known_secret() -> None:
     secrets.remember(["leaky-secret-value-99"])
     error = translate_error(_client_error("Weird", "echoing leaky-secret-value-99 back"), action="list", bucket="b")
     assert "leaky-secret-value-99" not in error.one_line() and "****" in str(error)
+
+
+def _ciphertext(catalog, name: str) -> bytes | None:  # type: ignore[no-untyped-def]
+    return catalog.one("SELECT secret FROM credentials WHERE name = ?", (name,))["secret"]
+
+
+def test_update_keeps_the_stored_secret_it_is_not_given(catalog) -> None:  # type: ignore[no-untyped-def]
+    add_credential(catalog, "opt", "iam-credential", access_key_id="AKIAIOSFODNN7EXAMPLE", secret_access_key="s" * 40)
+    before = _ciphertext(catalog, "opt")
+    role = "arn:aws:iam::123456789012:role/export-reader"
+    cred = update_credential(catalog, "opt", role_arn=role, external_id="ext-1", secret_access_key="")
+    assert (cred.access_key_id, cred.role_arn, cred.external_id) == ("AKIAIOSFODNN7EXAMPLE", role, "ext-1")
+    assert _ciphertext(catalog, "opt") == before  # kept as stored, not decrypted and re-encrypted
+    assert load_secret(catalog, "opt") == {"secret_access_key": "s" * 40}
+    cleared = update_credential(catalog, "opt", role_arn="", external_id="")
+    assert cleared.role_arn is None and cleared.external_id is None
+    update_credential(catalog, "opt", secret_access_key="t" * 40)
+    assert load_secret(catalog, "opt") == {"secret_access_key": "t" * 40}
+
+
+def test_update_to_another_kind_needs_that_kinds_secret_and_drops_the_old_fields(catalog) -> None:  # type: ignore[no-untyped-def]
+    add_credential(catalog, "chain", "default-chain")
+    with pytest.raises(ConfigError, match="needs --secret-access-key-stdin"):
+        update_credential(catalog, "chain", kind="iam-credential", access_key_id="AKIAIOSFODNN7EXAMPLE")
+    assert get_credential(catalog, "chain").kind == "default-chain"
+    add_credential(catalog, "opt", "iam-credential", access_key_id="AKIAIOSFODNN7EXAMPLE", secret_access_key="s" * 40)
+    cred = update_credential(catalog, "opt", kind="default-chain")
+    assert cred.kind == "default-chain" and cred.access_key_id is None
+    assert _ciphertext(catalog, "opt") is None and load_secret(catalog, "opt") == {}
+    with pytest.raises(NotFound):
+        update_credential(catalog, "nope", role_arn="")

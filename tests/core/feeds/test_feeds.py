@@ -11,11 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from courier.core.catalog.catalog import Catalog
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import Cancelled, ConfigError, NotFound
 from courier.core.feeds.model import (
     PLACEHOLDER_ID,
     activate_feed,
     add_feed,
+    apply_suggested_tags,
+    create_active_feed,
     feed_to_json,
     get_feed,
     list_feeds,
@@ -236,6 +238,17 @@ def test_update_feed_tags_key_and_stitch(catalog: Catalog) -> None:
     assert not again.generate_updated and get_feed(catalog, feed.id).last_updated == "process_timestamp"
 
 
+def test_apply_suggested_tags_stores_them_once(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("id,email,plan\n1,a@x.io,gold\n")
+    feed = add_feed(catalog, source="Crm", name="People", sample=str(path), tags={"email": "custom/contact"})
+    feed, new = apply_suggested_tags(catalog, feed.id)
+    assert new == {"id": "pk"}  # email keeps the tag it was given
+    stored = get_feed(catalog, feed.id)
+    assert stored.primary_key == ["id"] and stored.tags == {"email": "custom/contact", "id": "pk"}
+    assert apply_suggested_tags(catalog, feed.id)[1] == {}
+
+
 def test_feed_json_marks_pii(catalog: Catalog, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text("id,email,plan\n1,a@x.io,gold\n")
@@ -268,6 +281,40 @@ def test_activating_a_feed_without_a_key_says_how_to_set_one(catalog: Catalog, w
         activate_feed(catalog, workspace, feed.id)
     assert "no primary key" in err.value.message and "suggest" in err.value.hint
     assert not workspace.warehouse_path.exists()
+
+
+def test_create_active_feed_without_a_key_stores_nothing_and_the_next_try_works(catalog: Catalog, workspace) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError) as err:
+        create_active_feed(catalog, workspace, source="Optimizely", name="Decisions", sample=str(DECISIONS))
+    assert "needs a primary key" in err.value.message and "uuid" in (err.value.hint or "")
+    assert list_feeds(catalog) == [] and not workspace.warehouse_path.exists()
+    feed, stats = create_active_feed(catalog, workspace, source="Optimizely", name="Decisions",
+                                     sample=str(DECISIONS), primary_key=["uuid"])
+    assert stats is not None and stats.inserted == 10000
+    assert [(f.id, f.active, f.primary_key) for f in list_feeds(catalog)] == [(feed.id, True, ["uuid"])]
+    with Warehouse(workspace.warehouse_path, read_only=True) as wh:
+        assert wh.tables() == [("Optimizely:Decisions", 10000)]
+
+
+def test_create_active_feed_that_fails_while_loading_leaves_no_feed_and_no_new_table(catalog: Catalog, workspace) -> None:  # type: ignore[no-untyped-def]
+    def cancel(progress: object) -> None:
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        create_active_feed(catalog, workspace, source="Optimizely", name="Decisions", sample=str(DECISIONS),
+                           primary_key=["uuid"], on_progress=cancel)
+    assert list_feeds(catalog) == []
+    with Warehouse(workspace.warehouse_path, read_only=True) as wh:
+        assert wh.tables() == []
+    kept, _ = create_active_feed(catalog, workspace, source="Optimizely", name="Decisions", sample=str(DECISIONS),
+                                 primary_key=["uuid"])
+    remove_feed(catalog, kept.id)  # the table stays, with its rows
+    with pytest.raises(Cancelled):
+        create_active_feed(catalog, workspace, source="Optimizely", name="Decisions", sample=str(DECISIONS),
+                           primary_key=["uuid"], on_progress=cancel)
+    assert list_feeds(catalog) == []
+    with Warehouse(workspace.warehouse_path, read_only=True) as wh:
+        assert wh.tables() == [("Optimizely:Decisions", 10000)]  # a table the call did not create is never dropped
 
 
 def test_sample_rows_round_trip_through_parquet_written_here(tmp_path: Path) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 from courier.core.errors import ConfigError
-from courier.core.feeds.tags import PII_TAGS, VOCABULARY, is_pii, suggest_tags, validate_tag
+from courier.core.feeds.tags import (
+    PII_TAGS,
+    VOCABULARY,
+    apply_suggestions,
+    is_pii,
+    suggest_tags,
+    validate_tag,
+)
 
 
 @pytest.mark.parametrize("tag", ["email", "given-name", "surname", "postal", "phone", "pk", "ck", "sk",
@@ -63,3 +70,13 @@ def test_optimizely_columns_suggest_uuid_as_the_primary_key_and_no_pii() -> None
                  "campaign_id", "experiment_id", "variation_id", "attributes", "user_ip", "user_agent",
                  "referer", "is_holdback", "revision", "client_engine", "client_version"]
     assert suggest_tags(decisions) == {"uuid": "pk"}
+
+
+def test_applying_suggestions_keeps_given_tags_and_keys_and_proposes_a_key_only_when_none() -> None:
+    columns = ["uuid", "email", "first_name", "given_name", "city"]
+    fresh = apply_suggestions(columns, {}, [])
+    assert fresh.new == {"uuid": "pk", "email": "email", "first_name": "given-name", "city": "city"}
+    assert fresh.primary_key == ["uuid"] and fresh.tags == fresh.new
+    keyed = apply_suggestions(columns, {"city": "custom/town", "given_name": "given-name"}, ["email"])
+    assert keyed.new == {}  # city keeps its tag, email is the key, given-name is taken once per feed, no 2nd key
+    assert keyed.tags == {"city": "custom/town", "given_name": "given-name"} and keyed.primary_key == ["email"]

@@ -156,3 +156,23 @@ def test_period_with_to_before_from_is_a_usage_error(demo: ExportSpec, catalog: 
 
     with pytest.raises(ConfigError, match="is not after --from"):
         start_run(catalog, RunRequest("optimizely", "period", from_day=START, to_day=START))
+
+
+def test_a_cancel_during_a_load_ends_the_run_cancelled_with_the_table_untouched(demo: ExportSpec, catalog: Catalog) -> None:
+    import threading
+
+    assert start_run(catalog, RunRequest("optimizely", "day", day=START)).status == "succeeded"
+    sample = next(f.key for f in landed_files(catalog, "optimizely") if f.tag == "decisions")
+    feed = add_feed(catalog, source="Optimizely", name="Decisions", sample=sample, primary_key=["uuid"])
+    activate_feed(catalog, catalog.workspace, feed.id, load_sample=False)
+    edit_courier(catalog, "optimizely", load_operations=f'{{"{feed.id}": [{{"type": "load", "file": "decisions"}}]}}')
+    cancel = threading.Event()
+
+    def operator(event) -> None:  # type: ignore[no-untyped-def]
+        if event.type == "feed_load_started":
+            cancel.set()  # as the cancel key or a quitting TUI does, while the load runs
+
+    result = start_run(catalog, RunRequest("optimizely", "day", day=START), sink=operator, cancel=cancel)
+    assert result.status == "cancelled" and "cancelled by the operator" in (result.error or "")
+    with Warehouse(catalog.workspace.warehouse_path, read_only=True) as wh:
+        assert wh.row_count("Optimizely:Decisions") == 0

@@ -24,8 +24,8 @@ from courier.core.schedule.groups import add_group, get_group, new_group, record
 from courier.core.schedule.scheduler import (
     GroupRun,
     Scheduler,
-    run_group_latest,
-    run_group_manual,
+    run_group_now,
+    scheduler_lock,
     scheduler_logger,
 )
 
@@ -151,25 +151,43 @@ def test_manual_runs_load_exactly_the_days_given_and_do_not_wait(cat: Catalog, e
     daily(cat, couriers=("opt", "crm"), wait="2h")
     from datetime import date
 
-    result = run_group_manual(cat, "daily", "day", day=date(2025, 1, 5), runner=engine)
+    result = run_group_now(cat, "daily", day=date(2025, 1, 5), runner=engine)
     assert result.trigger == "manual" and result.status == "succeeded"
+    assert (result.mode, result.from_day, result.to_day) == ("day", "2025-01-05", "2025-01-06")
     assert {(r.mode, r.day, r.wait_until) for r in engine.requests} == {("day", date(2025, 1, 5), None)}
-    run_group_manual(cat, "daily", "all", runner=engine)
+    run_group_now(cat, "daily", all_=True, runner=engine)
     assert engine.requests[-1].mode == "all"
-    run_group_manual(cat, "daily", "period", from_day=date(2025, 1, 1), to_day=date(2025, 1, 3), runner=engine)
+    run_group_now(cat, "daily", from_day=date(2025, 1, 1), to_day=date(2025, 1, 3), runner=engine)
     assert (engine.requests[-1].from_day, engine.requests[-1].to_day) == (date(2025, 1, 1), date(2025, 1, 3))
-    with pytest.raises(ConfigError):
-        run_group_manual(cat, "daily", "period", from_day=date(2025, 1, 3), to_day=date(2025, 1, 1), runner=engine)
+    count = len(engine.requests)
+    with pytest.raises(ConfigError, match="is not after --from"):
+        run_group_now(cat, "daily", from_day=date(2025, 1, 3), to_day=date(2025, 1, 1), runner=engine)
+    with pytest.raises(ConfigError, match="choose exactly one of"):
+        run_group_now(cat, "daily", day=date(2025, 1, 5), all_=True, runner=engine)
+    assert len(engine.requests) == count  # a bad selection starts no courier
     assert get_group(cat, "daily").last_fire is None  # manual runs never move the schedule
 
 
 def test_manual_run_of_the_latest_window(cat: Catalog, engine: FakeEngine) -> None:
     daily(cat)
-    result = run_group_latest(cat, "daily", runner=engine, clock=lambda: at("2025-06-15T09:00"))
+    result = run_group_now(cat, "daily", runner=engine, clock=lambda: at("2025-06-15T09:00"))
     assert (result.from_day, result.to_day) == ("2025-06-14", "2025-06-15")
     add_group(cat, new_group("manual", ["crm"]))
-    with pytest.raises(ConfigError, match="no schedule"):
-        run_group_latest(cat, "manual", runner=engine)
+    with pytest.raises(ConfigError, match="has no schedule, so it has no window to run") as err:
+        run_group_now(cat, "manual", runner=engine)  # never a guessed day
+    assert "--day" in (err.value.hint or "") and [r.courier for r in engine.requests] == ["opt"]
+
+
+def test_one_scheduler_per_workspace(catalog: Catalog) -> None:
+    import os
+
+    with scheduler_lock(catalog.workspace):
+        with pytest.raises(Busy) as err, scheduler_lock(catalog.workspace):
+            pass
+        assert f"the scheduler of workspace {catalog.workspace.root} is in use" in err.value.message
+        assert f"pid {os.getpid()}" in err.value.message and "one scheduler per workspace" in (err.value.hint or "")
+    with scheduler_lock(catalog.workspace):  # released when the first one ends
+        pass
 
 
 def test_due_runs_once_and_records_the_fire(cat: Catalog, engine: FakeEngine) -> None:
