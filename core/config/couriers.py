@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from courier.core import optimizely
 from courier.core.catalog.catalog import Catalog, now
-from courier.core.config.documents import closest
 from courier.core.config.entities import Entity, entity_warnings, load_entities_json, parse_entities
 from courier.core.config.load_operations import (
     Operation,
@@ -30,7 +29,7 @@ from courier.core.config.load_operations import (
     placeholder_warning,
     unknown_feeds,
 )
-from courier.core.errors import ConfigError, CourierError, NotFound
+from courier.core.errors import ConfigError, CourierError, not_found
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -172,10 +171,8 @@ def get_courier(catalog: Catalog, name: str) -> Courier:
     row = catalog.one("SELECT * FROM couriers WHERE name = ?", (name,))
     if row is None:
         names = _names(catalog, "couriers")
-        near = closest(name, names)
-        hint = f"did you mean {near!r}?" if near else (
-            "see `courier couriers list`" if names else "add one with `courier couriers add`")
-        raise NotFound(f"no courier named {name!r}", hint=hint)
+        raise not_found(f"no courier named {name!r}", name, names,
+                        otherwise="see `courier couriers list`" if names else "add one with `courier couriers add`")
     return courier_from_row(row)
 
 
@@ -187,10 +184,8 @@ def _check_credential(catalog: Catalog, credential: str) -> None:
     if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (credential,)):
         return
     names = _names(catalog, "credentials")
-    near = closest(credential, names)
-    hint = f"did you mean {near!r}?" if near else (
-        f"known credentials: {', '.join(names)}" if names else "add one with `courier credentials add`")
-    raise NotFound(f"no credential named {credential!r}", hint=hint)
+    raise not_found(f"no credential named {credential!r}", credential, names,
+                    otherwise=f"known credentials: {', '.join(names)}" if names else "add one with `courier credentials add`")
 
 
 def _entities_source(changes: dict[str, Any]) -> list[Any] | None:

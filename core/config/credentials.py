@@ -9,7 +9,6 @@ optional external ID). Non-secret fields live in `settings`; the secret ones onl
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -18,9 +17,10 @@ from typing import Any
 import botocore.session
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.config.secrets import decrypt, encrypt
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, did_you_mean, not_found
+from courier.core.types import CredentialKind
 
-KINDS = ("iam-credential", "aws-profile", "default-chain", "optimizely-token")
+KINDS: tuple[CredentialKind, ...] = tuple(CredentialKind)
 DEFAULT_OPTIMIZELY_API = "https://api.optimizely.com"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -29,17 +29,17 @@ _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
 _ACCESS_KEY_ID = re.compile(r"^[A-Za-z0-9_]{3,128}$")  # AWS: AKIA... (20); S3-compatible stores differ
 
 # which non-secret / secret fields each kind takes (role_arn and external_id are open to all)
-_SETTINGS: dict[str, tuple[str, ...]] = {
-    "iam-credential": ("access_key_id",),
-    "aws-profile": ("profile",),
-    "default-chain": (),
-    "optimizely-token": ("api_url",),
+_SETTINGS: dict[CredentialKind, tuple[str, ...]] = {
+    CredentialKind.IAM_CREDENTIAL: ("access_key_id",),
+    CredentialKind.AWS_PROFILE: ("profile",),
+    CredentialKind.DEFAULT_CHAIN: (),
+    CredentialKind.OPTIMIZELY_TOKEN: ("api_url",),
 }
-_SECRETS: dict[str, tuple[str, ...]] = {
-    "iam-credential": ("secret_access_key",),
-    "aws-profile": (),
-    "default-chain": (),
-    "optimizely-token": ("token",),
+_SECRETS: dict[CredentialKind, tuple[str, ...]] = {
+    CredentialKind.IAM_CREDENTIAL: ("secret_access_key",),
+    CredentialKind.AWS_PROFILE: (),
+    CredentialKind.DEFAULT_CHAIN: (),
+    CredentialKind.OPTIMIZELY_TOKEN: ("token",),
 }
 _OPTION = {  # field -> how the CLI spells it, for messages
     "access_key_id": "--access-key-id", "secret_access_key": "--secret-access-key-stdin",
@@ -53,7 +53,7 @@ class Credential:
     """A credential's public face: everything but its secret values."""
 
     name: str
-    kind: str
+    kind: CredentialKind
     access_key_id: str | None = None
     profile: str | None = None
     role_arn: str | None = None
@@ -64,7 +64,7 @@ class Credential:
 
 
 def add_credential(
-    catalog: Catalog, name: str, kind: str, *,
+    catalog: Catalog, name: str, kind: CredentialKind | str, *,
     access_key_id: str | None = None, secret_access_key: str | None = None,
     profile: str | None = None, role_arn: str | None = None, external_id: str | None = None,
     token: str | None = None, api_url: str | None = None, replace: bool = False,
@@ -72,13 +72,13 @@ def add_credential(
     """Validate and store a credential; secrets are encrypted before they reach the catalog."""
     _check_name(name)
     if kind not in KINDS:
-        close = difflib.get_close_matches(kind, KINDS, n=1)
         raise ConfigError(f"unknown credential kind {kind!r}",
-                          hint=f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(KINDS)}")
+                          hint=did_you_mean(kind, KINDS) or f"use one of: {', '.join(KINDS)}")
+    kind = CredentialKind(kind)
     given = {"access_key_id": access_key_id, "secret_access_key": secret_access_key, "profile": profile,
              "role_arn": role_arn, "external_id": external_id, "token": token, "api_url": api_url}
     given = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
-    if kind == "optimizely-token" and not given["api_url"]:
+    if kind is CredentialKind.OPTIMIZELY_TOKEN and not given["api_url"]:
         given["api_url"] = DEFAULT_OPTIMIZELY_API
     allowed = set(_SETTINGS[kind]) | set(_SECRETS[kind]) | {"role_arn", "external_id"}
     for field, value in given.items():
@@ -116,10 +116,8 @@ def get_credential(catalog: Catalog, name: str) -> Credential:
     row = catalog.one("SELECT * FROM credentials WHERE name = ?", (name,))
     if row is None:
         names = [r["name"] for r in catalog.all("SELECT name FROM credentials")]
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else (
-            "see `courier credentials list`" if names else "add one with `courier credentials add`")
-        raise NotFound(f"no credential named {name!r}", hint=hint)
+        raise not_found(f"no credential named {name!r}", name, names,
+                        otherwise="see `courier credentials list`" if names else "add one with `courier credentials add`")
     return _from_row(row)
 
 
@@ -163,10 +161,10 @@ def credential_to_json(c: Credential) -> dict[str, Any]:
 def describe(c: Credential) -> str:
     """A short human description: 'IAM key AKIA…, role arn:…'."""
     parts = {
-        "iam-credential": f"access key {c.access_key_id}",
-        "aws-profile": f"profile {c.profile}",
-        "default-chain": "AWS default chain",
-        "optimizely-token": f"Optimizely token via {c.api_url}",
+        CredentialKind.IAM_CREDENTIAL: f"access key {c.access_key_id}",
+        CredentialKind.AWS_PROFILE: f"profile {c.profile}",
+        CredentialKind.DEFAULT_CHAIN: "AWS default chain",
+        CredentialKind.OPTIMIZELY_TOKEN: f"Optimizely token via {c.api_url}",
     }
     text = parts.get(c.kind, c.kind)
     if c.role_arn:
@@ -174,7 +172,7 @@ def describe(c: Credential) -> str:
     return text
 
 
-def _validate(kind: str, given: dict[str, str | None]) -> None:
+def _validate(kind: CredentialKind, given: dict[str, str | None]) -> None:
     key_id = given["access_key_id"]
     if key_id and not _ACCESS_KEY_ID.fullmatch(key_id):
         raise ConfigError(f"access key id {key_id!r} does not look like an AWS access key id",
@@ -192,7 +190,7 @@ def _validate(kind: str, given: dict[str, str | None]) -> None:
     if external and not _EXTERNAL_ID.fullmatch(external):
         raise ConfigError("the external ID is not valid",
                           hint="2-1224 characters: letters, digits and + = , . @ : / - _ (no spaces)")
-    if kind == "aws-profile":
+    if kind is CredentialKind.AWS_PROFILE:
         require_profile(str(given["profile"]))
     api = given["api_url"]
     if api and not re.match(r"^https?://[^\s/]+", api):
@@ -219,7 +217,7 @@ def _check_name(name: str) -> None:
                           hint="use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 
 
-def _options(kind: str) -> str:
+def _options(kind: CredentialKind) -> str:
     fields = [*_SETTINGS[kind], *_SECRETS[kind], "role_arn", "external_id"]
     return " ".join(_OPTION[f] for f in fields)
 
@@ -227,7 +225,7 @@ def _options(kind: str) -> str:
 def _from_row(row: Any) -> Credential:
     settings = loads(row["settings"], {})
     return Credential(
-        name=row["name"], kind=row["kind"],
+        name=row["name"], kind=CredentialKind(row["kind"]),
         access_key_id=settings.get("access_key_id"), profile=settings.get("profile"),
         role_arn=settings.get("role_arn"), external_id=settings.get("external_id"),
         api_url=settings.get("api_url"), created_at=row["created_at"], updated_at=row["updated_at"],

@@ -7,7 +7,6 @@ domain table lives in the warehouse and is created when the feed is activated.
 
 from __future__ import annotations
 
-import difflib
 import re
 import secrets
 import string
@@ -18,9 +17,10 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, did_you_mean, not_found
 from courier.core.feeds.schema import Column, hive_partition, read_sample
 from courier.core.feeds.tags import ONCE_PER_FEED, is_pii, suggest_tags, validate_tag
+from courier.core.types import ContentType
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import (
     INTEGER_TYPES,
@@ -49,7 +49,7 @@ class Feed:
     generate_updated: bool
     stitch: bool
     active: bool
-    content_type: str | None = None
+    content_type: ContentType | None = None
     options: dict[str, Any] = field(default_factory=dict)
     partition_columns: list[str] = field(default_factory=list)
     created_at: float = 0.0
@@ -109,9 +109,8 @@ def resolve_sample(catalog: Catalog, sample: str) -> SampleRef:
         path = path.resolve()
         return SampleRef(str(path), path, path.as_posix(), hive_partition(path.as_posix()))
     keys = [r["key"] for r in catalog.all("SELECT key FROM ledger GROUP BY key ORDER BY MAX(landed_at) DESC LIMIT 2000")]
-    close = difflib.get_close_matches(text, keys, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}?" if close else "list landed files with `courier files COURIER`, or give a local file"
-    raise NotFound(f'sample "{sample}" is neither a landed key nor a file', hint=hint)
+    raise not_found(f'sample "{sample}" is neither a landed key nor a file', text, keys,
+                    otherwise="list landed files with `courier files COURIER`, or give a local file")
 
 
 def sample_source_file(catalog: Catalog, feed: Feed) -> SourceFile:
@@ -138,9 +137,9 @@ def _find_column(columns: list[Column], name: str, where: str) -> Column:
     for column in columns:
         if column.name.lower() == name.lower():
             return column
-    close = difflib.get_close_matches(name, [c.name for c in columns], n=1, cutoff=0.5)
     raise ConfigError(f'{where} has no column "{name}"',
-                      hint=f"did you mean {close[0]}?" if close else f"columns: {', '.join(c.name for c in columns)}")
+                      hint=did_you_mean(name, [c.name for c in columns], cutoff=0.5)
+                      or f"columns: {', '.join(c.name for c in columns)}")
 
 
 def _check_last_updated(columns: list[Column], name: str, where: str) -> str:
@@ -194,7 +193,7 @@ def _keys_and_tags(columns: list[Column], primary_key: list[str], tags: dict[str
 
 def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_key: list[str] | None = None,
              tags: dict[str, str] | None = None, last_updated: str | None = None, generate_updated: bool = False,
-             stitch: bool = False, content_type: str | None = None, options: dict[str, Any] | None = None,
+             stitch: bool = False, content_type: ContentType | str | None = None, options: dict[str, Any] | None = None,
              require_primary_key: bool = False) -> Feed:
     """Read the sample, validate everything, store the feed; returns it with its new id.
 
@@ -253,9 +252,18 @@ def _from_row(row: Any) -> Feed:
                 columns=[Column.from_json(c) for c in schema.get("columns", [])],
                 primary_key=loads(row["primary_key"], []), tags=loads(row["tags"], {}),
                 last_updated=row["last_updated"], generate_updated=bool(row["generate_updated"]),
-                stitch=bool(row["stitch"]), active=bool(row["active"]), content_type=schema.get("content_type"),
+                stitch=bool(row["stitch"]), active=bool(row["active"]),
+                content_type=_stored_content_type(schema.get("content_type")),
                 options=schema.get("options", {}), partition_columns=schema.get("partition_columns", []),
                 created_at=row["created_at"], updated_at=row["updated_at"])
+
+
+def _stored_content_type(value: str | None) -> ContentType | None:
+    """A stored feed's sample format. Feeds added before the one content-type table could say
+    application/x-json-stream, which was read as NDJSON: they keep reading so."""
+    if not value:
+        return None
+    return ContentType.NDJSON if value == "application/x-json-stream" else ContentType(value)
 
 
 def list_feeds(catalog: Catalog) -> list[Feed]:
@@ -274,9 +282,8 @@ def get_feed(catalog: Catalog, feed_id_or_table_name: str) -> Feed:
         return _from_row(row)
     known = [r["id"] for r in catalog.all("SELECT id FROM feeds")]
     known += [f"{r['source']}:{r['name']}" for r in catalog.all("SELECT source, name FROM feeds")]
-    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.5)
-    raise NotFound(f'feed "{wanted}" does not exist',
-                   hint=f"did you mean {close[0]}?" if close else "`courier feeds list` shows the feeds")
+    raise not_found(f'feed "{wanted}" does not exist', wanted, known, cutoff=0.5,
+                    otherwise="`courier feeds list` shows the feeds")
 
 
 def update_feed(catalog: Catalog, feed_id: str, *, primary_key: list[str] | None = None,

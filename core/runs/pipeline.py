@@ -27,6 +27,7 @@ from courier.core.source.listing import (
     discover_days,
     list_days,
 )
+from courier.core.types import RunMode
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import SourceFile
 
@@ -79,7 +80,7 @@ class RunSteps:
         self.run_load_operations(operations, landed)
 
     def plan_days(self) -> list[date]:
-        if self.request.mode != "all":
+        if self.request.mode is not RunMode.ALL:
             return self.request.days()
         days, _requests = self._s3("ListObjectsV2", discover_days, self.client, self.courier)
         if not days:
@@ -115,7 +116,7 @@ class RunSteps:
                     continue
                 reason = (f"day {day} is not ready for {s.tag} (no ready marker yet)" if s.ready is False
                           else f"no file for {s.tag} on {day} (looked for {s.looked_for})")
-                if s.optional or self.request.mode == "all":
+                if s.optional or self.request.mode is RunMode.ALL:
                     self.warn(reason)
                 elif self.request.skip_missing:
                     self.warn(f"{reason}; skipped (--skip-missing)")

@@ -29,12 +29,13 @@ from courier.core.errors import Busy, Cancelled, CourierError, NotFound, RunFail
 from courier.core.runs.events import TERMINAL, Event, EventLog, Sink, read_events
 from courier.core.runs.pipeline import RunSteps
 from courier.core.runs.request import RunRequest
+from courier.core.types import RunMode, RunStatus
 
 
 @dataclass
 class RunResult:
     id: str
-    status: str
+    status: RunStatus
     error: str | None = None
     notification: str = ""
     missing_required: list[str] = field(default_factory=list)
@@ -48,10 +49,10 @@ class RunRecord:
     courier: str | None
     group_name: str | None
     group_run: str | None
-    mode: str
+    mode: RunMode
     from_day: str | None
     to_day: str | None
-    status: str
+    status: RunStatus
     pid: int | None
     started_at: float
     ended_at: float | None
@@ -87,8 +88,8 @@ def notification_for(seconds: float) -> str:
 
 
 def _record(row: Any) -> RunRecord:
-    return RunRecord(row["id"], row["courier"], row["group_name"], row["group_run"], row["mode"], row["from_day"],
-                     row["to_day"], row["status"], row["pid"], row["started_at"], row["ended_at"],
+    return RunRecord(row["id"], row["courier"], row["group_name"], row["group_run"], RunMode(row["mode"]),
+                     row["from_day"], row["to_day"], RunStatus(row["status"]), row["pid"], row["started_at"], row["ended_at"],
                      loads(row["stats"], {}), loads(row["warnings"], []), row["error"], row["notification"])
 
 
@@ -173,22 +174,22 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
     log = EventLog(catalog, run_id, [sink] if sink else [], redact=_redactor(catalog))
     log.emit("run_started", courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
     steps = RunSteps(catalog, workspace, courier, request, log, cancel, run_id)
-    status, error = "succeeded", None
+    status, error = RunStatus.SUCCEEDED, None
     interrupted = False
     try:
         steps.execute()
     except Cancelled:
-        status, error = "cancelled", "cancelled by the operator; tables were left as they were"
+        status, error = RunStatus.CANCELLED, "cancelled by the operator; tables were left as they were"
     except KeyboardInterrupt:
         interrupted = True
-        status, error = "cancelled", "interrupted (Ctrl-C); tables were left as they were"
+        status, error = RunStatus.CANCELLED, "interrupted (Ctrl-C); tables were left as they were"
     except CourierError as exc:
-        status, error = "failed", exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
+        status, error = RunStatus.FAILED, exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
     except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
-        status, error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        status, error = RunStatus.FAILED, f"unexpected {type(exc).__name__}: {exc}"
     ended = time.time()
-    notification = notification_for(ended - started) if status == "succeeded" else (error or status)
-    if status == "succeeded" and steps.nothing_loaded_reason:
+    notification = notification_for(ended - started) if status is RunStatus.SUCCEEDED else (error or status)
+    if status is RunStatus.SUCCEEDED and steps.nothing_loaded_reason:
         notification = f"{notification}. {steps.nothing_loaded_reason}"
     if error:
         log.emit("error", message=error)
@@ -233,7 +234,7 @@ def follow(catalog: Catalog, run_id: str, poll: float = 0.2,
             row = catalog.one("SELECT status, error FROM runs WHERE id = ?", (run_id,))
             if row is None:
                 return
-            if row["status"] != "running":
+            if row["status"] != RunStatus.RUNNING:
                 tail = read_events(catalog, run_id, seq)
                 yield from tail
                 if not any(e.type == TERMINAL for e in tail):

@@ -7,14 +7,15 @@ from datetime import date, timedelta
 
 from courier.core.dates import check_day, check_period
 from courier.core.errors import ConfigError
+from courier.core.types import RunMode
 
-MODES = ("day", "period", "all")
+MODES: tuple[RunMode, ...] = tuple(RunMode)
 
 
 @dataclass
 class RunRequest:
     courier: str
-    mode: str = "day"
+    mode: RunMode = RunMode.DAY
     day: date | None = None
     from_day: date | None = None
     to_day: date | None = None  # exclusive, as Amperity's time periods are
@@ -23,14 +24,19 @@ class RunRequest:
     group_run: str | None = None
     wait_until: float | None = None  # epoch seconds: poll for missing files/markers until then
 
+    def __post_init__(self) -> None:
+        # callers may say "day"; a mode that is no RunMode stays as given for validate() to refuse
+        if not isinstance(self.mode, RunMode) and self.mode in RunMode._value2member_map_:
+            self.mode = RunMode(self.mode)
+
     def validate(self) -> None:
-        if self.mode not in MODES:
+        if not isinstance(self.mode, RunMode):
             raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period (--from/--to) or --all")
-        if self.mode == "day":
+        if self.mode is RunMode.DAY:
             if self.day is None:
                 raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
             check_day(self.day)
-        if self.mode == "period":
+        if self.mode is RunMode.PERIOD:
             if self.from_day is None or self.to_day is None:
                 raise ConfigError("a period needs both --from and --to", hint="--from is inclusive, --to exclusive")
             if self.to_day <= self.from_day:
@@ -39,10 +45,10 @@ class RunRequest:
             check_period(self.from_day, self.to_day)
 
     def days(self) -> list[date]:
-        if self.mode == "day":
+        if self.mode is RunMode.DAY:
             assert self.day is not None
             return [self.day]
-        if self.mode == "period":
+        if self.mode is RunMode.PERIOD:
             assert self.from_day is not None and self.to_day is not None
             return [self.from_day + timedelta(days=i) for i in range((self.to_day - self.from_day).days)]
         return []

@@ -17,7 +17,6 @@ Amperity dialog field each one reproduces:
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,10 +25,11 @@ from zoneinfo import ZoneInfo
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import lock_name as workspace_lock_name
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, NotFound, not_found
 from courier.core.schedule.cron import CronExpr, FireTime, next_fires, parse_cron
 from courier.core.schedule.durations import format_duration, parse_duration
 from courier.core.schedule.timezones import validate_timezone
+from courier.core.types import RunMode, RunStatus
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$")
 _DURATIONS = ("wait", "offset", "lookback", "sla", "after_offset")
@@ -113,17 +113,9 @@ def _from_row(row: Any) -> Group:
     )
 
 
-def closest(name: str, candidates: list[str]) -> str | None:
-    """The nearest name, for "did you mean" hints (case-insensitive)."""
-    folded = {c.casefold(): c for c in candidates}
-    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.5)
-    return folded[match[0]] if match else None
-
-
 def _not_found(kind: str, name: str, candidates: list[str], listing: str) -> NotFound:
-    near = closest(name, candidates)
-    hint = f"did you mean {near!r}? " if near else ""
-    return NotFound(f"no {kind} {name!r}", hint=f"{hint}`{listing}` lists them")
+    return not_found(f"no {kind} {name!r}", name, candidates, then=f"`{listing}` lists them", cutoff=0.5,
+                     fold_case=True)
 
 
 def group_names(catalog: Catalog) -> list[str]:
@@ -299,7 +291,7 @@ def succeeded_days(catalog: Catalog, other: Group) -> tuple[set[date], bool]:
                            "WHERE group_name = ? AND group_run IS NOT NULL", (other.name,)):
         entry = runs.setdefault(row["group_run"], {"ok": set(), "bad": False, "mode": row["mode"],
                                                    "from": row["from_day"], "to": row["to_day"]})
-        if row["status"] == "succeeded":
+        if row["status"] == RunStatus.SUCCEEDED:
             entry["ok"].add(row["courier"])
         else:
             entry["bad"] = True
@@ -308,7 +300,7 @@ def succeeded_days(catalog: Catalog, other: Group) -> tuple[set[date], bool]:
     for entry in runs.values():
         if entry["bad"] or not set(other.couriers) <= entry["ok"]:
             continue
-        if entry["mode"] == "all":
+        if entry["mode"] == RunMode.ALL:
             everything = True
         elif entry["from"] and entry["to"]:
             day, end = date.fromisoformat(entry["from"]), date.fromisoformat(entry["to"])
@@ -340,10 +332,10 @@ def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any
     upcoming = group.next_fire(now)
     last = dict(group.last or {})
     status = last.get("status")
-    if status == "running" and not catalog.workspace.is_locked(lock_name(group.name)):
+    if status == RunStatus.RUNNING and not catalog.workspace.is_locked(lock_name(group.name)):
         status = "interrupted"  # its process ended without finishing (killed); the next start catches up
     late = bool(last.get("late"))
-    if status == "running" and group.sla:
+    if status == RunStatus.RUNNING and group.sla:
         since = (datetime.fromisoformat(last["fire"]) if last.get("fire")
                  else datetime.fromtimestamp(float(last.get("started_at") or 0), UTC))
         late = late or now > since + group.sla

@@ -59,6 +59,7 @@ from courier.core.schedule.groups import (
 )
 from courier.core.schedule.windows import Window, group_window
 from courier.core.text import PrintableFormatter
+from courier.core.types import RunMode, RunStatus, Trigger
 
 Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
 Clock = Callable[[], datetime]
@@ -81,7 +82,7 @@ def shifted_clock(start: datetime) -> Clock:
 @dataclass
 class CourierOutcome:
     courier: str
-    status: str  # succeeded | failed | cancelled | skipped
+    status: RunStatus
     run_id: str | None = None
     error: str | None = None
     missing_required: list[str] = field(default_factory=list)
@@ -92,9 +93,9 @@ class CourierOutcome:
 class GroupRunResult:
     group: str
     group_run: str
-    trigger: str  # scheduled | manual
-    status: str  # running | succeeded | failed | cancelled | skipped
-    mode: str
+    trigger: Trigger
+    status: RunStatus
+    mode: RunMode
     from_day: str | None
     to_day: str | None
     fire: str | None = None
@@ -109,7 +110,7 @@ class GroupRunResult:
         return asdict(self)
 
     def summary(self) -> str:
-        days = self.from_day if self.mode == "day" else "all data" if self.mode == "all" else \
+        days = self.from_day if self.mode is RunMode.DAY else "all data" if self.mode is RunMode.ALL else \
             f"{self.from_day} .. {self.to_day} (exclusive)"
         text = f"courier group {self.group} {self.status} ({self.group_run}, {days})"
         if self.late:
@@ -149,45 +150,48 @@ class GroupRun:
 
     def scheduled(self, fire: datetime, previous: datetime | None = None, note: str | None = None) -> GroupRunResult:
         window = group_window(self.group, fire, previous)
-        result = self._new("scheduled", "period", window.from_day, window.to_day, fire, note)
+        result = self._new(Trigger.SCHEDULED, RunMode.PERIOD, window.from_day, window.to_day, fire, note)
         if not window.days:
-            result.status, result.note = "skipped", f"nothing to load: window {window.describe()}"
+            result.status, result.note = RunStatus.SKIPPED, f"nothing to load: window {window.describe()}"
             return self._finish(result)
         deadline = fire + self.group.wait
         if not self._wait_for_constraint(result, window, deadline):
             return self._finish(result)
-        return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
+        return self._run(result, {"mode": RunMode.PERIOD, "from_day": window.from_day, "to_day": window.to_day},
                          wait_until=self._real(deadline), sla_from=fire)
 
-    def manual(self, mode: str, day: date | None = None, from_day: date | None = None,
+    def manual(self, mode: RunMode | str, day: date | None = None, from_day: date | None = None,
                to_day: date | None = None) -> GroupRunResult:
-        if mode == "day":
+        if mode not in RunMode._value2member_map_:
+            raise ConfigError(f"unknown run mode {mode!r}", hint="use a day, a period or all available data")
+        mode = RunMode(mode)
+        if mode is RunMode.DAY:
             if day is None:
                 raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
             from_day, to_day = check_day(day), day + timedelta(days=1)
-        elif mode == "period":
+        elif mode is RunMode.PERIOD:
             if from_day is None or to_day is None or to_day <= from_day:
                 raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
             check_period(from_day, to_day)
-        result = self._new("manual", mode, from_day, to_day, None, None)
+        result = self._new(Trigger.MANUAL, mode, from_day, to_day, None, None)
         selection: dict[str, Any] = {"mode": mode, "day": day}
-        if mode == "period":
+        if mode is RunMode.PERIOD:
             selection.update(from_day=from_day, to_day=to_day)
         return self._run(result, selection, wait_until=None, sla_from=self.clock())
 
     def latest_window(self, fire: datetime) -> GroupRunResult:
         """A manual run of the window a scheduled run at `fire` would load (no wait, no constraint)."""
         window = group_window(self.group, fire)
-        result = self._new("manual", "period", window.from_day, window.to_day, fire, None)
+        result = self._new(Trigger.MANUAL, RunMode.PERIOD, window.from_day, window.to_day, fire, None)
         if not window.days:
-            result.status, result.note = "skipped", f"nothing to load: window {window.describe()}"
+            result.status, result.note = RunStatus.SKIPPED, f"nothing to load: window {window.describe()}"
             return self._finish(result)
-        return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
+        return self._run(result, {"mode": RunMode.PERIOD, "from_day": window.from_day, "to_day": window.to_day},
                          wait_until=None, sla_from=self.clock())
 
-    def _new(self, trigger: str, mode: str, from_day: date | None, to_day: date | None, fire: datetime | None,
+    def _new(self, trigger: Trigger, mode: RunMode, from_day: date | None, to_day: date | None, fire: datetime | None,
              note: str | None) -> GroupRunResult:
-        return GroupRunResult(self.group.name, new_group_run_id(self.clock()), trigger, "running", mode,
+        return GroupRunResult(self.group.name, new_group_run_id(self.clock()), trigger, RunStatus.RUNNING, mode,
                               from_day.isoformat() if from_day else None, to_day.isoformat() if to_day else None,
                               fire.astimezone(UTC).isoformat() if fire else None, time.time(), note=note)
 
@@ -199,7 +203,7 @@ class GroupRun:
                 return True
             if self.cancel.is_set() or self.clock() >= deadline:
                 days = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
-                result.status = "cancelled" if self.cancel.is_set() else "failed"
+                result.status = RunStatus.CANCELLED if self.cancel.is_set() else RunStatus.FAILED
                 result.error = f"waited for courier group {self.group.after!r}: no succeeded run for {days}"
                 return False
             self.log.info("group %s: waiting for group %s (missing %s)", self.group.name, self.group.after,
@@ -222,26 +226,27 @@ class GroupRun:
             stopped_by: str | None = None
             for courier in self.group.couriers:
                 if self.cancel.is_set():
-                    result.couriers.append(CourierOutcome(courier, "cancelled", error="not started: cancelled"))
+                    result.couriers.append(CourierOutcome(courier, RunStatus.CANCELLED, error="not started: cancelled"))
                     continue
                 if stopped_by:
                     result.couriers.append(CourierOutcome(
-                        courier, "skipped", error=f"not run: {stopped_by} had missing required files (stop when missing)"))
+                        courier, RunStatus.SKIPPED, error=f"not run: {stopped_by} had missing required files (stop when missing)"))
                     continue
                 request = RunRequest(courier=courier, group_name=self.group.name, group_run=result.group_run,
                                      wait_until=wait_until, **selection)
                 outcome = self._one(request)
                 result.couriers.append(outcome)
-                if outcome.missing_required and outcome.status == "failed" and self.group.stop_when_missing:
+                if outcome.missing_required and outcome.status is RunStatus.FAILED and self.group.stop_when_missing:
                     stopped_by = courier
         finally:
             if timer:
                 timer.cancel()
             lock.__exit__(None, None, None)
         statuses = {c.status for c in result.couriers}
-        result.status = "succeeded" if statuses == {"succeeded"} else "cancelled" if "cancelled" in statuses else "failed"
-        if result.status != "succeeded":
-            bad = [c for c in result.couriers if c.status != "succeeded"]
+        result.status = RunStatus.SUCCEEDED if statuses == {RunStatus.SUCCEEDED} else \
+            RunStatus.CANCELLED if RunStatus.CANCELLED in statuses else RunStatus.FAILED
+        if result.status is not RunStatus.SUCCEEDED:
+            bad = [c for c in result.couriers if c.status is not RunStatus.SUCCEEDED]
             result.error = "; ".join(f"{c.courier}: {c.error or c.status}" for c in bad)
         return self._finish(result)
 
@@ -250,9 +255,9 @@ class GroupRun:
             run = self.runner(self.catalog, request, sink=self.sink, cancel=self.cancel)
         except CourierError as exc:
             self.log.warning("group %s: courier %s did not start: %s", self.group.name, request.courier, exc.one_line())
-            return CourierOutcome(request.courier, "failed", error=exc.one_line())
+            return CourierOutcome(request.courier, RunStatus.FAILED, error=exc.one_line())
         self.log.info("group %s: courier %s %s (%s)", self.group.name, request.courier, run.status, run.id)
-        return CourierOutcome(request.courier, run.status, run.id, run.error, list(run.missing_required),
+        return CourierOutcome(request.courier, RunStatus(run.status), run.id, run.error, list(run.missing_required),
                               run.notification)
 
     def _sla_timer(self, result: GroupRunResult, since: datetime) -> threading.Timer | None:
@@ -277,18 +282,18 @@ class GroupRun:
 
     def _finish(self, result: GroupRunResult) -> GroupRunResult:
         result.ended_at = time.time()
-        if self.group.sla and result.status != "skipped":
+        if self.group.sla and result.status is not RunStatus.SKIPPED:
             since = datetime.fromisoformat(result.fire) if result.fire else \
                 datetime.fromtimestamp(result.started_at, UTC)
             if self._real(since + self.group.sla) < result.ended_at:
                 result.late = True
         record_last(self.catalog, self.group.name, result.to_json())
-        level = logging.INFO if result.status in ("succeeded", "skipped") else logging.WARNING
+        level = logging.INFO if result.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED) else logging.WARNING
         self.log.log(level, "%s%s", result.summary(), f" — {result.note}" if result.note else "")
         return result
 
 
-def run_group_manual(catalog: Catalog, name: str, mode: str, day: date | None = None, from_day: date | None = None,
+def run_group_manual(catalog: Catalog, name: str, mode: RunMode | str, day: date | None = None, from_day: date | None = None,
                      to_day: date | None = None, **options: Any) -> GroupRunResult:
     """`courier groups run NAME --day/--from --to/--all`: exactly the days given, now."""
     return GroupRun(catalog, get_group(catalog, name), **options).manual(mode, day, from_day, to_day)
@@ -421,9 +426,9 @@ class Scheduler:
                 self._retry_later(due, "unexpected error (details in the scheduler log)", None)
                 continue
             results.append(result)
-            if result.status in ("succeeded", "skipped"):  # the window is done; a cancelled one runs again
+            if result.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED):  # the window is done; a cancelled one runs again
                 record_fire(self.catalog, due.group.name, due.fire)
-            elif result.status == "failed":
+            elif result.status is RunStatus.FAILED:
                 self._retry_later(due, result.error or "failed", result)
         return results
 

@@ -17,6 +17,7 @@ from courier.core.config.credentials import get_credential
 from courier.core.errors import ConfigError, CourierError
 from courier.core.source.aws import client_for_session, make_session, translate_error
 from courier.core.source.token import OPTIMIZELY_REGION, TokenCredentials
+from courier.core.types import CredentialKind
 
 IDENTITY = "get the caller identity"
 NOT_RUN = "not run (an earlier check failed)"
@@ -64,7 +65,7 @@ def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | No
     For an optimizely-token credential, `bucket`/`prefix` default to the account's export path.
     """
     cred = get_credential(catalog, credential_name)
-    is_token = cred.kind == "optimizely-token"
+    is_token = cred.kind is CredentialKind.OPTIMIZELY_TOKEN
     region = region or (OPTIMIZELY_REGION if is_token else "us-east-1")
     if not bucket and not is_token:
         raise ConfigError("the connection test needs a bucket", hint="pass --bucket BUCKET (and --prefix to test a folder)")

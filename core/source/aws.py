@@ -33,6 +33,7 @@ from courier.core.config.credentials import Credential, get_credential, load_sec
 from courier.core.config.secrets import redact, remember
 from courier.core.errors import AccessError, ConfigError, CourierError
 from courier.core.source.token import token_credentials
+from courier.core.types import CredentialKind
 
 ROLE_SESSION_SECONDS = 3600
 
@@ -105,20 +106,20 @@ class _Fixed(CredentialProvider):
 
 
 def _base_session(catalog: Catalog, cred: Credential, *, region: str, endpoint_url: str | None) -> boto3.Session:
-    if cred.kind == "iam-credential":
+    if cred.kind is CredentialKind.IAM_CREDENTIAL:
         secret = load_secret(catalog, cred.name)
         return boto3.Session(aws_access_key_id=cred.access_key_id,
                              aws_secret_access_key=secret["secret_access_key"], region_name=region)
-    if cred.kind == "aws-profile":
+    if cred.kind is CredentialKind.AWS_PROFILE:
         require_profile(str(cred.profile))
         return boto3.Session(profile_name=cred.profile, region_name=region)
-    if cred.kind == "default-chain":
+    if cred.kind is CredentialKind.DEFAULT_CHAIN:
         session = boto3.Session(region_name=region)
         if session.get_credentials() is None:
             raise ConfigError("no AWS credentials found in the default chain (environment, AWS config files, instance role)",
                               hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run where a role is attached")
         return session
-    if cred.kind == "optimizely-token":
+    if cred.kind is CredentialKind.OPTIMIZELY_TOKEN:
         token = load_secret(catalog, cred.name)["token"]
         return session_with_credentials(token_credentials(str(cred.api_url), token), region=region)
     raise ConfigError(f"credential {cred.name!r} has an unknown kind {cred.kind!r}",

@@ -31,7 +31,7 @@ from boto3.exceptions import RetriesExceededError
 from boto3.s3.transfer import TransferConfig
 from courier.core.catalog.catalog import Catalog, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import CourierError, RunFailed
+from courier.core.errors import CourierError, RunFailed, first_line
 from courier.core.optimizely import partition_of
 from courier.core.source.aws import translate_error
 from courier.core.source.listing import RemoteObject
@@ -246,7 +246,7 @@ def _get_small(client: Any, obj: RemoteObject, temp: Path) -> tuple[str, int, st
                          hint="re-run the courier; if it persists the object is being rewritten")
     if isinstance(last, CourierError):
         raise last
-    reason = str(last).splitlines()[0] if last else "no data"
+    reason = first_line(last) if last else "no data"
     raise RunFailed(f"cannot read s3://{obj.bucket}/{obj.key}: the download was cut short 3 times ({reason})",
                     hint="check the network between here and S3, then re-run the courier")
 

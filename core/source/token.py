@@ -24,6 +24,7 @@ from courier.core.catalog.catalog import Catalog
 from courier.core.config.credentials import get_credential, load_secret
 from courier.core.config.secrets import remember
 from courier.core.errors import AccessError, ConfigError, CourierError
+from courier.core.types import CredentialKind
 
 OPTIMIZELY_REGION = "us-east-1"
 EXCHANGE_PATH = "/v2/export/credentials"
@@ -141,7 +142,7 @@ def token_credentials(api_url: str, token: str, *, timeout: float = EXCHANGE_TIM
 def courier_settings_from_token(catalog: Catalog, credential_name: str) -> dict[str, str]:
     """Bucket, prefix (no trailing slash), account id and region for `couriers add --optimizely-from-token`."""
     cred = get_credential(catalog, credential_name)
-    if cred.kind != "optimizely-token":
+    if cred.kind is not CredentialKind.OPTIMIZELY_TOKEN:
         raise ConfigError(f"credential {credential_name!r} is a {cred.kind} credential, not an optimizely-token one",
                           hint="add one with `courier credentials add NAME --kind optimizely-token --token-stdin`")
     grant = exchange(str(cred.api_url), load_secret(catalog, credential_name)["token"])

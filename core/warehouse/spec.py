@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 from courier.core.errors import ConfigError
+from courier.core.types import ContentType
 from courier.core.warehouse.table import TableSpec
 
 SYSTEM_COLUMNS = ("_pk", "_updated", "_source_file", "_run_id")
@@ -49,7 +50,7 @@ class SourceFile:
     path: Path
     key: str
     partition: dict[str, str | None] = field(default_factory=dict)
-    content_type: str | None = None
+    content_type: ContentType | None = None
     options: dict[str, Any] = field(default_factory=dict)
     order: int = 0
 

@@ -32,7 +32,7 @@ def group() -> None:
 
 @group.command("add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(KINDS), required=True, help="What kind of credential.")
+@click.option("--kind", type=click.Choice([k.value for k in KINDS]), required=True, help="What kind of credential.")
 @click.option("--access-key-id", metavar="ID", help="iam-credential: the access key id (AKIA...).")
 @click.option("--secret-access-key-stdin", is_flag=True,
               help="iam-credential: read the secret access key from stdin (else $AWS_SECRET_ACCESS_KEY).")

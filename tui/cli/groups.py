@@ -31,6 +31,7 @@ from courier.core.schedule.scheduler import (
 )
 from courier.core.schedule.windows import group_window
 from courier.core.text import printable
+from courier.core.types import RunMode
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 
@@ -259,11 +260,11 @@ def run_command(ctx: CliContext, name: str, day: date | None, from_day: date | N
     options: dict[str, Any] = {"cancel": cancel, "sink": None if as_json else _sink()}
     try:
         if day is not None:
-            result = run_group_manual(ctx.catalog, name, "day", day=day, **options)
+            result = run_group_manual(ctx.catalog, name, RunMode.DAY, day=day, **options)
         elif from_day is not None or to_day is not None:
-            result = run_group_manual(ctx.catalog, name, "period", from_day=from_day, to_day=to_day, **options)
+            result = run_group_manual(ctx.catalog, name, RunMode.PERIOD, from_day=from_day, to_day=to_day, **options)
         elif all_data:
-            result = run_group_manual(ctx.catalog, name, "all", **options)
+            result = run_group_manual(ctx.catalog, name, RunMode.ALL, **options)
         else:
             result = run_group_latest(ctx.catalog, name, **options)
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from courier.core.runs.events import Event, read_events
 from courier.core.runs.records import RunRecord, follow, get_run, list_runs, start_run
 from courier.core.runs.request import RunRequest
 from courier.core.text import printable
+from courier.core.types import RunMode
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 from courier.tui.cli.progress import RunPrinter
@@ -58,11 +59,11 @@ def build_request(courier: str, day: date | None, from_day: date | None, to_day:
         raise ConfigError("choose exactly one of --day D, --from D --to D, or --all",
                           hint="e.g. `courier run optimizely --day 2026-11-03`")
     if day is not None:
-        request = RunRequest(courier, "day", day=day, skip_missing=skip_missing)
+        request = RunRequest(courier, RunMode.DAY, day=day, skip_missing=skip_missing)
     elif all_data:
-        request = RunRequest(courier, "all", skip_missing=skip_missing)
+        request = RunRequest(courier, RunMode.ALL, skip_missing=skip_missing)
     else:
-        request = RunRequest(courier, "period", from_day=from_day, to_day=to_day, skip_missing=skip_missing)
+        request = RunRequest(courier, RunMode.PERIOD, from_day=from_day, to_day=to_day, skip_missing=skip_missing)
     for name, value in extra.items():
         setattr(request, name, value)
     request.validate()
@@ -93,7 +94,7 @@ def runs_group(click_ctx: click.Context, courier: str | None, limit: int, as_jso
 def _summary_line(r: RunRecord) -> str:
     started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
     days = r.from_day or "all"
-    if r.mode == "day":
+    if r.mode is RunMode.DAY:
         days = r.from_day or "-"
     elif r.from_day and r.to_day:
         days = f"{r.from_day}..{r.to_day}"

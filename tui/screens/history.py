@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.core.errors import first_line
 from courier.core.text import printable
 from courier.tui.formatting import literal
 from courier.tui.screens import CourierScreen
@@ -43,7 +44,7 @@ def run_rows(runs: list[Any], clock: Callable[[], float] = time.time) -> pa.Tabl
         rows["duration"].append(human_duration(duration) + ("…" if run.ended_at is None else ""))
         rows["rows"].append(total_rows)
         rows["run id"].append(run.id)
-        rows["error"].append((run.error or "").splitlines()[0] if run.error else "")
+        rows["error"].append(first_line(run.error or ""))
     return pa.table({
         name: pa.array(values, pa.int64() if name == "rows" else pa.string()) for name, values in rows.items()
     })

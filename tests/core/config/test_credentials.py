@@ -315,3 +315,13 @@ def test_error_text_never_carries_a_known_secret() -> None:
     secrets.remember(["leaky-secret-value-99"])
     error = translate_error(_client_error("Weird", "echoing leaky-secret-value-99 back"), action="list", bucket="b")
     assert "leaky-secret-value-99" not in error.one_line() and "****" in str(error)
+
+
+def test_credentials_carry_their_kind_as_a_credential_kind(catalog) -> None:  # type: ignore[no-untyped-def]
+    from courier.core.config.credentials import get_credential
+    from courier.core.types import CredentialKind
+
+    added = add_credential(catalog, "c1", "default-chain")
+    assert added.kind is CredentialKind.DEFAULT_CHAIN
+    assert get_credential(catalog, "c1").kind is CredentialKind.DEFAULT_CHAIN
+    assert [c.kind for c in list_credentials(catalog)] == [CredentialKind.DEFAULT_CHAIN]

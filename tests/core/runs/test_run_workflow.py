@@ -21,6 +21,7 @@ from courier.core.feeds.model import activate_feed, add_feed
 from courier.core.runs.records import list_runs, start_run
 from courier.core.runs.request import RunRequest
 from courier.core.source.landing import landed_files
+from courier.core.types import RunMode, RunStatus
 from courier.core.warehouse.duckdb import Warehouse
 
 ACCOUNT = "1234567890"
@@ -56,8 +57,11 @@ def test_full_workflow_from_empty_load_operations_to_deduplicated_tables(demo: E
 
     # 1. `{}`: the run lands files and succeeds, saying nothing was loaded
     result = start_run(catalog, RunRequest("optimizely", "day", day=day1))
-    assert result.status == "succeeded", result.error
+    assert result.status is RunStatus.SUCCEEDED, result.error
     assert "nothing was loaded" in result.notification
+    [record] = list_runs(catalog)
+    assert (record.status, record.mode) == (RunStatus.SUCCEEDED, RunMode.DAY)
+    assert isinstance(record.status, RunStatus) and isinstance(record.mode, RunMode)
     landed = landed_files(catalog, "optimizely")
     assert landed and {f.tag for f in landed} == {"decisions", "conversions"}
     assert all(f.day == day1.isoformat() for f in landed)
@@ -156,3 +160,12 @@ def test_period_with_to_before_from_is_a_usage_error(demo: ExportSpec, catalog: 
 
     with pytest.raises(ConfigError, match="is not after --from"):
         start_run(catalog, RunRequest("optimizely", "period", from_day=START, to_day=START))
+
+
+def test_a_run_request_holds_its_mode_as_a_run_mode() -> None:
+    from courier.core.errors import ConfigError
+
+    assert RunRequest("optimizely", "all").mode is RunMode.ALL
+    assert RunRequest("optimizely", RunMode.PERIOD).mode is RunMode.PERIOD
+    with pytest.raises(ConfigError, match="unknown run mode 'weekly'"):
+        RunRequest("optimizely", "weekly").validate()  # type: ignore[arg-type]

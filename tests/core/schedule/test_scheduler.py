@@ -28,6 +28,7 @@ from courier.core.schedule.scheduler import (
     run_group_manual,
     scheduler_logger,
 )
+from courier.core.types import RunMode, RunStatus, Trigger
 
 
 def add_courier(catalog: Catalog, name: str) -> None:
@@ -104,7 +105,7 @@ def daily(cat: Catalog, name: str = "daily", couriers: tuple[str, ...] = ("opt",
 def test_group_runs_every_courier_with_one_group_run_id(cat: Catalog, engine: FakeEngine) -> None:
     daily(cat, couriers=("opt", "crm"))
     result = GroupRun(cat, get_group(cat, "daily"), runner=engine).scheduled(at("2025-06-15T06:00"))
-    assert result.status == "succeeded"
+    assert result.status is RunStatus.SUCCEEDED and result.trigger is Trigger.SCHEDULED
     assert [r.courier for r in engine.requests] == ["opt", "crm"]
     assert {r.group_run for r in engine.requests} == {result.group_run}
     assert all(r.group_name == "daily" and r.mode == "period" for r in engine.requests)
@@ -152,7 +153,9 @@ def test_manual_runs_load_exactly_the_days_given_and_do_not_wait(cat: Catalog, e
     from datetime import date
 
     result = run_group_manual(cat, "daily", "day", day=date(2025, 1, 5), runner=engine)
-    assert result.trigger == "manual" and result.status == "succeeded"
+    assert result.trigger is Trigger.MANUAL and result.status is RunStatus.SUCCEEDED
+    assert all(r.mode is RunMode.DAY for r in engine.requests)
+    assert all(c.status is RunStatus.SUCCEEDED for c in result.couriers)
     assert {(r.mode, r.day, r.wait_until) for r in engine.requests} == {("day", date(2025, 1, 5), None)}
     run_group_manual(cat, "daily", "all", runner=engine)
     assert engine.requests[-1].mode == "all"
