@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlsplit
 
 from courier.core import optimizely
@@ -30,6 +30,7 @@ from courier.core.config.load_operations import (
     unknown_feeds,
 )
 from courier.core.errors import ConfigError, CourierError, not_found
+from courier.core.types import Check
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -60,12 +61,6 @@ class Courier:
     def tags(self) -> list[str]:
         """File tags in entities-list order, without repeats."""
         return list(dict.fromkeys(e.tag for e in self.entities))
-
-
-class Check(NamedTuple):
-    name: str
-    ok: bool
-    detail: str
 
 
 @dataclass

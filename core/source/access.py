@@ -17,20 +17,11 @@ from courier.core.config.credentials import get_credential
 from courier.core.errors import ConfigError, CourierError
 from courier.core.source.aws import client_for_session, make_session, translate_error
 from courier.core.source.token import OPTIMIZELY_REGION, TokenCredentials
-from courier.core.types import CredentialKind
+from courier.core.types import Check, CredentialKind
 
 IDENTITY = "get the caller identity"
 NOT_RUN = "not run (an earlier check failed)"
 _ATTEMPTS = 2  # an operator waiting on "Test connection" wants the answer, not five retries
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    ran: bool = True
-    hint: str | None = None  # what to do about a failure
 
 
 @dataclass
@@ -54,8 +45,7 @@ class AccessReport:
     def to_json(self) -> dict[str, Any]:
         return {"credential": self.credential, "bucket": self.bucket, "prefix": self.prefix, "ok": self.ok,
                 "summary": self.summary,
-                "checks": [{"name": c.name, "ok": c.ok, "ran": c.ran, "detail": c.detail, "hint": c.hint}
-                           for c in self.checks]}
+                "checks": [c.to_json() for c in self.checks]}
 
 
 def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | None = None, prefix: str = "",
