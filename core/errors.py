@@ -69,9 +69,9 @@ class CourierError(Exception):
 
 
 def join_advice(hint: str | None, fix: str | None) -> str | None:
-    """A hint and a phrased fix as one piece of advice: "wait for the export, or pass --skip-missing"."""
+    """A hint and a phrased fix as one piece of advice: "wait for the export; pass --skip-missing ..."."""
     if hint and fix:
-        return f"{hint}, or {fix}"
+        return f"{hint}; {fix}"
     return hint or fix or None
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.config.secrets import decrypt, encrypt
-from courier.core.errors import ConfigError, did_you_mean, not_found
+from courier.core.errors import ConfigError, Fix, FixKind, did_you_mean, not_found
+from courier.core.text import iso_utc
 from courier.core.types import CredentialKind
 
 KINDS: tuple[CredentialKind, ...] = tuple(CredentialKind)
@@ -41,11 +41,8 @@ _SECRETS: dict[CredentialKind, tuple[str, ...]] = {
     CredentialKind.DEFAULT_CHAIN: (),
     CredentialKind.OPTIMIZELY_TOKEN: ("token",),
 }
-_OPTION = {  # field -> how the CLI spells it, for messages
-    "access_key_id": "--access-key-id", "secret_access_key": "--secret-access-key-stdin",
-    "profile": "--profile", "api_url": "--api-url", "token": "--token-stdin",
-    "role_arn": "--role-arn", "external_id": "--external-id",
-}
+_WORDS = {"access_key_id": "an access key id", "secret_access_key": "a secret access key", "profile": "a profile",
+          "api_url": "an API URL", "token": "a token", "role_arn": "a role ARN", "external_id": "an external ID"}
 
 
 @dataclass(frozen=True)
@@ -83,18 +80,19 @@ def add_credential(
     allowed = set(_SETTINGS[kind]) | set(_SECRETS[kind]) | {"role_arn", "external_id"}
     for field, value in given.items():
         if value and field not in allowed:
-            raise ConfigError(f"{_OPTION[field]} does not apply to a {kind} credential",
+            raise ConfigError(f"{_words(field)} does not apply to a {kind} credential",
                               hint=f"a {kind} credential takes: {_options(kind)}")
     for field in _SETTINGS[kind] + _SECRETS[kind]:
         if not given[field]:
             article = "an" if kind[0] in "aeio" else "a"
-            required = " ".join(_OPTION[f] for f in _SETTINGS[kind] + _SECRETS[kind])
-            raise ConfigError(f"{article} {kind} credential needs {_OPTION[field]}",
-                              hint=f"required: {required}; optional: --role-arn --external-id")
+            required = ", ".join(_words(f) for f in _SETTINGS[kind] + _SECRETS[kind])
+            raise ConfigError(f"{article} {kind} credential needs {_words(field)}",
+                              hint=f"required: {required}; optional: a role ARN, an external ID",
+                              fix=Fix(FixKind.GIVE, field))
     _validate(kind, given)
     if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)) and not replace:
         raise ConfigError(f"credential {name!r} already exists",
-                          hint="choose another name, or pass --replace to overwrite it")
+                          hint="choose another name", fix=Fix(FixKind.TURN_ON, "replace", why="to overwrite it"))
     settings = {k: given[k] for k in (*_SETTINGS[kind], "role_arn", "external_id") if given[k]}
     secrets = {k: given[k] for k in _SECRETS[kind]}
     blob = encrypt(secrets) if secrets else None
@@ -152,8 +150,8 @@ def all_secret_values(catalog: Catalog) -> list[str]:
 def credential_to_json(c: Credential) -> dict[str, Any]:
     """A JSON-ready view for `list --json` and exports; never includes secret values."""
     data = {k: v for k, v in asdict(c).items() if v is not None}
-    data["created_at"] = _iso(c.created_at)
-    data["updated_at"] = _iso(c.updated_at)
+    data["created_at"] = iso_utc(c.created_at)
+    data["updated_at"] = iso_utc(c.updated_at)
     data["secret_stored"] = bool(_SECRETS[c.kind]) if c.kind in _SECRETS else False
     return data
 
@@ -186,7 +184,8 @@ def _validate(kind: CredentialKind, given: dict[str, str | None]) -> None:
         raise ConfigError(f"role ARN {role!r} is not an IAM role ARN",
                           hint="it looks like arn:aws:iam::123456789012:role/path/name")
     if external and not role:
-        raise ConfigError("--external-id needs --role-arn", hint="an external ID is only sent when assuming a role")
+        raise ConfigError("an external ID needs a role ARN", hint="an external ID is only sent when assuming a role",
+                          fix=Fix(FixKind.GIVE, "role_arn"))
     if external and not _EXTERNAL_ID.fullmatch(external):
         raise ConfigError("the external ID is not valid",
                           hint="2-1224 characters: letters, digits and + = , . @ : / - _ (no spaces)")
@@ -219,7 +218,12 @@ def _check_name(name: str) -> None:
 
 def _options(kind: CredentialKind) -> str:
     fields = [*_SETTINGS[kind], *_SECRETS[kind], "role_arn", "external_id"]
-    return " ".join(_OPTION[f] for f in fields)
+    return ", ".join(_words(f) for f in fields)
+
+
+def _words(field: str) -> str:
+    """A credential field in words (each face names its own control: a flag, a form field)."""
+    return _WORDS.get(field, field.replace("_", " "))
 
 
 def _from_row(row: Any) -> Credential:
@@ -231,6 +235,3 @@ def _from_row(row: Any) -> Credential:
         api_url=settings.get("api_url"), created_at=row["created_at"], updated_at=row["updated_at"],
     )
 
-
-def _iso(stamp: float) -> str:
-    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

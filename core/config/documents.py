@@ -42,7 +42,7 @@ def parse_json(text: str, what: str) -> Any:
 def _empty_hint(what: str) -> str:
     if what == "load operations":
         return "use {} to land files without loading them"
-    return "paste a JSON array of entities, or use --optimizely-account ID for the preset"
+    return "paste a JSON array of entities, or use an Optimizely account ID for the preset"
 
 
 def format_pointer(path: Sequence[str | int]) -> str:

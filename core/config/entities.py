@@ -98,7 +98,7 @@ def parse_entities(text_or_list: str | list[Any]) -> list[Entity]:
     items = load_entities_json(text_or_list)
     if not items:
         raise schema_error(WHAT, [], "is empty: a courier needs at least one entity",
-                           hint="add an entity, or use --optimizely-account ID for the Optimizely preset")
+                           hint="add an entity, or use an Optimizely account ID for the Optimizely preset")
     return [_parse_entity(index, item) for index, item in enumerate(items)]
 
 

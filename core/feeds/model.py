@@ -17,9 +17,10 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import ConfigError, did_you_mean, not_found
+from courier.core.errors import ConfigError, Fix, FixKind, did_you_mean, not_found
 from courier.core.feeds.schema import Column, hive_partition, read_sample
 from courier.core.feeds.tags import ONCE_PER_FEED, is_pii, suggest_tags, validate_tag
+from courier.core.text import iso_utc
 from courier.core.types import ContentType
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import (
@@ -209,7 +210,7 @@ def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_k
                           hint=f"use another name, or `courier feeds remove {clash['id']}` first")
     if last_updated and generate_updated:
         raise ConfigError("choose either a last-updated column or a generated _updated, not both",
-                          hint="drop --generate-updated or --last-updated")
+                          hint="keep a last-updated column or the generated _updated, not both")
     ref = resolve_sample(catalog, sample)
     options = dict(options or {})
     schema = read_sample(ref.path, content_type, **options)
@@ -222,7 +223,7 @@ def add_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_k
     if require_primary_key and not keys:
         proposed = [c for c, t in suggest_tags(schema.names).items() if t == "pk"]
         raise ConfigError(f"feed {where} needs a primary key before it can be activated",
-                          hint=f"add --primary-key {proposed[0] if proposed else 'COL'}")
+                          fix=Fix(FixKind.GIVE, "primary_key", proposed[0] if proposed else "COL"))
     feed = Feed(id="", source=source, name=name, sample=ref.stored, columns=schema.columns, primary_key=keys,
                 tags=checked_tags, last_updated=updated_column, generate_updated=updated_column is None,
                 stitch=stitch, active=False, content_type=schema.content_type, options=schema.options,
@@ -332,7 +333,7 @@ def feed_to_json(feed: Feed) -> dict[str, Any]:
         "partition_columns": feed.partition_columns, "tags": feed.tags,
         "columns": [{"name": c.name, "type": c.type, "tag": feed.tags.get(c.name), "pii": is_pii(feed.tags.get(c.name)),
                      "samples": c.samples, "null_share": c.null_share} for c in feed.columns],
-        "created_at": feed.created_at, "updated_at": feed.updated_at,
+        "created_at": iso_utc(feed.created_at), "updated_at": iso_utc(feed.updated_at),
     }
 
 

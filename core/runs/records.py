@@ -25,10 +25,21 @@ from courier.core.catalog.workspace import Workspace, lock_name
 from courier.core.config.couriers import get_courier
 from courier.core.config.credentials import all_secret_values
 from courier.core.config.secrets import redact
-from courier.core.errors import Busy, Cancelled, CourierError, NotFound, RunFailed
-from courier.core.runs.events import TERMINAL, Event, EventLog, Sink, read_events
+from courier.core.errors import Busy, Cancelled, CourierError, Fix, NotFound, RunFailed
+from courier.core.runs.events import (
+    TERMINAL,
+    Event,
+    EventLog,
+    RunError,
+    RunFinished,
+    RunStarted,
+    Sink,
+    read_events,
+)
 from courier.core.runs.pipeline import RunSteps
 from courier.core.runs.request import RunRequest
+from courier.core.runs.stats import RunStats
+from courier.core.text import iso_utc
 from courier.core.types import RunMode, RunStatus
 
 
@@ -39,8 +50,9 @@ class RunResult:
     error: str | None = None
     notification: str = ""
     missing_required: list[str] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: RunStats = field(default_factory=RunStats)
     warnings: list[str] = field(default_factory=list)
+    fix: Fix | None = None  # the setting that would have let a failed run through (each face phrases it)
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,7 @@ class RunRecord:
     pid: int | None
     started_at: float
     ended_at: float | None
-    stats: dict[str, Any]
+    stats: RunStats
     warnings: list[str]
     error: str | None
     notification: str | None
@@ -66,7 +78,8 @@ class RunRecord:
         return None if self.ended_at is None else self.ended_at - self.started_at
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "duration": self.duration}
+        return {**self.__dict__, "started_at": iso_utc(self.started_at), "ended_at": iso_utc(self.ended_at),
+                "stats": self.stats.to_json(), "duration": self.duration}
 
 
 def new_run_id(at: datetime | None = None) -> str:
@@ -90,7 +103,7 @@ def notification_for(seconds: float) -> str:
 def _record(row: Any) -> RunRecord:
     return RunRecord(row["id"], row["courier"], row["group_name"], row["group_run"], RunMode(row["mode"]),
                      row["from_day"], row["to_day"], RunStatus(row["status"]), row["pid"], row["started_at"], row["ended_at"],
-                     loads(row["stats"], {}), loads(row["warnings"], []), row["error"], row["notification"])
+                     RunStats.from_json(loads(row["stats"], {})), loads(row["warnings"], []), row["error"], row["notification"])
 
 
 def list_runs(catalog: Catalog, courier: str | None = None, limit: int = 100, offset: int = 0) -> list[RunRecord]:
@@ -172,9 +185,9 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
          (days[-1] + timedelta(days=1)).isoformat() if days else None, os.getpid(), started),
     )
     log = EventLog(catalog, run_id, [sink] if sink else [], redact=_redactor(catalog))
-    log.emit("run_started", courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
+    log.emit(RunStarted, courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
     steps = RunSteps(catalog, workspace, courier, request, log, cancel, run_id)
-    status, error = RunStatus.SUCCEEDED, None
+    status, error, fix = RunStatus.SUCCEEDED, None, None
     interrupted = False
     try:
         steps.execute()
@@ -184,7 +197,7 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
         interrupted = True
         status, error = RunStatus.CANCELLED, "interrupted (Ctrl-C); tables were left as they were"
     except CourierError as exc:
-        status, error = RunStatus.FAILED, exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
+        status, error, fix = RunStatus.FAILED, exc.one_line() if not isinstance(exc, RunFailed) else str(exc), exc.fix
     except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
         status, error = RunStatus.FAILED, f"unexpected {type(exc).__name__}: {exc}"
     ended = time.time()
@@ -192,15 +205,15 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
     if status is RunStatus.SUCCEEDED and steps.nothing_loaded_reason:
         notification = f"{notification}. {steps.nothing_loaded_reason}"
     if error:
-        log.emit("error", message=error)
+        log.emit(RunError, message=error)
     catalog.execute(
         "UPDATE runs SET status = ?, ended_at = ?, stats = ?, warnings = ?, error = ?, notification = ? WHERE id = ?",
-        (status, ended, dumps(steps.stats), dumps(steps.warnings), error, notification, run_id),
+        (status, ended, dumps(steps.stats.to_json()), dumps(steps.warnings), error, notification, run_id),
     )
-    log.emit("run_finished", status=status, notification=notification, error=error)
+    log.emit(RunFinished, status=status, notification=notification, error=error)
     if interrupted:
         raise KeyboardInterrupt
-    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings)
+    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings, fix)
 
 
 def _redactor(catalog: Catalog) -> Any:
@@ -238,7 +251,7 @@ def follow(catalog: Catalog, run_id: str, poll: float = 0.2,
                 tail = read_events(catalog, run_id, seq)
                 yield from tail
                 if not any(e.type == TERMINAL for e in tail):
-                    yield Event(run_id, seq + 1, time.time(), TERMINAL,
-                                {"status": row["status"], "error": row["error"], "notification": row["error"]})
+                    yield RunFinished(run_id, seq + 1, time.time(), status=RunStatus(row["status"]),
+                                      error=row["error"], notification=row["error"])
                 return
         time.sleep(poll)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from courier.core.dates import check_day, check_period
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, Fix, FixKind
 from courier.core.types import RunMode
 
 MODES: tuple[RunMode, ...] = tuple(RunMode)
@@ -31,17 +31,19 @@ class RunRequest:
 
     def validate(self) -> None:
         if not isinstance(self.mode, RunMode):
-            raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period (--from/--to) or --all")
+            raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period or all available data")
         if self.mode is RunMode.DAY:
             if self.day is None:
-                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+                raise ConfigError("a day run needs a day", fix=Fix(FixKind.GIVE, "day", "YYYY-MM-DD"))
             check_day(self.day)
         if self.mode is RunMode.PERIOD:
             if self.from_day is None or self.to_day is None:
-                raise ConfigError("a period needs both --from and --to", hint="--from is inclusive, --to exclusive")
+                raise ConfigError("a period needs both a from day and a to day",
+                                  hint="from is inclusive, to exclusive",
+                                  fix=Fix(FixKind.GIVE, "from_day" if self.from_day is None else "to_day", "YYYY-MM-DD"))
             if self.to_day <= self.from_day:
-                raise ConfigError(f"--to {self.to_day} is not after --from {self.from_day}",
-                                  hint="--from is inclusive and --to exclusive: --from 2026-11-01 --to 2026-11-02 is one day")
+                raise ConfigError(f"to {self.to_day} is not after from {self.from_day}",
+                                  hint="from is inclusive and to exclusive: from 2026-11-01 to 2026-11-02 is one day")
             check_period(self.from_day, self.to_day)
 
     def days(self) -> list[date]:

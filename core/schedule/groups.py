@@ -29,6 +29,7 @@ from courier.core.errors import ConfigError, NotFound, not_found
 from courier.core.schedule.cron import CronExpr, FireTime, next_fires, parse_cron
 from courier.core.schedule.durations import format_duration, parse_duration
 from courier.core.schedule.timezones import validate_timezone
+from courier.core.text import iso_utc
 from courier.core.types import RunMode, RunStatus
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$")
@@ -90,13 +91,27 @@ class Group:
         return data
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "enabled": self.enabled, **self.settings(),
-                "last_fire": _iso(self.last_fire), "created_at": _iso(self.created_at),
-                "updated_at": _iso(self.updated_at)}
+        data = {"name": self.name, "enabled": self.enabled, **self.settings(),
+                "last_fire": iso_utc(self.last_fire), "created_at": iso_utc(self.created_at),
+                "updated_at": iso_utc(self.updated_at)}
+        if self.last is not None:
+            data["last"] = last_to_json(self.last)
+        if self.retry is not None:
+            data["retry"] = last_to_json(self.retry)
+        return data
 
 
-def _iso(stamp: float | None) -> str | None:
-    return None if stamp is None else datetime.fromtimestamp(stamp, UTC).isoformat()
+def last_to_json(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored group-run result or retry (epoch seconds and ISO strings, as the catalog keeps them)
+    with its times as `--json` shows them (courier.core.text.iso_utc)."""
+    out = dict(stored)
+    for key in ("started_at", "ended_at"):
+        if isinstance(out.get(key), int | float):
+            out[key] = iso_utc(out[key])
+    for key in ("fire", "next_attempt"):
+        if isinstance(out.get(key), str) and out[key]:
+            out[key] = iso_utc(datetime.fromisoformat(out[key]))
+    return out
 
 
 def _from_row(row: Any) -> Group:
@@ -340,13 +355,13 @@ def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any
                  else datetime.fromtimestamp(float(last.get("started_at") or 0), UTC))
         late = late or now > since + group.sla
     missing = sorted({m for c in last.get("couriers", []) for m in c.get("missing_required", [])})
-    retry = dict(group.retry) if group.retry else None
+    retry = last_to_json(group.retry) if group.retry else None
     return {
         "name": group.name,
         "enabled": group.enabled,
         "next_fire": upcoming.at.isoformat() if upcoming else None,
-        "next_fire_utc": upcoming.utc.isoformat() if upcoming else None,
-        "last_fire": _iso(group.last_fire),
+        "next_fire_utc": iso_utc(upcoming.utc) if upcoming else None,
+        "last_fire": iso_utc(group.last_fire),
         "last_status": status,
         "last_group_run": last.get("group_run"),
         "last_days": [last.get("from_day"), last.get("to_day")] if last else None,

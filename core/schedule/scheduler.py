@@ -51,6 +51,7 @@ from courier.core.schedule.groups import (
     Group,
     constraint_missing,
     get_group,
+    last_to_json,
     list_groups,
     lock_name,
     record_fire,
@@ -106,8 +107,13 @@ class GroupRunResult:
     note: str | None = None
     couriers: list[CourierOutcome] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_record(self) -> dict[str, Any]:
+        """As the catalog stores it (the group's "last"): times in epoch seconds."""
         return asdict(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """As `--json` shows it: times in UTC ISO-8601."""
+        return last_to_json(self.to_record())
 
     def summary(self) -> str:
         days = self.from_day if self.mode is RunMode.DAY else "all data" if self.mode is RunMode.ALL else \
@@ -222,7 +228,7 @@ class GroupRun:
                        hint="wait for it to finish; `courier groups show` shows its last result") from None
         timer = self._sla_timer(result, sla_from)
         try:
-            record_last(self.catalog, self.group.name, result.to_json())
+            record_last(self.catalog, self.group.name, result.to_record())
             stopped_by: str | None = None
             for courier in self.group.couriers:
                 if self.cancel.is_set():
@@ -287,7 +293,7 @@ class GroupRun:
                 datetime.fromtimestamp(result.started_at, UTC)
             if self._real(since + self.group.sla) < result.ended_at:
                 result.late = True
-        record_last(self.catalog, self.group.name, result.to_json())
+        record_last(self.catalog, self.group.name, result.to_record())
         level = logging.INFO if result.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED) else logging.WARNING
         self.log.log(level, "%s%s", result.summary(), f" — {result.note}" if result.note else "")
         return result

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from courier.core.catalog.catalog import Catalog
 from courier.core.config.credentials import get_credential
-from courier.core.errors import ConfigError, CourierError
+from courier.core.errors import ConfigError, CourierError, Fix, FixKind
 from courier.core.source.aws import client_for_session, make_session, translate_error
 from courier.core.source.token import OPTIMIZELY_REGION, TokenCredentials
 from courier.core.types import Check, CredentialKind
@@ -58,7 +58,8 @@ def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | No
     is_token = cred.kind is CredentialKind.OPTIMIZELY_TOKEN
     region = region or (OPTIMIZELY_REGION if is_token else "us-east-1")
     if not bucket and not is_token:
-        raise ConfigError("the connection test needs a bucket", hint="pass --bucket BUCKET (and --prefix to test a folder)")
+        raise ConfigError("the connection test needs a bucket", hint="a prefix tests one folder of it",
+                          fix=Fix(FixKind.GIVE, "bucket", "BUCKET"))
     names = (["token"] if is_token else []) + ["identity", "list", "read"]
     report = AccessReport(credential=credential_name, bucket=bucket or "", prefix=prefix)
 

@@ -35,6 +35,7 @@ from courier.core.errors import CourierError, RunFailed, first_line
 from courier.core.optimizely import partition_of
 from courier.core.source.aws import translate_error
 from courier.core.source.listing import RemoteObject
+from courier.core.text import iso_utc
 
 MB = 1024 * 1024
 # `.<run id>.<digest>.part` (run ids: courier.core.runs.records.new_run_id), also s3transfer's `<temp>.<random>`
@@ -67,7 +68,8 @@ class LandedFile:
         return partition_of(self.key)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "partition": self.partition}
+        return {**self.__dict__, "last_modified": iso_utc(self.last_modified), "landed_at": iso_utc(self.landed_at),
+                "partition": self.partition}
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def exchange(api_url: str, token: str, *, duration: str = "1h", timeout: float =
             raise AccessError(f"Optimizely's API at {api_url} did not answer within {timeout:g} s",
                               hint="check the network or proxy to the API, then try again") from None
         raise AccessError(f"Optimizely's API at {api_url} is unreachable: {reason}",
-                          hint="check --api-url, the network, DNS or proxy settings") from None
+                          hint="check the API URL, the network, DNS or proxy settings") from None
     return parse_answer(body, api_url)
 
 
@@ -78,7 +78,7 @@ def parse_answer(body: bytes, api_url: str = "the API") -> ExportGrant:
     """Read the exchange answer; never echo the body (it holds secrets)."""
     def malformed(what: str) -> AccessError:
         return AccessError(f"Optimizely's API at {api_url} gave a malformed answer: {what}",
-                           hint="check --api-url points at Optimizely's API (or a faithful proxy)")
+                           hint="check the API URL points at Optimizely's API (or a faithful proxy)")
 
     try:
         data = json.loads(body)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, Fix, FixKind
 from courier.core.types import ContentType
 from courier.core.warehouse.table import TableSpec
 
@@ -115,8 +115,8 @@ def create_table_sql(feed: TableSpec) -> str:
     """DDL of a feed's domain table: source columns, partition columns, system columns."""
     if not feed.primary_key:
         raise ConfigError(f"feed {feed.id} ({feed.table_name}) has no primary key",
-                          hint=f"set one: `courier feeds update {feed.id} --primary-key COL` or "
-                               f"`courier feeds suggest {feed.id} --apply`")
+                          hint="a domain table needs one to deduplicate rows",
+                          fix=Fix(FixKind.GIVE, "primary_key", "COL"))
     parts = [f"{quote(c.name)} {table_type(c.type)}" for c in feed.columns]
     taken = {c.name.lower() for c in feed.columns}
     parts += [f"{quote(name)} VARCHAR" for name in feed.partition_columns if name.lower() not in taken]

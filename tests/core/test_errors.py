@@ -48,7 +48,7 @@ def test_a_fix_travels_beside_the_message_and_reads_in_no_face_words() -> None:
     fix = Fix(FixKind.TURN_ON, "skip_missing", why="to continue past them")
     error = ConfigError("missing required files", hint="wait for the export", fix=fix)
     assert error.fix is fix and error.hint == "wait for the export"
-    assert error.one_line() == "missing required files (wait for the export, or turn on 'skip missing' to continue past them)"
+    assert error.one_line() == "missing required files (wait for the export; turn on 'skip missing' to continue past them)"
     assert "--" not in error.one_line()
     assert Fix(FixKind.GIVE, "day", "YYYY-MM-DD").words() == "give day YYYY-MM-DD"
 

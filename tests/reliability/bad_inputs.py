@@ -160,11 +160,11 @@ CASES: list[Case] = [
     c("feed-sample-garbage", "feeds", "add", "--source", "S", "--name", "N", "--sample", "{file}",
       file_text="this is not parquet", file_name="sample.parquet", expect="sample.parquet"),
     # -- bad dates and ranges ------------------------------------------------------------------------
-    c("run-to-before-from", "run", "optimizely", "--from", D2, "--to", D1, expect=f"--to {D1} is not after --from {D2}"),
+    c("run-to-before-from", "run", "optimizely", "--from", D2, "--to", D1, expect=f"to {D1} is not after from {D2}"),
     c("run-month-13", "run", "optimizely", "--day", "2026-13-01", expect="'2026-13-01' is not a date"),
     c("run-no-dates", "run", "optimizely", expect="choose exactly one of"),
     c("run-day-and-all", "run", "optimizely", "--day", D1, "--all", expect="choose exactly one of"),
-    c("run-from-only", "run", "optimizely", "--from", D1, expect="needs both --from and --to"),
+    c("run-from-only", "run", "optimizely", "--from", D1, expect="needs both a from day and a to day"),
     c("validate-bad-day", "couriers", "validate", "optimizely", "--day", "2026-02-30", expect="is not a date"),
     c("files-remote-no-day", "files", "optimizely", "--remote", expect="--remote needs --day"),
     c("files-remote-reversed", "files", "optimizely", "--remote", "--from", D2, "--to", D1, expect="is not after"),

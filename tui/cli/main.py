@@ -13,7 +13,7 @@ import traceback
 import click
 from courier.core.errors import CourierError
 from courier.core.text import printable
-from courier.tui.cli.context import CliContext
+from courier.tui.cli.context import CliContext, cli_advice
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="courier", standalone_mode=False)
     except CourierError as exc:
         click.echo(f"error: {printable(exc)}", err=True)  # messages quote keys, names, S3's texts
-        if exc.hint:
-            click.echo(f"hint: {printable(exc.hint)}", err=True)
+        advice = cli_advice(exc)
+        if advice:
+            click.echo(f"hint: {printable(advice)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

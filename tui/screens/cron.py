@@ -8,7 +8,7 @@ from typing import Any
 
 from courier.core.errors import CourierError
 from courier.core.text import printable
-from courier.tui.formatting import cell, literal
+from courier.tui.formatting import cell, error_block, error_text, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.help import with_help
 from rich.text import Text
@@ -173,7 +173,7 @@ class CronScreen(CourierScreen):
         try:
             report = check(expr, zone, count=5, now=self.now())
         except CourierError as exc:
-            error.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            error.update(literal(error_block(exc)))
             self.query_one("#cron-description", Static).update("")
             self.query_one("#cron-next", Static).update("")
             self.query_one("#cron-warnings", Static).update("")
@@ -268,7 +268,7 @@ class CronScreen(CourierScreen):
                     yesterday = datetime.now(UTC).date() - timedelta(days=1)
                     outcome["result"] = run_group_manual(group_catalog, name, "day", day=yesterday)
             except CourierError as exc:
-                outcome["error"] = exc.one_line()
+                outcome["error"] = error_text(exc)
 
         thread = threading.Thread(target=run, name=f"group-{name}", daemon=True)
         thread.start()

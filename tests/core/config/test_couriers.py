@@ -17,7 +17,7 @@ from courier.core.config.couriers import (
     remove_courier,
 )
 from courier.core.config.credentials import add_credential
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, Fix, FixKind, NotFound
 from courier.core.optimizely import preset_entities
 from courier.core.source.checks import validate_courier
 from courier.core.types import Check, CheckState
@@ -121,7 +121,8 @@ def test_error_hints_point_at_the_fix(cat: Catalog) -> None:
     assert info.value.hint == "did you mean 'opt-keys'?"
     with pytest.raises(ConfigError) as info:
         add_opt(cat, bucket="s3://optimizely-events-data/v1/account_id=1")
-    assert info.value.hint == "use --bucket optimizely-events-data --prefix v1/account_id=1"
+    assert info.value.hint == "put 'v1/account_id=1' in the prefix"
+    assert info.value.fix == Fix(FixKind.GIVE, "bucket", "optimizely-events-data")
 
 
 def test_one_entities_source_is_required(cat: Catalog) -> None:
