@@ -147,11 +147,12 @@ def _check_last_updated(columns: list[Column], name: str, where: str) -> str:
     column = _find_column(columns, name, where)
     if column.type == "DATE":
         raise ConfigError(f"last-updated column {column.name} is a DATE, too coarse to order updates",
-                          hint="pick a datetime or integer (unix time) column, or use --generate-updated "
-                               "(Amperity rejects date fields too)")
+                          hint="pick a datetime or integer (unix time) column (Amperity rejects date fields too)",
+                          fix=Fix(FixKind.TURN_ON, "generate_updated", why="instead"))
     if not (column.type.startswith("TIMESTAMP") or column.type in INTEGER_TYPES):
         raise ConfigError(f"last-updated column {column.name} is {column.type}, not a datetime or integer",
-                          hint="pick a datetime or integer (unix time) column, or use --generate-updated")
+                          hint="pick a datetime or integer (unix time) column",
+                          fix=Fix(FixKind.TURN_ON, "generate_updated", why="instead"))
     return column.name
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.dates import check_day, check_period
-from courier.core.errors import Busy, ConfigError, CourierError
+from courier.core.errors import Busy, ConfigError, CourierError, Fix, FixKind
 from courier.core.runs.records import start_run
 from courier.core.runs.request import RunRequest
 from courier.core.schedule.cron import count_fires, previous_fire
@@ -173,11 +173,11 @@ class GroupRun:
         mode = RunMode(mode)
         if mode is RunMode.DAY:
             if day is None:
-                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+                raise ConfigError("a day run needs a day", fix=Fix(FixKind.GIVE, "day", "YYYY-MM-DD"))
             from_day, to_day = check_day(day), day + timedelta(days=1)
         elif mode is RunMode.PERIOD:
             if from_day is None or to_day is None or to_day <= from_day:
-                raise ConfigError("a period needs --from before --to", hint="--from is inclusive and --to exclusive")
+                raise ConfigError("a period needs a from day before its to day", hint="from is inclusive and to exclusive")
             check_period(from_day, to_day)
         result = self._new(Trigger.MANUAL, mode, from_day, to_day, None, None)
         selection: dict[str, Any] = {"mode": mode, "day": day}

@@ -115,7 +115,7 @@ def create_table_sql(feed: TableSpec) -> str:
     """DDL of a feed's domain table: source columns, partition columns, system columns."""
     if not feed.primary_key:
         raise ConfigError(f"feed {feed.id} ({feed.table_name}) has no primary key",
-                          hint="a domain table needs one to deduplicate rows",
+                          hint="a domain table needs one to deduplicate rows; the suggested tags propose one",
                           fix=Fix(FixKind.GIVE, "primary_key", "COL"))
     parts = [f"{quote(c.name)} {table_type(c.type)}" for c in feed.columns]
     taken = {c.name.lower() for c in feed.columns}

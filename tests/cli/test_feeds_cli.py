@@ -15,7 +15,7 @@ from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import open_workspace
 from courier.core.errors import CourierError
 from courier.core.warehouse.duckdb import Warehouse
-from courier.tui.cli.context import CliContext
+from courier.tui.cli.context import CliContext, cli_advice
 from courier.tui.cli.feeds import group
 
 from tests.conftest import OPTIMIZELY_LABS
@@ -49,7 +49,7 @@ def cli(workspace_dir: Path):  # type: ignore[no-untyped-def]
         result = CliRunner().invoke(root, ["--workspace", str(workspace_dir), "feeds", *args])
         if isinstance(result.exception, CourierError):
             exc = result.exception
-            return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\nhint: {exc.hint}\n")
+            return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\nhint: {cli_advice(exc)}\n")
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
