@@ -4,7 +4,7 @@ Each error carries a one-line message (what is wrong, where), a hint (what to do
 face can show) and, when a setting would fix it, a structured `Fix` (which setting, turned on or
 given a value). Each face phrases the fix its own way: the CLI names the flag (`pass
 --skip-missing`), the TUI names the control (the "Skip missing" checkbox). The CLI prints
-`error: <message>` and `hint: <hint>` to stderr and exits with `exit_code`. Nothing here may hold
+`error: <message>` and `hint: <hint>; <fix>` to stderr and exits with `exit_code`. Nothing here may hold
 a secret value.
 """
 
@@ -42,7 +42,6 @@ class Fix:
         text = f"turn on {name!r}" if self.kind is FixKind.TURN_ON else \
             f"give {name}" + (f" {self.value}" if self.value else "")
         return f"{text} {self.why}".rstrip()
-
 
 
 class CourierError(Exception):

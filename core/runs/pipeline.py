@@ -91,7 +91,7 @@ class RunSteps:
         self.run_load_operations(operations, landed)
 
     def plan_days(self) -> list[date]:
-        if self.request.mode is not RunMode.ALL:
+        if self.request.mode != RunMode.ALL:
             return self.request.days()
         days, _requests = self._s3("ListObjectsV2", discover_days, self.client, self.courier)
         if not days:
@@ -127,7 +127,7 @@ class RunSteps:
                     continue
                 reason = (f"day {day} is not ready for {s.tag} (no ready marker yet)" if s.ready is False
                           else f"no file for {s.tag} on {day} (looked for {s.looked_for})")
-                if s.optional or self.request.mode is RunMode.ALL:
+                if s.optional or self.request.mode == RunMode.ALL:
                     self.warn(reason)
                 elif self.request.skip_missing:
                     self.warn(f"{reason}; skipped (skip missing)")

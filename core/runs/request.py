@@ -25,11 +25,15 @@ class RunRequest:
     wait_until: float | None = None  # epoch seconds: poll for missing files/markers until then
 
     def __post_init__(self) -> None:
-        # callers may say "day"; a mode that is no RunMode stays as given for validate() to refuse
+        self._coerce_mode()
+
+    def _coerce_mode(self) -> None:
+        """Callers may say "day" (also by setting it later); a mode that is no RunMode stays for validate() to refuse."""
         if not isinstance(self.mode, RunMode) and self.mode in RunMode._value2member_map_:
             self.mode = RunMode(self.mode)
 
     def validate(self) -> None:
+        self._coerce_mode()
         if not isinstance(self.mode, RunMode):
             raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period or all available data")
         if self.mode is RunMode.DAY:
@@ -47,10 +51,10 @@ class RunRequest:
             check_period(self.from_day, self.to_day)
 
     def days(self) -> list[date]:
-        if self.mode is RunMode.DAY:
+        if self.mode == RunMode.DAY:
             assert self.day is not None
             return [self.day]
-        if self.mode is RunMode.PERIOD:
+        if self.mode == RunMode.PERIOD:
             assert self.from_day is not None and self.to_day is not None
             return [self.from_day + timedelta(days=i) for i in range((self.to_day - self.from_day).days)]
         return []

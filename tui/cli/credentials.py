@@ -22,6 +22,7 @@ from courier.core.config.credentials import (
 from courier.core.errors import ConfigError
 from courier.core.source.access import run_access_check
 from courier.core.text import printable
+from courier.core.types import CheckState
 from courier.tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin
 
 
@@ -111,7 +112,7 @@ def test_command(ctx: CliContext, name: str, bucket: str | None, prefix: str, re
         print_json(report.to_json())
     else:
         for check in report.checks:
-            mark = "✓" if check.ok else ("✗" if check.ran else "-")
+            mark = {CheckState.PASSED: "✓", CheckState.FAILED: "✗", CheckState.NOT_RUN: "-"}[check.state]
             click.echo(f"{mark} {check.name:<8}  {printable(check.detail)}")  # S3's texts, keys of the bucket
             if check.hint and not check.ok:
                 click.echo(f"{'':<12}hint: {printable(check.hint)}")

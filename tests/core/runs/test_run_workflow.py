@@ -167,5 +167,9 @@ def test_a_run_request_holds_its_mode_as_a_run_mode() -> None:
 
     assert RunRequest("optimizely", "all").mode is RunMode.ALL
     assert RunRequest("optimizely", RunMode.PERIOD).mode is RunMode.PERIOD
+    later = RunRequest("optimizely", "all")
+    later.mode, later.day = "day", START  # type: ignore[assignment]
+    later.validate()
+    assert later.mode is RunMode.DAY and later.days() == [START]
     with pytest.raises(ConfigError, match="unknown run mode 'weekly'"):
         RunRequest("optimizely", "weekly").validate()  # type: ignore[arg-type]
