@@ -89,7 +89,7 @@ def listing_cost(bench: Bench) -> dict[str, Any]:
         finally:
             catalog.close()
         out["buckets"][label] = {"keys": keys, "status": result.status, "error": result.error,
-                                 "files_landed": result.stats.get("files_landed", 0),
+                                 "files_landed": result.stats.files_landed,
                                  "run_requests": requests.to_json()}
     out["short"], out["long"] = out["buckets"]["1-day"], out["buckets"][f"{days}-day"]
     return out

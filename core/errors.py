@@ -1,16 +1,51 @@
 """One exception family for everything a user can get wrong or a run can hit.
 
-Each error carries a one-line message (what is wrong, where) and a hint (what to do). The CLI
-prints `error: <message>` and `hint: <hint>` to stderr and exits with `exit_code`; the TUI shows
-the same text next to the field. Nothing here may hold a secret value.
+Each error carries a one-line message (what is wrong, where), a hint (what to do, in words every
+face can show) and, when a setting would fix it, a structured `Fix` (which setting, turned on or
+given a value). Each face phrases the fix its own way: the CLI names the flag (`pass
+--skip-missing`), the TUI names the control (the "Skip missing" checkbox). The CLI prints
+`error: <message>` and `hint: <hint>; <fix>` to stderr and exits with `exit_code`. Nothing here may hold
+a secret value.
 """
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+
+
+class FixKind(StrEnum):
+    """How a setting fixes an error: switched on, or given a value."""
+
+    TURN_ON = "turn-on"  # a yes/no setting: CLI `pass --skip-missing`, TUI `tick "Skip missing"`
+    GIVE = "give"  # a value: CLI `pass --day YYYY-MM-DD`, TUI `fill in Day`
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The setting that fixes an error, in the engine's words (`skip_missing`, `day`, `bucket`).
+
+    `value` is the value to give or its shape (`YYYY-MM-DD`, `us-east-1`); `why` finishes the
+    sentence ("to continue past them with a warning"). The faces map `setting` to a flag or a control.
+    """
+
+    kind: FixKind
+    setting: str
+    value: str | None = None
+    why: str = ""
+
+    def words(self) -> str:
+        """The fix in no face's words, for logs, events and stored run errors."""
+        name = self.setting.replace("_", " ")
+        text = f"turn on {name!r}" if self.kind is FixKind.TURN_ON else \
+            f"give {name}" + (f" {self.value}" if self.value else "")
+        return f"{text} {self.why}".rstrip()
 
 
 class CourierError(Exception):
@@ -18,19 +53,29 @@ class CourierError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str | None = None, where: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, where: str | None = None, *,
+                 fix: Fix | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.where = where
+        self.fix = fix
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
     def one_line(self) -> str:
-        """The message and hint on one line, for logs, events and table cells."""
+        """The message, hint and fix on one line, for logs, events and table cells (no face's words)."""
         text = str(self)
-        return f"{text} ({self.hint})" if self.hint else text
+        advice = join_advice(self.hint, self.fix.words() if self.fix else None)
+        return f"{text} ({advice})" if advice else text
+
+
+def join_advice(hint: str | None, fix: str | None) -> str | None:
+    """A hint and a phrased fix as one piece of advice: "wait for the export; pass --skip-missing ..."."""
+    if hint and fix:
+        return f"{hint}; {fix}"
+    return hint or fix or None
 
 
 class ConfigError(CourierError):
@@ -68,10 +113,46 @@ class Cancelled(CourierError):
         super().__init__(message, hint=hint)
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's text (library errors run to many lines), or its type's name."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def first_line(value: BaseException | str) -> str:
+    """The first line of an exception's text (library errors run to many lines), or its type's name.
+
+    A string gives its first line ("" for an empty one): stored run errors run to several lines too.
+    """
+    text = str(value).strip()
+    if text:
+        return text.splitlines()[0]
+    return "" if isinstance(value, str) else type(value).__name__
+
+
+def closest(word: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6,
+            fold_case: bool = False) -> list[str]:
+    """The nearest choices to a near miss, best first (`fold_case`: 'Optimizly' finds 'optimizely')."""
+    known = list(dict.fromkeys(choices))
+    if not fold_case:
+        return difflib.get_close_matches(word, known, n=n, cutoff=cutoff)
+    folded: dict[str, str] = {}
+    for choice in known:
+        folded.setdefault(choice.casefold(), choice)
+    return [folded[m] for m in difflib.get_close_matches(word.casefold(), list(folded), n=n, cutoff=cutoff)]
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6,
+                 fold_case: bool = False) -> str | None:
+    """The one "did you mean 'x'?" hint (several: "did you mean 'x', 'y'?"), or None when nothing is near."""
+    near = closest(word, choices, n=n, cutoff=cutoff, fold_case=fold_case)
+    return f"did you mean {', '.join(repr(str(c)) for c in near)}?" if near else None
+
+
+def not_found(message: str, name: str, known: Iterable[str], *, otherwise: str | None = None,
+              then: str | None = None, cutoff: float = 0.6, fold_case: bool = False) -> NotFound:
+    """The one not-found error: `message` with "did you mean" the closest known name, else `otherwise`.
+
+    `then` follows either hint (e.g. "`courier groups list` lists them").
+    """
+    hint = did_you_mean(name, known, cutoff=cutoff, fold_case=fold_case) or otherwise
+    if then:
+        hint = f"{hint} {then}" if hint else then
+    return NotFound(message, hint=hint)
 
 
 class QueryTimeout(CourierError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 
 # C0 controls, DEL, C1 controls; bidi embeddings, overrides, isolates and marks; line and
 # paragraph separators (some terminals break lines on them); lone surrogates (undecodable bytes
@@ -42,3 +43,18 @@ class PrintableFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return printable(super().format(record), newlines=True)
+
+
+def iso_utc(moment: float | datetime | None) -> str | None:
+    """The one timestamp format of every `--json` output: UTC, ISO-8601, seconds, `Z`.
+
+    Takes epoch seconds (what the catalog stores) or an aware datetime; `1793714400.0` ->
+    `'2026-11-03T14:00:00Z'`. A naive datetime is taken as UTC. None stays None (not yet ended).
+    """
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        at = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    else:
+        at = datetime.fromtimestamp(float(moment), UTC)
+    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -6,7 +6,9 @@ output unchanged and compare equal to the strings stored by earlier versions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class RunStatus(StrEnum):
@@ -65,6 +67,38 @@ class ContentType(StrEnum):
     @property
     def json(self) -> bool:
         return self in (ContentType.NDJSON, ContentType.JSON)
+
+
+class CheckState(StrEnum):
+    """How one check of a check list ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_RUN = "not-run"  # an earlier check failed, so this one was not tried
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of a check list: Test connection (credentials), Validate (couriers), the TUI's lists.
+
+    `hint` says what to do about a failure; `ran` is False when an earlier failure stopped the list.
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    ran: bool = True
+    hint: str | None = None
+
+    @property
+    def state(self) -> CheckState:
+        if self.ok:
+            return CheckState.PASSED
+        return CheckState.FAILED if self.ran else CheckState.NOT_RUN
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "ran": self.ran, "state": self.state, "detail": self.detail,
+                "hint": self.hint}
 
 
 # Amperity accepts these; courier does not read them (yet), so every face says so rather than "unknown".

@@ -18,6 +18,7 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.text import printable
+from courier.tui.formatting import error_text
 from courier.tui.screens import ConfirmScreen
 from courier.tui.widgets.help import HelpScreen
 from textual.app import App
@@ -137,7 +138,7 @@ class CourierApp(App[None]):
         try:
             screen = cls(self.workspace, self.catalog, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a screen that cannot open must not end the session
-            self.notify(printable(f"{section.title} could not open: {_one_line(exc)}"), severity="error", markup=False)
+            self.notify(printable(f"{section.title} could not open: {error_text(exc)}"), severity="error", markup=False)
             return None
         self._pop_to(cls)
         self.push_screen(screen)
@@ -228,6 +229,3 @@ def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     return lambda: fn(*args)
 
 
-def _one_line(exc: BaseException) -> str:
-    one = getattr(exc, "one_line", None)
-    return one() if callable(one) else str(exc) or type(exc).__name__

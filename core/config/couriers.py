@@ -14,13 +14,11 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlsplit
 
 from courier.core import optimizely
 from courier.core.catalog.catalog import Catalog, now
-from courier.core.config.documents import closest
 from courier.core.config.entities import Entity, entity_warnings, load_entities_json, parse_entities
 from courier.core.config.load_operations import (
     Operation,
@@ -30,7 +28,9 @@ from courier.core.config.load_operations import (
     placeholder_warning,
     unknown_feeds,
 )
-from courier.core.errors import ConfigError, CourierError, NotFound
+from courier.core.errors import ConfigError, CourierError, Fix, FixKind, not_found
+from courier.core.text import iso_utc
+from courier.core.types import Check
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -63,12 +63,6 @@ class Courier:
         return list(dict.fromkeys(e.tag for e in self.entities))
 
 
-class Check(NamedTuple):
-    name: str
-    ok: bool
-    detail: str
-
-
 @dataclass
 class ValidationReport:
     checks: list[Check] = field(default_factory=list)
@@ -91,11 +85,13 @@ def check_bucket(bucket: str) -> None:
     """S3's bucket naming rules, so a typo fails on save rather than in the first run."""
     if bucket.startswith("s3://"):
         rest = bucket[5:].split("/", 1)
-        hint = f"use --bucket {rest[0]}" + (f" --prefix {rest[1]}" if len(rest) > 1 and rest[1] else "")
-        raise ConfigError(f"bucket {bucket!r} is a URL, not a bucket name", hint=hint)
+        folders = f"put {rest[1]!r} in the prefix" if len(rest) > 1 and rest[1] else None
+        raise ConfigError(f"bucket {bucket!r} is a URL, not a bucket name", hint=folders,
+                          fix=Fix(FixKind.GIVE, "bucket", rest[0]))
     if "/" in bucket:
         name, prefix = bucket.split("/", 1)
-        raise ConfigError(f"bucket {bucket!r} contains '/'", hint=f"use --bucket {name} --prefix {prefix}")
+        raise ConfigError(f"bucket {bucket!r} contains '/'", hint=f"put {prefix!r} in the prefix",
+                          fix=Fix(FixKind.GIVE, "bucket", name))
     rules = "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
     if not _BUCKET.fullmatch(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
         raise ConfigError(f"bucket name {bucket!r} is not a valid S3 bucket name", hint=rules)
@@ -125,7 +121,7 @@ def check_endpoint_url(url: str) -> list[str]:
                           hint="e.g. https://s3.example.com or http://127.0.0.1:9000")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ConfigError(f"endpoint URL {url!r} has a path or query",
-                          hint="give only scheme, host and port; put the bucket in --bucket and folders in --prefix")
+                          hint="give only scheme, host and port; the bucket and its folders have their own settings")
     try:
         parts.port  # noqa: B018 - validates the port number
     except ValueError:
@@ -137,7 +133,7 @@ def check_endpoint_url(url: str) -> list[str]:
 
 def check_prefix(prefix: str) -> None:
     if prefix.startswith("s3://"):
-        raise ConfigError(f"prefix {prefix!r} is a URL", hint="give the bucket in --bucket and only the folder path here")
+        raise ConfigError(f"prefix {prefix!r} is a URL", hint="give only the folder path here; the bucket has its own setting")
     if "*" in prefix:
         raise ConfigError(f"courier prefix {prefix!r} contains '*'",
                           hint="the prefix is a plain S3 key prefix; put wildcards in the entities' file patterns")
@@ -154,8 +150,7 @@ def courier_from_row(row: Any) -> Courier:
         ops = parse_load_operations(ops_json, {e.tag for e in entities})
     except CourierError as exc:
         raise ConfigError(f"courier {name!r} has an invalid stored configuration: {exc}",
-                          hint=f"fix it with `courier couriers edit {name} --entities FILE`"
-                               " or `--load-operations FILE`") from None
+                          hint=f"edit courier {name!r}: save a valid entities list or load operations") from None
     return Courier(
         name=name, credential=row["credential"], bucket=row["bucket"], prefix=row["prefix"],
         region=row["region"], endpoint_url=row["endpoint_url"], entities=entities,
@@ -172,10 +167,8 @@ def get_courier(catalog: Catalog, name: str) -> Courier:
     row = catalog.one("SELECT * FROM couriers WHERE name = ?", (name,))
     if row is None:
         names = _names(catalog, "couriers")
-        near = closest(name, names)
-        hint = f"did you mean {near!r}?" if near else (
-            "see `courier couriers list`" if names else "add one with `courier couriers add`")
-        raise NotFound(f"no courier named {name!r}", hint=hint)
+        raise not_found(f"no courier named {name!r}", name, names,
+                        otherwise="see `courier couriers list`" if names else "add one with `courier couriers add`")
     return courier_from_row(row)
 
 
@@ -187,10 +180,8 @@ def _check_credential(catalog: Catalog, credential: str) -> None:
     if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (credential,)):
         return
     names = _names(catalog, "credentials")
-    near = closest(credential, names)
-    hint = f"did you mean {near!r}?" if near else (
-        f"known credentials: {', '.join(names)}" if names else "add one with `courier credentials add`")
-    raise NotFound(f"no credential named {credential!r}", hint=hint)
+    raise not_found(f"no credential named {credential!r}", credential, names,
+                    otherwise=f"known credentials: {', '.join(names)}" if names else "add one with `courier credentials add`")
 
 
 def _entities_source(changes: dict[str, Any]) -> list[Any] | None:
@@ -217,7 +208,8 @@ def _validated(catalog: Catalog, s: dict[str, Any]) -> tuple[list[Entity], dict[
     warnings: list[str] = []
     _check_credential(catalog, s["credential"])
     if not s.get("bucket"):
-        raise ConfigError("a courier needs a bucket", hint="give --bucket NAME (Optimizely: optimizely-events-data)")
+        raise ConfigError("a courier needs a bucket", hint="Optimizely's is optimizely-events-data",
+                          fix=Fix(FixKind.GIVE, "bucket", "NAME"))
     check_bucket(s["bucket"])
     check_prefix(s["prefix"])
     check_region(s["region"])
@@ -225,7 +217,7 @@ def _validated(catalog: Catalog, s: dict[str, Any]) -> tuple[list[Entity], dict[
         warnings += check_endpoint_url(s["endpoint_url"])
     if s["entities_json"] is None:
         raise ConfigError("a courier needs an entities list",
-                          hint="give --entities FILE, --optimizely-account ID or --optimizely-from-token")
+                          hint="give an entities list, or an Optimizely account ID for the preset")
     entities = parse_entities(s["entities_json"])
     warnings += entity_warnings(entities)
     ops = parse_load_operations(s["load_operations_json"], {e.tag for e in entities})
@@ -331,9 +323,6 @@ def courier_to_json(c: Courier) -> dict[str, Any]:
     return {
         "name": c.name, "credential": c.credential, "bucket": c.bucket, "prefix": c.prefix,
         "region": c.region, "endpoint_url": c.endpoint_url, "entities": c.entities_json,
-        "load_operations": c.load_operations_json, "created_at": _iso(c.created_at), "updated_at": _iso(c.updated_at),
+        "load_operations": c.load_operations_json, "created_at": iso_utc(c.created_at), "updated_at": iso_utc(c.updated_at),
     }
 
-
-def _iso(stamp: float) -> str:
-    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -9,18 +9,18 @@ optional external ID). Non-secret fields live in `settings`; the secret ones onl
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.config.secrets import decrypt, encrypt
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, Fix, FixKind, did_you_mean, not_found
+from courier.core.text import iso_utc
+from courier.core.types import CredentialKind
 
-KINDS = ("iam-credential", "aws-profile", "default-chain", "optimizely-token")
+KINDS: tuple[CredentialKind, ...] = tuple(CredentialKind)
 DEFAULT_OPTIMIZELY_API = "https://api.optimizely.com"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -29,23 +29,20 @@ _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
 _ACCESS_KEY_ID = re.compile(r"^[A-Za-z0-9_]{3,128}$")  # AWS: AKIA... (20); S3-compatible stores differ
 
 # which non-secret / secret fields each kind takes (role_arn and external_id are open to all)
-_SETTINGS: dict[str, tuple[str, ...]] = {
-    "iam-credential": ("access_key_id",),
-    "aws-profile": ("profile",),
-    "default-chain": (),
-    "optimizely-token": ("api_url",),
+_SETTINGS: dict[CredentialKind, tuple[str, ...]] = {
+    CredentialKind.IAM_CREDENTIAL: ("access_key_id",),
+    CredentialKind.AWS_PROFILE: ("profile",),
+    CredentialKind.DEFAULT_CHAIN: (),
+    CredentialKind.OPTIMIZELY_TOKEN: ("api_url",),
 }
-_SECRETS: dict[str, tuple[str, ...]] = {
-    "iam-credential": ("secret_access_key",),
-    "aws-profile": (),
-    "default-chain": (),
-    "optimizely-token": ("token",),
+_SECRETS: dict[CredentialKind, tuple[str, ...]] = {
+    CredentialKind.IAM_CREDENTIAL: ("secret_access_key",),
+    CredentialKind.AWS_PROFILE: (),
+    CredentialKind.DEFAULT_CHAIN: (),
+    CredentialKind.OPTIMIZELY_TOKEN: ("token",),
 }
-_OPTION = {  # field -> how the CLI spells it, for messages
-    "access_key_id": "--access-key-id", "secret_access_key": "--secret-access-key-stdin",
-    "profile": "--profile", "api_url": "--api-url", "token": "--token-stdin",
-    "role_arn": "--role-arn", "external_id": "--external-id",
-}
+_WORDS = {"access_key_id": "an access key id", "secret_access_key": "a secret access key", "profile": "a profile",
+          "api_url": "an API URL", "token": "a token", "role_arn": "a role ARN", "external_id": "an external ID"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ class Credential:
     """A credential's public face: everything but its secret values."""
 
     name: str
-    kind: str
+    kind: CredentialKind
     access_key_id: str | None = None
     profile: str | None = None
     role_arn: str | None = None
@@ -64,7 +61,7 @@ class Credential:
 
 
 def add_credential(
-    catalog: Catalog, name: str, kind: str, *,
+    catalog: Catalog, name: str, kind: CredentialKind | str, *,
     access_key_id: str | None = None, secret_access_key: str | None = None,
     profile: str | None = None, role_arn: str | None = None, external_id: str | None = None,
     token: str | None = None, api_url: str | None = None, replace: bool = False,
@@ -77,7 +74,7 @@ def add_credential(
     given = _checked(kind, given, secrets_required=True)
     if catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)) and not replace:
         raise ConfigError(f"credential {name!r} already exists",
-                          hint="choose another name, or pass --replace to overwrite it")
+                          hint="choose another name", fix=Fix(FixKind.TURN_ON, "replace", why="to overwrite it"))
     secrets = {k: str(given[k]) for k in _SECRETS[kind] if given[k] is not None}
     return _store(catalog, name, kind, given, encrypt(secrets) if secrets else None)
 
@@ -116,28 +113,29 @@ def update_credential(
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        close = difflib.get_close_matches(kind, KINDS, n=1)
         raise ConfigError(f"unknown credential kind {kind!r}",
-                          hint=f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(KINDS)}")
+                          hint=did_you_mean(kind, KINDS) or f"use one of: {', '.join(KINDS)}")
 
 
 def _checked(kind: str, fields: dict[str, str | None], *, secrets_required: bool) -> dict[str, str | None]:
     """The fields stripped and validated for `kind` (every field present; the API URL defaulted)."""
-    given = {k: fields.get(k) for k in _OPTION}
+    kind = CredentialKind(kind)
+    given = {k: fields.get(k) for k in _WORDS}
     given = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
-    if kind == "optimizely-token" and not given["api_url"]:
+    if kind is CredentialKind.OPTIMIZELY_TOKEN and not given["api_url"]:
         given["api_url"] = DEFAULT_OPTIMIZELY_API
     allowed = set(_SETTINGS[kind]) | set(_SECRETS[kind]) | {"role_arn", "external_id"}
     for field, value in given.items():
         if value and field not in allowed:
-            raise ConfigError(f"{_OPTION[field]} does not apply to a {kind} credential",
+            raise ConfigError(f"{_words(field)} does not apply to a {kind} credential",
                               hint=f"a {kind} credential takes: {_options(kind)}")
     for field in _SETTINGS[kind] + (_SECRETS[kind] if secrets_required else ()):
         if not given[field]:
             article = "an" if kind[0] in "aeio" else "a"
-            required = " ".join(_OPTION[f] for f in _SETTINGS[kind] + _SECRETS[kind])
-            raise ConfigError(f"{article} {kind} credential needs {_OPTION[field]}",
-                              hint=f"required: {required}; optional: --role-arn --external-id")
+            required = ", ".join(_words(f) for f in _SETTINGS[kind] + _SECRETS[kind])
+            raise ConfigError(f"{article} {kind} credential needs {_words(field)}",
+                              hint=f"required: {required}; optional: a role ARN, an external ID",
+                              fix=Fix(FixKind.GIVE, field))
     _validate(kind, given)
     return given
 
@@ -162,10 +160,8 @@ def get_credential(catalog: Catalog, name: str) -> Credential:
     row = catalog.one("SELECT * FROM credentials WHERE name = ?", (name,))
     if row is None:
         names = [r["name"] for r in catalog.all("SELECT name FROM credentials")]
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else (
-            "see `courier credentials list`" if names else "add one with `courier credentials add`")
-        raise NotFound(f"no credential named {name!r}", hint=hint)
+        raise not_found(f"no credential named {name!r}", name, names,
+                        otherwise="see `courier credentials list`" if names else "add one with `courier credentials add`")
     return _from_row(row)
 
 
@@ -200,8 +196,8 @@ def all_secret_values(catalog: Catalog) -> list[str]:
 def credential_to_json(c: Credential) -> dict[str, Any]:
     """A JSON-ready view for `list --json` and exports; never includes secret values."""
     data = {k: v for k, v in asdict(c).items() if v is not None}
-    data["created_at"] = _iso(c.created_at)
-    data["updated_at"] = _iso(c.updated_at)
+    data["created_at"] = iso_utc(c.created_at)
+    data["updated_at"] = iso_utc(c.updated_at)
     data["secret_stored"] = bool(_SECRETS[c.kind]) if c.kind in _SECRETS else False
     return data
 
@@ -209,10 +205,10 @@ def credential_to_json(c: Credential) -> dict[str, Any]:
 def describe(c: Credential) -> str:
     """A short human description: 'IAM key AKIA…, role arn:…'."""
     parts = {
-        "iam-credential": f"access key {c.access_key_id}",
-        "aws-profile": f"profile {c.profile}",
-        "default-chain": "AWS default chain",
-        "optimizely-token": f"Optimizely token via {c.api_url}",
+        CredentialKind.IAM_CREDENTIAL: f"access key {c.access_key_id}",
+        CredentialKind.AWS_PROFILE: f"profile {c.profile}",
+        CredentialKind.DEFAULT_CHAIN: "AWS default chain",
+        CredentialKind.OPTIMIZELY_TOKEN: f"Optimizely token via {c.api_url}",
     }
     text = parts.get(c.kind, c.kind)
     if c.role_arn:
@@ -220,7 +216,7 @@ def describe(c: Credential) -> str:
     return text
 
 
-def _validate(kind: str, given: dict[str, str | None]) -> None:
+def _validate(kind: CredentialKind, given: dict[str, str | None]) -> None:
     key_id = given["access_key_id"]
     if key_id and not _ACCESS_KEY_ID.fullmatch(key_id):
         raise ConfigError(f"access key id {key_id!r} does not look like an AWS access key id",
@@ -234,11 +230,12 @@ def _validate(kind: str, given: dict[str, str | None]) -> None:
         raise ConfigError(f"role ARN {role!r} is not an IAM role ARN",
                           hint="it looks like arn:aws:iam::123456789012:role/path/name")
     if external and not role:
-        raise ConfigError("--external-id needs --role-arn", hint="an external ID is only sent when assuming a role")
+        raise ConfigError("an external ID needs a role ARN", hint="an external ID is only sent when assuming a role",
+                          fix=Fix(FixKind.GIVE, "role_arn"))
     if external and not _EXTERNAL_ID.fullmatch(external):
         raise ConfigError("the external ID is not valid",
                           hint="2-1224 characters: letters, digits and + = , . @ : / - _ (no spaces)")
-    if kind == "aws-profile":
+    if kind is CredentialKind.AWS_PROFILE:
         require_profile(str(given["profile"]))
     api = given["api_url"]
     if api and not re.match(r"^https?://[^\s/]+", api):
@@ -265,20 +262,22 @@ def _check_name(name: str) -> None:
                           hint="use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 
 
-def _options(kind: str) -> str:
+def _options(kind: CredentialKind) -> str:
     fields = [*_SETTINGS[kind], *_SECRETS[kind], "role_arn", "external_id"]
-    return " ".join(_OPTION[f] for f in fields)
+    return ", ".join(_words(f) for f in fields)
+
+
+def _words(field: str) -> str:
+    """A credential field in words (each face names its own control: a flag, a form field)."""
+    return _WORDS.get(field, field.replace("_", " "))
 
 
 def _from_row(row: Any) -> Credential:
     settings = loads(row["settings"], {})
     return Credential(
-        name=row["name"], kind=row["kind"],
+        name=row["name"], kind=CredentialKind(row["kind"]),
         access_key_id=settings.get("access_key_id"), profile=settings.get("profile"),
         role_arn=settings.get("role_arn"), external_id=settings.get("external_id"),
         api_url=settings.get("api_url"), created_at=row["created_at"], updated_at=row["updated_at"],
     )
 
-
-def _iso(stamp: float) -> str:
-    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

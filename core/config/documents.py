@@ -7,12 +7,11 @@ readably: `/1/object/land-as/file/content-type`, the way the keys read, not RFC 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, did_you_mean
 
 
 class JsonSchemaError(ConfigError):
@@ -43,7 +42,7 @@ def parse_json(text: str, what: str) -> Any:
 def _empty_hint(what: str) -> str:
     if what == "load operations":
         return "use {} to land files without loading them"
-    return "paste a JSON array of entities, or use --optimizely-account ID for the preset"
+    return "paste a JSON array of entities, or use an Optimizely account ID for the preset"
 
 
 def format_pointer(path: Sequence[str | int]) -> str:
@@ -90,11 +89,6 @@ def check_keys(what: str, path: Sequence[str | int], obj: dict[str, Any], known:
         if unsupported and key in unsupported:
             raise schema_error(what, [*path, key], unsupported[key],
                                hint="remove this key; courier does not support it yet")
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        hint = did_you_mean(key, known) or f"known keys: {', '.join(known)}"
         raise schema_error(what, [*path, key], "unknown key", hint=hint)
 
-
-def closest(word: str, choices: Iterable[str]) -> str | None:
-    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return found[0] if found else None

@@ -15,7 +15,6 @@ from typing import Any
 
 from courier.core.config.documents import (
     check_keys,
-    closest,
     parse_json,
     schema_error,
     show,
@@ -24,21 +23,10 @@ from courier.core.config.documents import (
 from courier.core.errors import ConfigError
 from courier.core.patterns.grammar import FilePattern
 from courier.core.patterns.warnings import check as check_pattern
+from courier.core.types import ContentType
+from courier.core.warehouse.files import CONTENT_TYPES, parse_content_type
 
 WHAT = "entities list"
-
-CONTENT_TYPES = (
-    "application/x-parquet",
-    "text/csv",
-    "text/tab-separated-values",
-    "text/pipe-separated-values",
-    "application/x-ndjson",
-    "application/json",
-)
-DELIMITED = ("text/csv", "text/tab-separated-values", "text/pipe-separated-values")
-# Amperity accepts these; courier does not read them (yet), so say so rather than "unknown".
-UNSUPPORTED_CONTENT_TYPES = ("application/avro", "application/xml", "application/x-json-stream",
-                             "application/ingest-pack+cbor")
 
 OBJECT_KEYS = ("object/type", "object/file-pattern", "object/optional", "object/ready-marker",
                "object/land-as")
@@ -51,17 +39,16 @@ ARCHIVE_KEYS = {
 
 # File extensions that say what a file is; compression/encryption suffixes are looked through.
 _EXTENSIONS = {
-    ".parquet": "application/x-parquet",
-    ".csv": "text/csv",
-    ".tsv": "text/tab-separated-values",
-    ".tab": "text/tab-separated-values",
-    ".psv": "text/pipe-separated-values",
-    ".ndjson": "application/x-ndjson",
-    ".jsonl": "application/x-ndjson",
-    ".json": "application/json",
+    ".parquet": ContentType.PARQUET,
+    ".csv": ContentType.CSV,
+    ".tsv": ContentType.TSV,
+    ".tab": ContentType.TSV,
+    ".psv": ContentType.PSV,
+    ".ndjson": ContentType.NDJSON,
+    ".jsonl": ContentType.NDJSON,
+    ".json": ContentType.JSON,
 }
 _WRAPPERS = (".gz", ".gzip", ".bz2", ".zst", ".snappy", ".pgp", ".gpg", ".zip", ".tar", ".tgz")
-_JSON_FAMILY = {"application/json", "application/x-ndjson"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +60,7 @@ class Entity:
     optional: bool
     ready_marker: str | None
     tag: str
-    content_type: str
+    content_type: ContentType
     header_rows: int | None = None
     separator: str | None = None
     quote: str | None = None
@@ -111,7 +98,7 @@ def parse_entities(text_or_list: str | list[Any]) -> list[Entity]:
     items = load_entities_json(text_or_list)
     if not items:
         raise schema_error(WHAT, [], "is empty: a courier needs at least one entity",
-                           hint="add an entity, or use --optimizely-account ID for the Optimizely preset")
+                           hint="add an entity, or use an Optimizely account ID for the Optimizely preset")
     return [_parse_entity(index, item) for index, item in enumerate(items)]
 
 
@@ -150,7 +137,7 @@ def _parse_entity(index: int, item: Any) -> Entity:
 
     content_type = _required(land_as, land_at, "file/content-type",
                              f"one of: {', '.join(CONTENT_TYPES)}")
-    _check_content_type(content_type, [*land_at, "file/content-type"])
+    content_type = _check_content_type(content_type, [*land_at, "file/content-type"])
 
     header_rows = land_as.get("file/header-rows")
     if header_rows is not None and (isinstance(header_rows, bool) or header_rows not in (0, 1)):
@@ -188,15 +175,12 @@ def _pattern(item: dict[str, Any], at: list[str | int], key: str, *, required: b
     return text
 
 
-def _check_content_type(value: Any, at: list[str | int]) -> None:
-    if value in CONTENT_TYPES:
-        return
-    if value in UNSUPPORTED_CONTENT_TYPES:
-        raise schema_error(WHAT, at, f"{value} is not supported yet",
-                           hint=f"supported: {', '.join(CONTENT_TYPES)}")
-    near = closest(value, CONTENT_TYPES) if isinstance(value, str) else None
-    raise schema_error(WHAT, at, f"expected one of {', '.join(CONTENT_TYPES)}, got {show(value)}",
-                       hint=f"did you mean {near!r}?" if near else None)
+def _check_content_type(value: Any, at: list[str | int]) -> ContentType:
+    """The one content-type check (courier.core.warehouse.files), with the key's pointer in front."""
+    try:
+        return parse_content_type(value)
+    except ConfigError as exc:
+        raise schema_error(WHAT, at, exc.message, hint=exc.hint) from None
 
 
 def _single_char(land_as: dict[str, Any], at: list[str | int], key: str) -> str | None:
@@ -223,7 +207,7 @@ def entity_warnings(entities: list[Entity]) -> list[str]:
         if implied and not _compatible(implied, entity.content_type):
             out.append(f"{WHAT} {entity.pointer}/object/land-as/file/content-type: the pattern names "
                        f"{implied} files but the content type is {entity.content_type}")
-        if entity.content_type not in DELIMITED:
+        if not entity.content_type.delimited:
             for key, value in (("file/header-rows", entity.header_rows), ("file/separator", entity.separator),
                                ("file/quote", entity.quote), ("file/escape", entity.escape)):
                 if value is not None:
@@ -231,7 +215,7 @@ def entity_warnings(entities: list[Entity]) -> list[str]:
     return out
 
 
-def implied_content_type(pattern_text: str) -> str | None:
+def implied_content_type(pattern_text: str) -> ContentType | None:
     """The content type a pattern's file extension implies (`.csv.gz` -> text/csv), if any."""
     name = pattern_text.replace("'", "").rstrip().lower()
     if name.endswith("/"):
@@ -247,7 +231,5 @@ def implied_content_type(pattern_text: str) -> str | None:
     return _EXTENSIONS.get(match.group(1)) if match else None
 
 
-def _compatible(implied: str, declared: str) -> bool:
-    if implied == declared:
-        return True
-    return implied in _JSON_FAMILY and declared in _JSON_FAMILY
+def _compatible(implied: ContentType, declared: ContentType) -> bool:
+    return implied == declared or (implied.json and declared.json)

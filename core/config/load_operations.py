@@ -15,12 +15,12 @@ from typing import Any
 
 from courier.core.config.documents import (
     check_keys,
-    closest,
     parse_json,
     schema_error,
     show,
     type_name,
 )
+from courier.core.errors import did_you_mean
 
 WHAT = "load operations"
 TYPES = ("truncate", "load")
@@ -80,9 +80,8 @@ def _parse_operation(feed_id: str, index: int, op: Any, tags: Collection[str] | 
     if kind in _UNSUPPORTED:
         raise schema_error(WHAT, [*at, "type"], _UNSUPPORTED[kind], hint='use "truncate" and "load"')
     if kind not in TYPES:
-        near = closest(kind, TYPES) if isinstance(kind, str) else None
         raise schema_error(WHAT, [*at, "type"], f'expected "truncate" or "load", got {show(kind)}',
-                           hint=f"did you mean {near!r}?" if near else None)
+                           hint=did_you_mean(kind, TYPES) if isinstance(kind, str) else None)
     check_keys(WHAT, at, op, _KEYS[kind])
     if kind == "truncate":
         return Operation("truncate")
@@ -104,9 +103,9 @@ def _tags_hint(tags: Collection[str] | None, near: str | None = None) -> str | N
         return None
     if not tags:
         return "the entities list has no tags"
-    guess = closest(near, sorted(tags)) if near else None
+    guess = did_you_mean(near, sorted(tags)) if near else None
     known = "known tags: " + ", ".join(sorted(tags))
-    return f"did you mean {guess!r}? {known}" if guess else known
+    return f"{guess} {known}" if guess else known
 
 
 def operations_to_json(ops: dict[str, list[Operation]]) -> dict[str, list[dict[str, str]]]:

@@ -7,7 +7,6 @@ domain table lives in the warehouse and is created when the feed is activated.
 
 from __future__ import annotations
 
-import difflib
 import re
 import secrets
 import string
@@ -18,7 +17,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, Fix, FixKind, did_you_mean, not_found
 from courier.core.feeds.schema import Column, hive_partition, read_sample
 from courier.core.feeds.tags import (
     ONCE_PER_FEED,
@@ -27,6 +26,8 @@ from courier.core.feeds.tags import (
     suggest_tags,
     validate_tag,
 )
+from courier.core.text import iso_utc
+from courier.core.types import ContentType
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import (
     INTEGER_TYPES,
@@ -55,7 +56,7 @@ class Feed:
     generate_updated: bool
     stitch: bool
     active: bool
-    content_type: str | None = None
+    content_type: ContentType | None = None
     options: dict[str, Any] = field(default_factory=dict)
     partition_columns: list[str] = field(default_factory=list)
     created_at: float = 0.0
@@ -115,9 +116,8 @@ def resolve_sample(catalog: Catalog, sample: str) -> SampleRef:
         path = path.resolve()
         return SampleRef(str(path), path, path.as_posix(), hive_partition(path.as_posix()))
     keys = [r["key"] for r in catalog.all("SELECT key FROM ledger GROUP BY key ORDER BY MAX(landed_at) DESC LIMIT 2000")]
-    close = difflib.get_close_matches(text, keys, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}?" if close else "list landed files with `courier files COURIER`, or give a local file"
-    raise NotFound(f'sample "{sample}" is neither a landed key nor a file', hint=hint)
+    raise not_found(f'sample "{sample}" is neither a landed key nor a file', text, keys,
+                    otherwise="list landed files with `courier files COURIER`, or give a local file")
 
 
 def sample_source_file(catalog: Catalog, feed: Feed) -> SourceFile:
@@ -144,20 +144,21 @@ def _find_column(columns: list[Column], name: str, where: str) -> Column:
     for column in columns:
         if column.name.lower() == name.lower():
             return column
-    close = difflib.get_close_matches(name, [c.name for c in columns], n=1, cutoff=0.5)
     raise ConfigError(f'{where} has no column "{name}"',
-                      hint=f"did you mean {close[0]}?" if close else f"columns: {', '.join(c.name for c in columns)}")
+                      hint=did_you_mean(name, [c.name for c in columns], cutoff=0.5)
+                      or f"columns: {', '.join(c.name for c in columns)}")
 
 
 def _check_last_updated(columns: list[Column], name: str, where: str) -> str:
     column = _find_column(columns, name, where)
     if column.type == "DATE":
         raise ConfigError(f"last-updated column {column.name} is a DATE, too coarse to order updates",
-                          hint="pick a datetime or integer (unix time) column, or use --generate-updated "
-                               "(Amperity rejects date fields too)")
+                          hint="pick a datetime or integer (unix time) column (Amperity rejects date fields too)",
+                          fix=Fix(FixKind.TURN_ON, "generate_updated", why="instead"))
     if not (column.type.startswith("TIMESTAMP") or column.type in INTEGER_TYPES):
         raise ConfigError(f"last-updated column {column.name} is {column.type}, not a datetime or integer",
-                          hint="pick a datetime or integer (unix time) column, or use --generate-updated")
+                          hint="pick a datetime or integer (unix time) column",
+                          fix=Fix(FixKind.TURN_ON, "generate_updated", why="instead"))
     return column.name
 
 
@@ -200,7 +201,7 @@ def _keys_and_tags(columns: list[Column], primary_key: list[str], tags: dict[str
 
 def _draft_feed(catalog: Catalog, *, source: str, name: str, sample: str, primary_key: list[str] | None,
                 tags: dict[str, str] | None, last_updated: str | None, generate_updated: bool, stitch: bool,
-                content_type: str | None, options: dict[str, Any] | None) -> Feed:
+                content_type: ContentType | str | None, options: dict[str, Any] | None) -> Feed:
     """Read the sample and validate everything; the feed gets a free id but is not stored yet."""
     _check_name("source", source)
     _check_name("name", name)
@@ -211,7 +212,7 @@ def _draft_feed(catalog: Catalog, *, source: str, name: str, sample: str, primar
                           hint=f"use another name, or `courier feeds remove {clash['id']}` first")
     if last_updated and generate_updated:
         raise ConfigError("choose either a last-updated column or a generated _updated, not both",
-                          hint="drop --generate-updated or --last-updated")
+                          hint="keep a last-updated column or the generated _updated, not both")
     ref = resolve_sample(catalog, sample)
     options = dict(options or {})
     schema = read_sample(ref.path, content_type, **options)
@@ -304,9 +305,18 @@ def _from_row(row: Any) -> Feed:
                 columns=[Column.from_json(c) for c in schema.get("columns", [])],
                 primary_key=loads(row["primary_key"], []), tags=loads(row["tags"], {}),
                 last_updated=row["last_updated"], generate_updated=bool(row["generate_updated"]),
-                stitch=bool(row["stitch"]), active=bool(row["active"]), content_type=schema.get("content_type"),
+                stitch=bool(row["stitch"]), active=bool(row["active"]),
+                content_type=_stored_content_type(schema.get("content_type")),
                 options=schema.get("options", {}), partition_columns=schema.get("partition_columns", []),
                 created_at=row["created_at"], updated_at=row["updated_at"])
+
+
+def _stored_content_type(value: str | None) -> ContentType | None:
+    """A stored feed's sample format. Feeds added before the one content-type table could say
+    application/x-json-stream, which was read as NDJSON: they keep reading so."""
+    if not value:
+        return None
+    return ContentType.NDJSON if value == "application/x-json-stream" else ContentType(value)
 
 
 def list_feeds(catalog: Catalog) -> list[Feed]:
@@ -325,9 +335,8 @@ def get_feed(catalog: Catalog, feed_id_or_table_name: str) -> Feed:
         return _from_row(row)
     known = [r["id"] for r in catalog.all("SELECT id FROM feeds")]
     known += [f"{r['source']}:{r['name']}" for r in catalog.all("SELECT source, name FROM feeds")]
-    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.5)
-    raise NotFound(f'feed "{wanted}" does not exist',
-                   hint=f"did you mean {close[0]}?" if close else "`courier feeds list` shows the feeds")
+    raise not_found(f'feed "{wanted}" does not exist', wanted, known, cutoff=0.5,
+                    otherwise="`courier feeds list` shows the feeds")
 
 
 def update_feed(catalog: Catalog, feed_id: str, *, primary_key: list[str] | None = None,
@@ -388,7 +397,7 @@ def feed_to_json(feed: Feed) -> dict[str, Any]:
         "partition_columns": feed.partition_columns, "tags": feed.tags,
         "columns": [{"name": c.name, "type": c.type, "tag": feed.tags.get(c.name), "pii": is_pii(feed.tags.get(c.name)),
                      "samples": c.samples, "null_share": c.null_share} for c in feed.columns],
-        "created_at": feed.created_at, "updated_at": feed.updated_at,
+        "created_at": iso_utc(feed.created_at), "updated_at": iso_utc(feed.updated_at),
     }
 
 

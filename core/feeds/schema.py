@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 from courier.core.errors import ConfigError
 from courier.core.optimizely import partition_of
+from courier.core.types import ContentType
 from courier.core.warehouse.files import (
     PARQUET,
     column_name_problem,
@@ -23,6 +24,7 @@ from courier.core.warehouse.files import (
     infer_content_type,
     open_stream,
     parquet_row_count,
+    parse_content_type,
 )
 
 SAMPLE_VALUES = 5
@@ -53,7 +55,7 @@ class SampleSchema:
     """What a sample file says about a feed."""
 
     path: Path
-    content_type: str
+    content_type: ContentType
     columns: list[Column]
     rows_sampled: int
     total_rows: int | None
@@ -71,10 +73,11 @@ def hive_partition(key: str) -> dict[str, str | None]:
     return partition_of(key.rsplit("/", 1)[0] + "/" if "/" in key else "")
 
 
-def read_sample(path: Path, content_type: str | None = None, *, separator: str | None = None,
+def read_sample(path: Path, content_type: ContentType | str | None = None, *, separator: str | None = None,
                 header_rows: int = 1, quote: str | None = None, escape: str | None = None,
                 sample_rows: int = SAMPLE_ROWS) -> SampleSchema:
     """Schema and sample values of a file (Parquet: footer + first rows)."""
+    content_type = parse_content_type(content_type) if content_type else None
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"sample file {path} does not exist", hint="give a landed key or a local file")

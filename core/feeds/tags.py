@@ -16,11 +16,10 @@ Tags are case-insensitive and stored in lower case.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, did_you_mean
 
 PROFILE_TAGS: tuple[str, ...] = (
     "address", "address2", "birthdate", "city", "company", "country", "create-dt", "email",
@@ -75,10 +74,10 @@ def validate_tag(tag: str) -> str:
 
 
 def _did_you_mean(value: str, known: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
+    close = did_you_mean(value, known, n=3, cutoff=0.5)
     custom = f"custom tags are written custom/{_slug(value) or 'name'}"
     if close:
-        return f"did you mean {', '.join(close)}? ({custom})"
+        return f"{close} ({custom})"
     return f"see the tag list in `courier feeds suggest --help`; {custom}"
 
 

@@ -15,9 +15,20 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import Cancelled, CourierError, DiskFull, RunFailed
+from courier.core.errors import Cancelled, CourierError, DiskFull, Fix, FixKind, RunFailed
 from courier.core.feeds.model import list_feeds
-from courier.core.runs.events import EventLog
+from courier.core.runs.events import (
+    BatchLoaded,
+    DayChecked,
+    EventLog,
+    FeedLoaded,
+    FeedLoadStarted,
+    FileLanded,
+    FileListed,
+    RunError,
+    RunWarning,
+)
+from courier.core.runs.stats import DayReadiness, FeedStats, RunStats
 from courier.core.source.aws import s3_client, translate_error
 from courier.core.source.landing import LandingResult, land
 from courier.core.source.listing import (
@@ -27,6 +38,7 @@ from courier.core.source.listing import (
     discover_days,
     list_days,
 )
+from courier.core.types import RunMode
 from courier.core.warehouse.duckdb import Warehouse
 from courier.core.warehouse.spec import SourceFile
 
@@ -45,7 +57,7 @@ class RunSteps:
                  cancel: threading.Event, run_id: str) -> None:
         self.catalog, self.workspace, self.courier, self.request = catalog, workspace, courier, request
         self.log, self.cancel, self.run_id = log, cancel, run_id
-        self.stats: dict[str, Any] = {"files_landed": 0, "files_skipped": 0, "bytes": 0, "feeds": {}, "days": []}
+        self.stats = RunStats()
         self.warnings: list[str] = []
         self.missing_required: list[str] = []
         self.nothing_loaded_reason: str | None = None
@@ -54,7 +66,7 @@ class RunSteps:
     # -- helpers ---------------------------------------------------------------------------
     def warn(self, message: str) -> None:
         self.warnings.append(message)
-        self.log.emit("warning", message=message)
+        self.log.emit(RunWarning, message=message)
 
     def check_cancel(self) -> None:
         if self.cancel.is_set():
@@ -86,7 +98,7 @@ class RunSteps:
         self.run_load_operations(operations, landed)
 
     def plan_days(self) -> list[date]:
-        if self.request.mode != "all":
+        if self.request.mode != RunMode.ALL:
             return self.request.days()
         days, _requests = self._s3("ListObjectsV2", discover_days, self.client, self.courier)
         if not days:
@@ -105,7 +117,7 @@ class RunSteps:
             pause = min(delay, max(0.0, self.request.wait_until - time.time()))
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.request.wait_until))
-            self.log.emit("warning", message=f"waiting for late files: {missing_reason(missing[0])}{more};"
+            self.log.emit(RunWarning, message=f"waiting for late files: {missing_reason(missing[0])}{more};"
                                             f" checking again in {pause:.0f} s, until {until}")
             self.cancel.wait(pause)
             delay = min(delay * 2, POLL_MAX)
@@ -118,41 +130,41 @@ class RunSteps:
         usable: set[tuple[int, date]] = set()
         for day, statuses in sorted(by_day.items()):
             for s in statuses:
-                self.log.emit("day_checked", day=day.isoformat(), tag=s.tag, ready=s.ready, objects=s.objects)
+                self.log.emit(DayChecked, day=day.isoformat(), tag=s.tag, ready=s.ready, objects=s.objects)
                 if s.available:
                     usable.add((s.entity_index, day))
                     continue
                 reason = missing_reason(s)
-                if s.optional or self.request.mode == "all":
+                if s.optional or self.request.mode == RunMode.ALL:
                     self.warn(reason)
                 elif self.request.skip_missing:
-                    self.warn(f"{reason}; skipped (--skip-missing)")
+                    self.warn(f"{reason}; skipped (skip missing)")
                 else:
                     self.missing_required.append(reason)
-            self.stats["days"].append({"day": day.isoformat(), "ready": all(s.available for s in statuses)})
+            self.stats.days.append(DayReadiness(day.isoformat(), all(s.available for s in statuses)))
         if self.missing_required:
             first = self.missing_required[0]
             more = f" (and {len(self.missing_required) - 1} more)" if len(self.missing_required) > 1 else ""
-            raise RunFailed(f"missing required files: {first}{more}",
-                            hint="wait for the export, choose another day, or pass --skip-missing")
+            raise RunFailed(f"missing required files: {first}{more}", hint="wait for the export or choose another day",
+                            fix=Fix(FixKind.TURN_ON, "skip_missing", why="to continue without them"))
         objects = [o for o in listing.objects if (o.entity_index, o.day) in usable]
         for obj in objects:
-            self.log.emit("file_listed", key=obj.key, size=obj.size, tag=obj.tag)
+            self.log.emit(FileListed, key=obj.key, size=obj.size, tag=obj.tag)
         return sorted(objects, key=lambda o: (o.day, o.key))
 
     def land_files(self, objects: list[RemoteObject]) -> list[LandingResult]:
         def on_file(result: LandingResult) -> None:
             if result.skipped:
-                self.stats["files_skipped"] += 1
+                self.stats.files_skipped += 1
             else:
-                self.stats["files_landed"] += 1
-                self.stats["bytes"] += result.size
+                self.stats.files_landed += 1
+                self.stats.bytes += result.size
             if result.note:
                 self.warn(result.note)
-            self.log.emit("file_landed", key=result.obj.key, size=result.size, skipped=result.skipped)
+            self.log.emit(FileLanded, key=result.obj.key, size=result.size, skipped=result.skipped)
 
         def on_skipped(obj: RemoteObject, reason: str) -> None:
-            self.stats["files_not_landed"] = self.stats.get("files_not_landed", 0) + 1
+            self.stats.files_not_landed += 1
             self.warn(reason)
 
         return land(self.catalog, self.workspace, self.client, self.courier.name, objects, self.run_id,
@@ -160,8 +172,8 @@ class RunSteps:
 
     def run_load_operations(self, operations: dict[str, list[Any]], landed: list[LandingResult]) -> None:
         if not operations:
-            self.nothing_loaded_reason = (f"Landed {self.stats['files_landed']} files "
-                                          f"({self.stats['files_skipped']} already landed); "
+            self.nothing_loaded_reason = (f"Landed {self.stats.files_landed} files "
+                                          f"({self.stats.files_skipped} already landed); "
                                           "load operations are empty, so nothing was loaded")
             return
         known = {f.id: f for f in list_feeds(self.catalog)}
@@ -183,7 +195,7 @@ class RunSteps:
             except CourierError as exc:
                 text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
                 failures.append(text)
-                self.log.emit("error", message=text)
+                self.log.emit(RunError, message=text)
         if failures:
             raise RunFailed("; ".join(failures), hint="the failed feeds' tables were left as they were")
 
@@ -200,15 +212,15 @@ class RunSteps:
                        options=_format_options(entities[r.obj.tag]), order=i)
             for i, r in enumerate(files)
         ]
-        self.log.emit("feed_load_started", feed_id=feed.id, table=feed.table_name, files=len(sources))
+        self.log.emit(FeedLoadStarted, feed_id=feed.id, table=feed.table_name, files=len(sources))
         if not sources and not truncate:
-            self.stats["feeds"][feed.id] = {"table": feed.table_name, "rows_read": 0, "inserted": 0, "updated": 0}
-            self.log.emit("feed_loaded", feed_id=feed.id, table=feed.table_name, rows_read=0, inserted=0, updated=0)
+            self.stats.feeds[feed.id] = FeedStats(feed.table_name)
+            self.log.emit(FeedLoaded, feed_id=feed.id, table=feed.table_name, rows_read=0, inserted=0, updated=0)
             return
 
         def on_progress(progress: Any) -> None:
             self.check_cancel()
-            self.log.emit("batch_loaded", feed_id=feed.id, rows=getattr(progress, "rows", 0))
+            self.log.emit(BatchLoaded, feed_id=feed.id, rows=getattr(progress, "rows", 0))
 
         with self.workspace.wait_lock("warehouse"):
             warehouse = Warehouse(self.workspace.warehouse_path)
@@ -226,9 +238,8 @@ class RunSteps:
             )
         for message in stats.warnings:
             self.warn(message)
-        self.stats["feeds"][feed.id] = {"table": feed.table_name, "rows_read": stats.rows_read,
-                                        "inserted": stats.inserted, "updated": stats.updated}
-        self.log.emit("feed_loaded", feed_id=feed.id, table=feed.table_name, rows_read=stats.rows_read,
+        self.stats.feeds[feed.id] = FeedStats(feed.table_name, stats.rows_read, stats.inserted, stats.updated)
+        self.log.emit(FeedLoaded, feed_id=feed.id, table=feed.table_name, rows_read=stats.rows_read,
                       inserted=stats.inserted, updated=stats.updated)
 
     def _already_loaded(self, feed_id: str, result: LandingResult) -> bool:

@@ -30,24 +30,38 @@ from courier.core.errors import (
     Cancelled,
     CourierError,
     DiskFull,
+    Fix,
     NotFound,
     RunFailed,
     disk_full,
 )
-from courier.core.runs.events import TERMINAL, Event, EventLog, Sink, read_events
+from courier.core.runs.events import (
+    TERMINAL,
+    Event,
+    EventLog,
+    RunError,
+    RunFinished,
+    RunStarted,
+    Sink,
+    read_events,
+)
 from courier.core.runs.pipeline import RunSteps
 from courier.core.runs.request import RunRequest
+from courier.core.runs.stats import RunStats
+from courier.core.text import iso_utc
+from courier.core.types import RunMode, RunStatus
 
 
 @dataclass
 class RunResult:
     id: str
-    status: str
+    status: RunStatus
     error: str | None = None
     notification: str = ""
     missing_required: list[str] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: RunStats = field(default_factory=RunStats)
     warnings: list[str] = field(default_factory=list)
+    fix: Fix | None = None  # the setting that would have let a failed run through (each face phrases it)
 
 
 @dataclass(frozen=True)
@@ -56,14 +70,14 @@ class RunRecord:
     courier: str | None
     group_name: str | None
     group_run: str | None
-    mode: str
+    mode: RunMode
     from_day: str | None
     to_day: str | None
-    status: str
+    status: RunStatus
     pid: int | None
     started_at: float
     ended_at: float | None
-    stats: dict[str, Any]
+    stats: RunStats
     warnings: list[str]
     error: str | None
     notification: str | None
@@ -73,7 +87,8 @@ class RunRecord:
         return None if self.ended_at is None else self.ended_at - self.started_at
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "duration": self.duration}
+        return {**self.__dict__, "started_at": iso_utc(self.started_at), "ended_at": iso_utc(self.ended_at),
+                "stats": self.stats.to_json(), "duration": self.duration}
 
 
 def new_run_id(at: datetime | None = None) -> str:
@@ -95,9 +110,9 @@ def notification_for(seconds: float) -> str:
 
 
 def _record(row: Any) -> RunRecord:
-    return RunRecord(row["id"], row["courier"], row["group_name"], row["group_run"], row["mode"], row["from_day"],
-                     row["to_day"], row["status"], row["pid"], row["started_at"], row["ended_at"],
-                     loads(row["stats"], {}), loads(row["warnings"], []), row["error"], row["notification"])
+    return RunRecord(row["id"], row["courier"], row["group_name"], row["group_run"], RunMode(row["mode"]),
+                     row["from_day"], row["to_day"], RunStatus(row["status"]), row["pid"], row["started_at"], row["ended_at"],
+                     RunStats.from_json(loads(row["stats"], {})), loads(row["warnings"], []), row["error"], row["notification"])
 
 
 def list_runs(catalog: Catalog, courier: str | None = None, limit: int = 100, offset: int = 0) -> list[RunRecord]:
@@ -180,29 +195,29 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
          (days[-1] + timedelta(days=1)).isoformat() if days else None, os.getpid(), started),
     )
     log = EventLog(catalog, run_id, [sink] if sink else [], redact=_redactor(catalog))
-    log.emit("run_started", courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
+    log.emit(RunStarted, courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
     steps = RunSteps(catalog, workspace, courier, request, log, cancel, run_id)
-    status, error = "succeeded", None
+    status, error, fix = RunStatus.SUCCEEDED, None, None
     interrupted = False
     try:
         steps.execute()
     except Cancelled:
-        status, error = "cancelled", "cancelled by the operator; tables were left as they were"
+        status, error = RunStatus.CANCELLED, "cancelled by the operator; tables were left as they were"
     except KeyboardInterrupt:
         interrupted = True
-        status, error = "cancelled", "interrupted (Ctrl-C); tables were left as they were"
+        status, error = RunStatus.CANCELLED, "interrupted (Ctrl-C); tables were left as they were"
     except CourierError as exc:
-        status, error = "failed", exc.one_line() if not isinstance(exc, RunFailed) else str(exc)
+        status, error, fix = RunStatus.FAILED, exc.one_line() if not isinstance(exc, RunFailed) else str(exc), exc.fix
         if isinstance(exc, DiskFull):
             workspace.release_reserve()
     except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
         full = disk_full(exc, workspace.root)
         if full is not None:
             workspace.release_reserve()
-        status, error = "failed", full.one_line() if full else f"unexpected {type(exc).__name__}: {exc}"
+        status, error = RunStatus.FAILED, full.one_line() if full else f"unexpected {type(exc).__name__}: {exc}"
     ended = time.time()
-    notification = notification_for(ended - started) if status == "succeeded" else (error or status)
-    if status == "succeeded" and steps.nothing_loaded_reason:
+    notification = notification_for(ended - started) if status is RunStatus.SUCCEEDED else (error or status)
+    if status is RunStatus.SUCCEEDED and steps.nothing_loaded_reason:
         notification = f"{notification}. {steps.nothing_loaded_reason}"
     unsaved = _finish(catalog, log, run_id, status, ended, steps, error, notification)
     if unsaved is not None:
@@ -210,7 +225,7 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
                                           "on that disk, then `courier runs` shows it as failed") from None
     if interrupted:
         raise KeyboardInterrupt
-    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings)
+    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings, fix)
 
 
 def _finish(catalog: Catalog, log: EventLog, run_id: str, status: str, ended: float, steps: Any,
@@ -226,11 +241,11 @@ def _finish(catalog: Catalog, log: EventLog, run_id: str, status: str, ended: fl
         return None
 
     if error:
-        attempt(lambda: log.emit("error", message=error))
+        attempt(lambda: log.emit(RunError, message=error))
     unsaved = attempt(lambda: catalog.execute(
         "UPDATE runs SET status = ?, ended_at = ?, stats = ?, warnings = ?, error = ?, notification = ? WHERE id = ?",
-        (status, ended, dumps(steps.stats), dumps(steps.warnings), error, notification, run_id)))
-    attempt(lambda: log.emit("run_finished", status=status, notification=notification, error=error))
+        (status, ended, dumps(steps.stats.to_json()), dumps(steps.warnings), error, notification, run_id)))
+    attempt(lambda: log.emit(RunFinished, status=status, notification=notification, error=error))
     return unsaved
 
 
@@ -265,11 +280,11 @@ def follow(catalog: Catalog, run_id: str, poll: float = 0.2,
             row = catalog.one("SELECT status, error FROM runs WHERE id = ?", (run_id,))
             if row is None:
                 return
-            if row["status"] != "running":
+            if row["status"] != RunStatus.RUNNING:
                 tail = read_events(catalog, run_id, seq)
                 yield from tail
                 if not any(e.type == TERMINAL for e in tail):
-                    yield Event(run_id, seq + 1, time.time(), TERMINAL,
-                                {"status": row["status"], "error": row["error"], "notification": row["error"]})
+                    yield RunFinished(run_id, seq + 1, time.time(), status=RunStatus(row["status"]),
+                                      error=row["error"], notification=row["error"])
                 return
         time.sleep(poll)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from courier.core.dates import check_day, check_period
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, Fix, FixKind
+from courier.core.types import RunMode
 
-MODES = ("day", "period", "all")
+MODES: tuple[RunMode, ...] = tuple(RunMode)
 CHOOSE_ONE = "choose exactly one of --day D, --from D --to D, or --all"
 CHOOSE_ONE_HINT = "--day for one day, --from (inclusive) with --to (exclusive) for a period, --all for all available data"
 
@@ -16,7 +17,7 @@ CHOOSE_ONE_HINT = "--day for one day, --from (inclusive) with --to (exclusive) f
 @dataclass
 class RunRequest:
     courier: str
-    mode: str = "day"
+    mode: RunMode = RunMode.DAY
     day: date | None = None
     from_day: date | None = None
     to_day: date | None = None  # exclusive, as Amperity's time periods are
@@ -24,6 +25,14 @@ class RunRequest:
     group_name: str | None = None
     group_run: str | None = None
     wait_until: float | None = None  # epoch seconds: poll for missing files/markers until then
+
+    def __post_init__(self) -> None:
+        self._coerce_mode()
+
+    def _coerce_mode(self) -> None:
+        """Callers may say "day" (also by setting it later); a mode that is no RunMode stays for validate() to refuse."""
+        if not isinstance(self.mode, RunMode) and self.mode in RunMode._value2member_map_:
+            self.mode = RunMode(self.mode)
 
     @classmethod
     def from_selection(cls, courier: str, *, day: date | None = None, from_day: date | None = None,
@@ -52,18 +61,21 @@ class RunRequest:
         return request
 
     def validate(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period (--from/--to) or --all")
-        if self.mode == "day":
+        self._coerce_mode()
+        if not isinstance(self.mode, RunMode):
+            raise ConfigError(f"unknown run mode {self.mode!r}", hint="use a day, a period or all available data")
+        if self.mode is RunMode.DAY:
             if self.day is None:
-                raise ConfigError("a day run needs a day", hint="pass --day YYYY-MM-DD")
+                raise ConfigError("a day run needs a day", fix=Fix(FixKind.GIVE, "day", "YYYY-MM-DD"))
             check_day(self.day)
-        if self.mode == "period":
+        if self.mode is RunMode.PERIOD:
             if self.from_day is None or self.to_day is None:
-                raise ConfigError("a period needs both --from and --to", hint="--from is inclusive, --to exclusive")
+                raise ConfigError("a period needs both a from day and a to day",
+                                  hint="from is inclusive, to exclusive",
+                                  fix=Fix(FixKind.GIVE, "from_day" if self.from_day is None else "to_day", "YYYY-MM-DD"))
             if self.to_day <= self.from_day:
-                raise ConfigError(f"--to {self.to_day} is not after --from {self.from_day}",
-                                  hint="--from is inclusive and --to exclusive: --from 2026-11-01 --to 2026-11-02 is one day")
+                raise ConfigError(f"to {self.to_day} is not after from {self.from_day}",
+                                  hint="from is inclusive and to exclusive: from 2026-11-01 to 2026-11-02 is one day")
             check_period(self.from_day, self.to_day)
 
     def bounds(self) -> tuple[date | None, date | None]:
@@ -75,10 +87,10 @@ class RunRequest:
         return None, None
 
     def days(self) -> list[date]:
-        if self.mode == "day":
+        if self.mode == RunMode.DAY:
             assert self.day is not None
             return [self.day]
-        if self.mode == "period":
+        if self.mode == RunMode.PERIOD:
             assert self.from_day is not None and self.to_day is not None
             return [self.from_day + timedelta(days=i) for i in range((self.to_day - self.from_day).days)]
         return []

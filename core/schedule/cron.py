@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from courier.core.errors import ConfigError
 from courier.core.schedule.timezones import get_zone, validate_timezone
+from courier.core.text import iso_utc
 from cron_descriptor import ExpressionDescriptor, Options
 from croniter import croniter
 
@@ -364,7 +365,7 @@ class CronReport:
             "expression": self.expression,
             "timezone": self.timezone,
             "description": self.description,
-            "next": [{"local": f.at.isoformat(), "utc": f.utc.isoformat(),
+            "next": [{"local": f.at.isoformat(), "utc": iso_utc(f.utc),
                       "shifted_from": f.shifted_from.isoformat() if f.shifted_from else None} for f in self.fires],
             "warnings": self.warnings,
         }

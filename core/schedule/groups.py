@@ -17,7 +17,6 @@ Amperity dialog field each one reproduces:
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,10 +25,12 @@ from zoneinfo import ZoneInfo
 
 from courier.core.catalog.catalog import Catalog, dumps, loads, now
 from courier.core.catalog.workspace import lock_name as workspace_lock_name
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, NotFound, not_found
 from courier.core.schedule.cron import CronExpr, FireTime, next_fires, parse_cron
 from courier.core.schedule.durations import format_duration, parse_duration
 from courier.core.schedule.timezones import validate_timezone
+from courier.core.text import iso_utc
+from courier.core.types import RunMode, RunStatus
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$")
 _DURATIONS = ("wait", "offset", "lookback", "sla", "after_offset")
@@ -90,13 +91,27 @@ class Group:
         return data
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "enabled": self.enabled, **self.settings(),
-                "last_fire": _iso(self.last_fire), "created_at": _iso(self.created_at),
-                "updated_at": _iso(self.updated_at)}
+        data = {"name": self.name, "enabled": self.enabled, **self.settings(),
+                "last_fire": iso_utc(self.last_fire), "created_at": iso_utc(self.created_at),
+                "updated_at": iso_utc(self.updated_at)}
+        if self.last is not None:
+            data["last"] = last_to_json(self.last)
+        if self.retry is not None:
+            data["retry"] = last_to_json(self.retry)
+        return data
 
 
-def _iso(stamp: float | None) -> str | None:
-    return None if stamp is None else datetime.fromtimestamp(stamp, UTC).isoformat()
+def last_to_json(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored group-run result or retry (epoch seconds and ISO strings, as the catalog keeps them)
+    with its times as `--json` shows them (courier.core.text.iso_utc)."""
+    out = dict(stored)
+    for key in ("started_at", "ended_at"):
+        if isinstance(out.get(key), int | float):
+            out[key] = iso_utc(out[key])
+    for key in ("fire", "next_attempt"):
+        if isinstance(out.get(key), str) and out[key]:
+            out[key] = iso_utc(datetime.fromisoformat(out[key]))
+    return out
 
 
 def _from_row(row: Any) -> Group:
@@ -113,17 +128,9 @@ def _from_row(row: Any) -> Group:
     )
 
 
-def closest(name: str, candidates: list[str]) -> str | None:
-    """The nearest name, for "did you mean" hints (case-insensitive)."""
-    folded = {c.casefold(): c for c in candidates}
-    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.5)
-    return folded[match[0]] if match else None
-
-
 def _not_found(kind: str, name: str, candidates: list[str], listing: str) -> NotFound:
-    near = closest(name, candidates)
-    hint = f"did you mean {near!r}? " if near else ""
-    return NotFound(f"no {kind} {name!r}", hint=f"{hint}`{listing}` lists them")
+    return not_found(f"no {kind} {name!r}", name, candidates, then=f"`{listing}` lists them", cutoff=0.5,
+                     fold_case=True)
 
 
 def group_names(catalog: Catalog) -> list[str]:
@@ -299,7 +306,7 @@ def succeeded_days(catalog: Catalog, other: Group) -> tuple[set[date], bool]:
                            "WHERE group_name = ? AND group_run IS NOT NULL", (other.name,)):
         entry = runs.setdefault(row["group_run"], {"ok": set(), "bad": False, "mode": row["mode"],
                                                    "from": row["from_day"], "to": row["to_day"]})
-        if row["status"] == "succeeded":
+        if row["status"] == RunStatus.SUCCEEDED:
             entry["ok"].add(row["courier"])
         else:
             entry["bad"] = True
@@ -308,7 +315,7 @@ def succeeded_days(catalog: Catalog, other: Group) -> tuple[set[date], bool]:
     for entry in runs.values():
         if entry["bad"] or not set(other.couriers) <= entry["ok"]:
             continue
-        if entry["mode"] == "all":
+        if entry["mode"] == RunMode.ALL:
             everything = True
         elif entry["from"] and entry["to"]:
             day, end = date.fromisoformat(entry["from"]), date.fromisoformat(entry["to"])
@@ -340,21 +347,21 @@ def group_status(catalog: Catalog, group: Group, now: datetime) -> dict[str, Any
     upcoming = group.next_fire(now)
     last = dict(group.last or {})
     status = last.get("status")
-    if status == "running" and not catalog.workspace.is_locked(lock_name(group.name)):
+    if status == RunStatus.RUNNING and not catalog.workspace.is_locked(lock_name(group.name)):
         status = "interrupted"  # its process ended without finishing (killed); the next start catches up
     late = bool(last.get("late"))
-    if status == "running" and group.sla:
+    if status == RunStatus.RUNNING and group.sla:
         since = (datetime.fromisoformat(last["fire"]) if last.get("fire")
                  else datetime.fromtimestamp(float(last.get("started_at") or 0), UTC))
         late = late or now > since + group.sla
     missing = sorted({m for c in last.get("couriers", []) for m in c.get("missing_required", [])})
-    retry = dict(group.retry) if group.retry else None
+    retry = last_to_json(group.retry) if group.retry else None
     return {
         "name": group.name,
         "enabled": group.enabled,
         "next_fire": upcoming.at.isoformat() if upcoming else None,
-        "next_fire_utc": upcoming.utc.isoformat() if upcoming else None,
-        "last_fire": _iso(group.last_fire),
+        "next_fire_utc": iso_utc(upcoming.utc) if upcoming else None,
+        "last_fire": iso_utc(group.last_fire),
         "last_status": status,
         "last_group_run": last.get("group_run"),
         "last_days": [last.get("from_day"), last.get("to_day")] if last else None,

@@ -53,6 +53,7 @@ from courier.core.schedule.groups import (
     Group,
     constraint_missing,
     get_group,
+    last_to_json,
     list_groups,
     lock_name,
     record_fire,
@@ -61,6 +62,7 @@ from courier.core.schedule.groups import (
 )
 from courier.core.schedule.windows import Window, group_window
 from courier.core.text import PrintableFormatter
+from courier.core.types import RunMode, RunStatus, Trigger
 
 Runner = Callable[..., Any]  # courier.core.runs.records.start_run's signature
 Clock = Callable[[], datetime]
@@ -84,7 +86,7 @@ def shifted_clock(start: datetime) -> Clock:
 @dataclass
 class CourierOutcome:
     courier: str
-    status: str  # succeeded | failed | cancelled | skipped
+    status: RunStatus
     run_id: str | None = None
     error: str | None = None
     missing_required: list[str] = field(default_factory=list)
@@ -95,9 +97,9 @@ class CourierOutcome:
 class GroupRunResult:
     group: str
     group_run: str
-    trigger: str  # scheduled | manual
-    status: str  # running | succeeded | failed | cancelled | skipped
-    mode: str
+    trigger: Trigger
+    status: RunStatus
+    mode: RunMode
     from_day: str | None
     to_day: str | None
     fire: str | None = None
@@ -108,11 +110,16 @@ class GroupRunResult:
     note: str | None = None
     couriers: list[CourierOutcome] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_record(self) -> dict[str, Any]:
+        """As the catalog stores it (the group's "last"): times in epoch seconds."""
         return asdict(self)
 
+    def to_json(self) -> dict[str, Any]:
+        """As `--json` shows it: times in UTC ISO-8601."""
+        return last_to_json(self.to_record())
+
     def summary(self) -> str:
-        days = self.from_day if self.mode == "day" else "all data" if self.mode == "all" else \
+        days = self.from_day if self.mode is RunMode.DAY else "all data" if self.mode is RunMode.ALL else \
             f"{self.from_day} .. {self.to_day} (exclusive)"
         text = f"courier group {self.group} {self.status} ({self.group_run}, {days})"
         if self.late:
@@ -152,14 +159,14 @@ class GroupRun:
 
     def scheduled(self, fire: datetime, previous: datetime | None = None, note: str | None = None) -> GroupRunResult:
         window = group_window(self.group, fire, previous)
-        result = self._new("scheduled", "period", window.from_day, window.to_day, fire, note)
+        result = self._new(Trigger.SCHEDULED, RunMode.PERIOD, window.from_day, window.to_day, fire, note)
         if not window.days:
-            result.status, result.note = "skipped", f"nothing to load: window {window.describe()}"
+            result.status, result.note = RunStatus.SKIPPED, f"nothing to load: window {window.describe()}"
             return self._finish(result)
         deadline = fire + self.group.wait
         if not self._wait_for_constraint(result, window, deadline):
             return self._finish(result)
-        return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
+        return self._run(result, {"mode": RunMode.PERIOD, "from_day": window.from_day, "to_day": window.to_day},
                          wait_until=self._real(deadline), sla_from=fire)
 
     def manual(self, *, day: date | None = None, from_day: date | None = None, to_day: date | None = None,
@@ -167,23 +174,23 @@ class GroupRun:
         """Exactly the days given (RunRequest.from_selection's rule), now: no wait, no --after."""
         chosen = RunRequest.from_selection("", day=day, from_day=from_day, to_day=to_day, all_=all_)
         first, end = chosen.bounds()
-        result = self._new("manual", chosen.mode, first, end, None, None)
+        result = self._new(Trigger.MANUAL, chosen.mode, first, end, None, None)
         selection = {"mode": chosen.mode, "day": chosen.day, "from_day": chosen.from_day, "to_day": chosen.to_day}
         return self._run(result, selection, wait_until=None, sla_from=self.clock())
 
     def latest_window(self, fire: datetime) -> GroupRunResult:
         """A manual run of the window a scheduled run at `fire` would load (no wait, no constraint)."""
         window = group_window(self.group, fire)
-        result = self._new("manual", "period", window.from_day, window.to_day, fire, None)
+        result = self._new(Trigger.MANUAL, RunMode.PERIOD, window.from_day, window.to_day, fire, None)
         if not window.days:
-            result.status, result.note = "skipped", f"nothing to load: window {window.describe()}"
+            result.status, result.note = RunStatus.SKIPPED, f"nothing to load: window {window.describe()}"
             return self._finish(result)
-        return self._run(result, {"mode": "period", "from_day": window.from_day, "to_day": window.to_day},
+        return self._run(result, {"mode": RunMode.PERIOD, "from_day": window.from_day, "to_day": window.to_day},
                          wait_until=None, sla_from=self.clock())
 
-    def _new(self, trigger: str, mode: str, from_day: date | None, to_day: date | None, fire: datetime | None,
+    def _new(self, trigger: Trigger, mode: RunMode, from_day: date | None, to_day: date | None, fire: datetime | None,
              note: str | None) -> GroupRunResult:
-        return GroupRunResult(self.group.name, new_group_run_id(self.clock()), trigger, "running", mode,
+        return GroupRunResult(self.group.name, new_group_run_id(self.clock()), trigger, RunStatus.RUNNING, mode,
                               from_day.isoformat() if from_day else None, to_day.isoformat() if to_day else None,
                               fire.astimezone(UTC).isoformat() if fire else None, time.time(), note=note)
 
@@ -195,7 +202,7 @@ class GroupRun:
                 return True
             if self.cancel.is_set() or self.clock() >= deadline:
                 days = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
-                result.status = "cancelled" if self.cancel.is_set() else "failed"
+                result.status = RunStatus.CANCELLED if self.cancel.is_set() else RunStatus.FAILED
                 result.error = f"waited for courier group {self.group.after!r}: no succeeded run for {days}"
                 return False
             self.log.info("group %s: waiting for group %s (missing %s)", self.group.name, self.group.after,
@@ -214,30 +221,31 @@ class GroupRun:
                        hint="wait for it to finish; `courier groups show` shows its last result") from None
         timer = self._sla_timer(result, sla_from)
         try:
-            record_last(self.catalog, self.group.name, result.to_json())
+            record_last(self.catalog, self.group.name, result.to_record())
             stopped_by: str | None = None
             for courier in self.group.couriers:
                 if self.cancel.is_set():
-                    result.couriers.append(CourierOutcome(courier, "cancelled", error="not started: cancelled"))
+                    result.couriers.append(CourierOutcome(courier, RunStatus.CANCELLED, error="not started: cancelled"))
                     continue
                 if stopped_by:
                     result.couriers.append(CourierOutcome(
-                        courier, "skipped", error=f"not run: {stopped_by} had missing required files (stop when missing)"))
+                        courier, RunStatus.SKIPPED, error=f"not run: {stopped_by} had missing required files (stop when missing)"))
                     continue
                 request = RunRequest(courier=courier, group_name=self.group.name, group_run=result.group_run,
                                      wait_until=wait_until, **selection)
                 outcome = self._one(request)
                 result.couriers.append(outcome)
-                if outcome.missing_required and outcome.status == "failed" and self.group.stop_when_missing:
+                if outcome.missing_required and outcome.status is RunStatus.FAILED and self.group.stop_when_missing:
                     stopped_by = courier
         finally:
             if timer:
                 timer.cancel()
             lock.__exit__(None, None, None)
         statuses = {c.status for c in result.couriers}
-        result.status = "succeeded" if statuses == {"succeeded"} else "cancelled" if "cancelled" in statuses else "failed"
-        if result.status != "succeeded":
-            bad = [c for c in result.couriers if c.status != "succeeded"]
+        result.status = RunStatus.SUCCEEDED if statuses == {RunStatus.SUCCEEDED} else \
+            RunStatus.CANCELLED if RunStatus.CANCELLED in statuses else RunStatus.FAILED
+        if result.status is not RunStatus.SUCCEEDED:
+            bad = [c for c in result.couriers if c.status is not RunStatus.SUCCEEDED]
             result.error = "; ".join(f"{c.courier}: {c.error or c.status}" for c in bad)
         return self._finish(result)
 
@@ -246,9 +254,9 @@ class GroupRun:
             run = self.runner(self.catalog, request, sink=self._sink_for(request.courier), cancel=self.cancel)
         except CourierError as exc:
             self.log.warning("group %s: courier %s did not start: %s", self.group.name, request.courier, exc.one_line())
-            return CourierOutcome(request.courier, "failed", error=exc.one_line())
+            return CourierOutcome(request.courier, RunStatus.FAILED, error=exc.one_line())
         self.log.info("group %s: courier %s %s (%s)", self.group.name, request.courier, run.status, run.id)
-        return CourierOutcome(request.courier, run.status, run.id, run.error, list(run.missing_required),
+        return CourierOutcome(request.courier, RunStatus(run.status), run.id, run.error, list(run.missing_required),
                               run.notification)
 
     def _sink_for(self, courier: str) -> Callable[[Any], None]:
@@ -287,13 +295,13 @@ class GroupRun:
 
     def _finish(self, result: GroupRunResult) -> GroupRunResult:
         result.ended_at = time.time()
-        if self.group.sla and result.status != "skipped":
+        if self.group.sla and result.status is not RunStatus.SKIPPED:
             since = datetime.fromisoformat(result.fire) if result.fire else \
                 datetime.fromtimestamp(result.started_at, UTC)
             if self._real(since + self.group.sla) < result.ended_at:
                 result.late = True
-        record_last(self.catalog, self.group.name, result.to_json())
-        level = logging.INFO if result.status in ("succeeded", "skipped") else logging.WARNING
+        record_last(self.catalog, self.group.name, result.to_record())
+        level = logging.INFO if result.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED) else logging.WARNING
         self.log.log(level, "%s%s", result.summary(), f" — {result.note}" if result.note else "")
         return result
 
@@ -434,9 +442,9 @@ class Scheduler:
                 self._retry_later(due, "unexpected error (details in the scheduler log)", None)
                 continue
             results.append(result)
-            if result.status in ("succeeded", "skipped"):  # the window is done; a cancelled one runs again
+            if result.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED):  # the window is done; a cancelled one runs again
                 record_fire(self.catalog, due.group.name, due.fire)
-            elif result.status == "failed":
+            elif result.status is RunStatus.FAILED:
                 self._retry_later(due, result.error or "failed", result)
         return results
 

@@ -7,12 +7,11 @@ on every machine). A group stores the canonical IANA name; labels such as
 
 from __future__ import annotations
 
-import difflib
 from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from courier.core.errors import ConfigError
+from courier.core.errors import ConfigError, closest, did_you_mean
 
 _HIDDEN_PREFIXES = ("posix/", "right/", "SystemV/")
 _HIDDEN = {"Factory", "localtime", "posixrules"}
@@ -36,12 +35,11 @@ def suggestions(text: str, limit: int = 3) -> list[str]:
     """Closest zone names to a near miss (typos, wrong case, a city without its region)."""
     folded = text.strip().casefold().replace(" ", "_")
     names = _by_folded()
-    close = difflib.get_close_matches(folded, names.keys(), n=limit, cutoff=0.6)
-    found = [names[c] for c in close]
+    found = [names[c] for c in closest(folded, names.keys(), n=limit)]
     if len(found) < limit:
         # "new_york" -> America/New_York: match on the last part of the name too
         tails = {c.rsplit("/", 1)[-1]: c for c in names}
-        for tail in difflib.get_close_matches(folded.rsplit("/", 1)[-1], tails.keys(), n=limit, cutoff=0.75):
+        for tail in closest(folded.rsplit("/", 1)[-1], tails.keys(), n=limit, cutoff=0.75):
             name = names[tails[tail]]
             if name not in found:
                 found.append(name)
@@ -57,7 +55,8 @@ def validate_timezone(text: str) -> str:
     if folded:
         return folded
     close = suggestions(name)
-    hint = f"did you mean {', '.join(close)}?" if close else "use an IANA name such as UTC, Europe/London or America/New_York"
+    hint = did_you_mean(name, close, n=len(close), cutoff=0.0) if close else \
+        "use an IANA name such as UTC, Europe/London or America/New_York"
     raise ConfigError(f"unknown time zone {name!r}", hint=hint, where="timezone")
 
 

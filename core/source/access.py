@@ -18,22 +18,14 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from courier.core.catalog.catalog import Catalog
 from courier.core.config.credentials import get_credential
-from courier.core.errors import ConfigError, CourierError
+from courier.core.errors import ConfigError, CourierError, Fix, FixKind
 from courier.core.source.aws import client_for_session, make_session, translate_error
 from courier.core.source.token import OPTIMIZELY_REGION, TokenCredentials
+from courier.core.types import Check, CredentialKind
 
 IDENTITY = "get the caller identity"
 NOT_RUN = "not run (an earlier check failed)"
 _ATTEMPTS = 2  # an operator waiting on "Test connection" wants the answer, not five retries
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    ran: bool = True
-    hint: str | None = None  # what to do about a failure
 
 
 @dataclass
@@ -63,8 +55,7 @@ class AccessReport:
     def to_json(self) -> dict[str, Any]:
         return {"credential": self.credential, "bucket": self.bucket, "prefix": self.prefix, "ok": self.ok,
                 "summary": self.summary, "warnings": list(self.warnings),
-                "checks": [{"name": c.name, "ok": c.ok, "ran": c.ran, "detail": c.detail, "hint": c.hint}
-                           for c in self.checks]}
+                "checks": [c.to_json() for c in self.checks]}
 
 
 def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | None = None, prefix: str = "",
@@ -74,10 +65,11 @@ def run_access_check(catalog: Catalog, credential_name: str, *, bucket: str | No
     For an optimizely-token credential, `bucket`/`prefix` default to the account's export path.
     """
     cred = get_credential(catalog, credential_name)
-    is_token = cred.kind == "optimizely-token"
+    is_token = cred.kind is CredentialKind.OPTIMIZELY_TOKEN
     region = region or (OPTIMIZELY_REGION if is_token else "us-east-1")
     if not bucket and not is_token:
-        raise ConfigError("the connection test needs a bucket", hint="pass --bucket BUCKET (and --prefix to test a folder)")
+        raise ConfigError("the connection test needs a bucket", hint="a prefix tests one folder of it",
+                          fix=Fix(FixKind.GIVE, "bucket", "BUCKET"))
     names = (["token"] if is_token else []) + ["identity", "list", "read"]
     report = AccessReport(credential=credential_name, bucket=bucket or "", prefix=prefix)
 

@@ -31,8 +31,9 @@ from botocore.exceptions import (
 from courier.core.catalog.catalog import Catalog
 from courier.core.config.credentials import Credential, get_credential, load_secret, require_profile
 from courier.core.config.secrets import redact, remember
-from courier.core.errors import AccessError, ConfigError, CourierError
+from courier.core.errors import AccessError, ConfigError, CourierError, Fix, FixKind
 from courier.core.source.token import token_credentials
+from courier.core.types import CredentialKind
 
 ROLE_SESSION_SECONDS = 3600
 
@@ -105,20 +106,20 @@ class _Fixed(CredentialProvider):
 
 
 def _base_session(catalog: Catalog, cred: Credential, *, region: str, endpoint_url: str | None) -> boto3.Session:
-    if cred.kind == "iam-credential":
+    if cred.kind is CredentialKind.IAM_CREDENTIAL:
         secret = load_secret(catalog, cred.name)
         return boto3.Session(aws_access_key_id=cred.access_key_id,
                              aws_secret_access_key=secret["secret_access_key"], region_name=region)
-    if cred.kind == "aws-profile":
+    if cred.kind is CredentialKind.AWS_PROFILE:
         require_profile(str(cred.profile))
         return boto3.Session(profile_name=cred.profile, region_name=region)
-    if cred.kind == "default-chain":
+    if cred.kind is CredentialKind.DEFAULT_CHAIN:
         session = boto3.Session(region_name=region)
         if session.get_credentials() is None:
             raise ConfigError("no AWS credentials found in the default chain (environment, AWS config files, instance role)",
                               hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run where a role is attached")
         return session
-    if cred.kind == "optimizely-token":
+    if cred.kind is CredentialKind.OPTIMIZELY_TOKEN:
         token = load_secret(catalog, cred.name)["token"]
         return session_with_credentials(token_credentials(str(cred.api_url), token), region=region)
     raise ConfigError(f"credential {cred.name!r} has an unknown kind {cred.kind!r}",
@@ -160,7 +161,7 @@ def translate_error(exc: BaseException, *, action: str, bucket: str | None = Non
     elif isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
         url = _endpoint(exc)
         error = AccessError(f"endpoint unreachable: cannot connect to {url} to {action}{where}",
-                            hint="check --endpoint-url, the network, a proxy or firewall between here and S3")
+                            hint="check the endpoint URL, the network, a proxy or firewall between here and S3")
     elif isinstance(exc, ReadTimeoutError):
         error = AccessError(f"timed out waiting for {_endpoint(exc)} to {action}{where}",
                             hint="the endpoint accepted the connection but did not answer; try again or check the network")
@@ -173,7 +174,7 @@ def translate_error(exc: BaseException, *, action: str, bucket: str | None = Non
     elif isinstance(exc, ProfileNotFound):
         error = ConfigError(_first_line(exc), hint="check the profile name with `aws configure list-profiles`")
     elif isinstance(exc, NoRegionError):
-        error = ConfigError(f"no AWS region set to {action}{where}", hint="pass --region, e.g. us-east-1")
+        error = ConfigError(f"no AWS region set to {action}{where}", fix=Fix(FixKind.GIVE, "region", "us-east-1"))
     elif isinstance(exc, RuntimeError) and "still expired" in str(exc):
         error = AccessError(f"expired token: refreshed temporary keys were already expired while trying to {action}{where}",
                             hint="check this machine's clock (temporary keys are checked against it)")
@@ -223,14 +224,14 @@ def _translate_client_error(exc: ClientError, *, action: str, bucket: str | None
         return AccessError(f"access denied: cannot {action}{where} ({permission}){detail}", hint=hint)
     if code == "NoSuchBucket":
         return ConfigError(f"no such bucket: s3://{bucket or err.get('BucketName', '?')}",
-                           hint="check the bucket name (and --endpoint-url for S3-compatible stores)")
+                           hint="check the bucket name (and the endpoint URL for S3-compatible stores)")
     if code in ("NoSuchKey", "404"):
         return ConfigError(f"no such object:{where}", hint="it may have been deleted or never written")
     if code in _WRONG_REGION:
         region = _bucket_region(err, meta, message)
         found = f": the bucket is in {region}" if region else ""
         return ConfigError(f"wrong region for{where or ' the bucket'}{found}",
-                           hint=f"set --region {region}" if region else "set --region to the bucket's region")
+                           fix=Fix(FixKind.GIVE, "region", region or None, why="" if region else "(the bucket's region)"))
     if code == "InvalidBucketName":
         return ConfigError(f"invalid bucket name{where}", hint="bucket names are 3-63 lower-case letters, digits, '.' and '-'")
     detail = f": {message}" if message else ""

@@ -6,11 +6,11 @@ day) each entity's pattern finds at least one object — listing only that day's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.config.couriers import (
-    Check,
     Courier,
     ValidationReport,
     courier_from_row,
@@ -23,6 +23,7 @@ from courier.core.errors import CourierError
 from courier.core.source.access import run_access_check
 from courier.core.source.aws import s3_client, translate_error
 from courier.core.source.listing import list_days
+from courier.core.types import Check
 
 
 def validate_courier(catalog: Catalog, name: str, day: date | None = None) -> ValidationReport:
@@ -84,8 +85,8 @@ def _credential_checks(catalog: Catalog, courier: Courier, report: ValidationRep
         report.checks.append(Check(f"credential {courier.credential}", False, exc.one_line()))
         return False
     for check in access.checks:
-        if getattr(check, "ran", True):
-            report.checks.append(Check(f"credential {courier.credential}: {check.name}", check.ok, check.detail))
+        if check.ran:
+            report.checks.append(replace(check, name=f"credential {courier.credential}: {check.name}"))
     return bool(access.ok)
 
 

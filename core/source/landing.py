@@ -31,10 +31,11 @@ from boto3.exceptions import RetriesExceededError
 from boto3.s3.transfer import TransferConfig
 from courier.core.catalog.catalog import Catalog, now
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import CourierError, RunFailed
+from courier.core.errors import CourierError, RunFailed, first_line
 from courier.core.optimizely import partition_of
 from courier.core.source.aws import translate_error
 from courier.core.source.listing import RemoteObject
+from courier.core.text import iso_utc
 
 MB = 1024 * 1024
 # `.<run id>.<digest>.part` (run ids: courier.core.runs.records.new_run_id), also s3transfer's `<temp>.<random>`
@@ -67,7 +68,8 @@ class LandedFile:
         return partition_of(self.key)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "partition": self.partition}
+        return {**self.__dict__, "last_modified": iso_utc(self.last_modified), "landed_at": iso_utc(self.landed_at),
+                "partition": self.partition}
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,7 @@ def _get_small(client: Any, obj: RemoteObject, temp: Path) -> tuple[str, int, st
                          hint="re-run the courier; if it persists the object is being rewritten")
     if isinstance(last, CourierError):
         raise last
-    reason = str(last).splitlines()[0] if last else "no data"
+    reason = first_line(last) if last else "no data"
     raise RunFailed(f"cannot read s3://{obj.bucket}/{obj.key}: the download was cut short 3 times ({reason})",
                     hint="check the network between here and S3, then re-run the courier")
 

@@ -19,6 +19,7 @@ from courier.core.config.entities import Entity
 from courier.core.optimizely import partition_of
 from courier.core.patterns.grammar import FilePattern
 from courier.core.source.aws import s3_client, translate_error
+from courier.core.text import iso_utc
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class RemoteObject:
     def to_json(self) -> dict[str, Any]:
         return {
             "bucket": self.bucket, "key": self.key, "size": self.size, "etag": self.etag,
-            "last_modified": self.last_modified.isoformat(), "tag": self.tag, "day": self.day.isoformat(),
+            "last_modified": iso_utc(self.last_modified), "tag": self.tag, "day": self.day.isoformat(),
             "partition": self.partition, "ready": self.ready,
         }
 

@@ -24,6 +24,7 @@ from courier.core.catalog.catalog import Catalog
 from courier.core.config.credentials import get_credential, load_secret
 from courier.core.config.secrets import remember
 from courier.core.errors import AccessError, ConfigError, CourierError
+from courier.core.types import CredentialKind
 
 OPTIMIZELY_REGION = "us-east-1"
 EXCHANGE_PATH = "/v2/export/credentials"
@@ -69,7 +70,7 @@ def exchange(api_url: str, token: str, *, duration: str = "1h", timeout: float =
             raise AccessError(f"Optimizely's API at {api_url} did not answer within {timeout:g} s",
                               hint="check the network or proxy to the API, then try again") from None
         raise AccessError(f"Optimizely's API at {api_url} is unreachable: {reason}",
-                          hint="check --api-url, the network, DNS or proxy settings") from None
+                          hint="check the API URL, the network, DNS or proxy settings") from None
     return parse_answer(body, api_url)
 
 
@@ -77,7 +78,7 @@ def parse_answer(body: bytes, api_url: str = "the API") -> ExportGrant:
     """Read the exchange answer; never echo the body (it holds secrets)."""
     def malformed(what: str) -> AccessError:
         return AccessError(f"Optimizely's API at {api_url} gave a malformed answer: {what}",
-                           hint="check --api-url points at Optimizely's API (or a faithful proxy)")
+                           hint="check the API URL points at Optimizely's API (or a faithful proxy)")
 
     try:
         data = json.loads(body)
@@ -141,7 +142,7 @@ def token_credentials(api_url: str, token: str, *, timeout: float = EXCHANGE_TIM
 def courier_settings_from_token(catalog: Catalog, credential_name: str) -> dict[str, str]:
     """Bucket, prefix (no trailing slash), account id and region for `couriers add --optimizely-from-token`."""
     cred = get_credential(catalog, credential_name)
-    if cred.kind != "optimizely-token":
+    if cred.kind is not CredentialKind.OPTIMIZELY_TOKEN:
         raise ConfigError(f"credential {credential_name!r} is a {cred.kind} credential, not an optimizely-token one",
                           hint="add one with `courier credentials add NAME --kind optimizely-token --token-stdin`")
     grant = exchange(str(cred.api_url), load_secret(catalog, credential_name)["token"])

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from courier.core.errors import ConfigError, CourierError, RunFailed, disk_full, first_line
+from courier.core.errors import (
+    ConfigError,
+    CourierError,
+    Fix,
+    FixKind,
+    RunFailed,
+    disk_full,
+    first_line,
+)
+from courier.core.types import ContentType
 from courier.core.warehouse.files import PARQUET, infer_content_type
 from courier.core.warehouse.table import TableSpec
 
@@ -58,7 +67,7 @@ class SourceFile:
     path: Path
     key: str
     partition: dict[str, str | None] = field(default_factory=dict)
-    content_type: str | None = None
+    content_type: ContentType | None = None
     options: dict[str, Any] = field(default_factory=dict)
     order: int = 0
 
@@ -124,8 +133,8 @@ def create_table_sql(feed: TableSpec) -> str:
     """DDL of a feed's domain table: source columns, partition columns, system columns."""
     if not feed.primary_key:
         raise ConfigError(f"feed {feed.id} ({feed.table_name}) has no primary key",
-                          hint=f"set one: `courier feeds update {feed.id} --primary-key COL` or "
-                               f"`courier feeds suggest {feed.id} --apply`")
+                          hint="a domain table needs one to deduplicate rows; the suggested tags propose one",
+                          fix=Fix(FixKind.GIVE, "primary_key", "COL"))
     parts = [f"{quote(c.name)} {table_type(c.type)}" for c in feed.columns]
     taken = {c.name.lower() for c in feed.columns}
     parts += [f"{quote(name)} VARCHAR" for name in feed.partition_columns if name.lower() not in taken]

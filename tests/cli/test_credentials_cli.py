@@ -138,7 +138,7 @@ def test_nothing_under_the_prefix_is_a_warning_not_connection_successful(courier
     as_json = json.loads(courier("credentials", "test", "prod", "--bucket", "exports", "--prefix",
                                  "v1/account_id=1234567890/", "--endpoint-url", auth_s3.endpoint_url, "--json").stdout)
     assert as_json["ok"] is False and "account id '1234567890'" in as_json["warnings"][0]
-    assert as_json["checks"][2] == {"name": "read", "ok": False, "ran": False, "hint": None,
+    assert as_json["checks"][2] == {"name": "read", "ok": False, "ran": False, "state": "not-run", "hint": None,
                                     "detail": "not run: no object under s3://exports/v1/account_id=1234567890/ to read"}
 
 

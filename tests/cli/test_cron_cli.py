@@ -64,7 +64,7 @@ def test_json_output_valid_and_invalid() -> None:
     assert ok.code == 0
     data = json.loads(ok.out)
     assert data["valid"] is True and data["description"] == "At 17:00, Monday through Friday"
-    assert [n["utc"] for n in data["next"]] == ["2025-03-07T17:00:00+00:00", "2025-03-10T17:00:00+00:00"]
+    assert [n["utc"] for n in data["next"]] == ["2025-03-07T17:00:00Z", "2025-03-10T17:00:00Z"]
     bad = run("0 2x * * *", "--json")
     assert bad.code == 2
     data = json.loads(bad.out)

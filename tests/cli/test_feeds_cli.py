@@ -15,7 +15,7 @@ from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import open_workspace
 from courier.core.errors import CourierError
 from courier.core.warehouse.duckdb import Warehouse
-from courier.tui.cli.context import CliContext
+from courier.tui.cli.context import CliContext, cli_advice
 from courier.tui.cli.feeds import group
 
 from tests.conftest import OPTIMIZELY_LABS
@@ -49,7 +49,7 @@ def cli(workspace_dir: Path):  # type: ignore[no-untyped-def]
         result = CliRunner().invoke(root, ["--workspace", str(workspace_dir), "feeds", *args])
         if isinstance(result.exception, CourierError):
             exc = result.exception
-            return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\nhint: {exc.hint}\n")
+            return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\nhint: {cli_advice(exc)}\n")
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
@@ -152,3 +152,30 @@ def test_unknown_feed_and_unknown_sample(cli) -> None:  # type: ignore[no-untype
     assert out.code == 2 and 'feed "df-nope00" does not exist' in out.err
     out = cli("add", "--source", "Optimizely", "--name", "Decisions", "--sample", "v1/nothing.parquet")
     assert out.code == 2 and "neither a landed key nor a file" in out.err
+
+
+@pytest.mark.parametrize("content_type", ["application/x-json-stream", "application/avro"])
+def test_feeds_and_entities_refuse_an_unsupported_content_type_with_the_same_line(
+        cli, content_type: str) -> None:  # type: ignore[no-untyped-def]
+    from courier.core.config.entities import parse_entities
+
+    added = cli("add", "--source", "Optimizely", "--name", "Decisions", "--sample", str(DECISIONS),
+                "--content-type", content_type)
+    with pytest.raises(CourierError) as entities:
+        parse_entities([{"object/type": "file", "object/file-pattern": "'x/'yyyy-MM-dd'/*.json'",
+                         "object/land-as": {"file/tag": "t", "file/content-type": content_type}}])
+    line = f"{content_type} is not supported yet"
+    assert added.code == 2 and f"error: {line}\n" in added.err, added.err
+    assert entities.value.message == line
+    assert added.err.splitlines()[1] == f"hint: {entities.value.hint}"
+
+
+def test_feeds_add_accepts_exactly_the_content_types(cli) -> None:  # type: ignore[no-untyped-def]
+    from courier.core.types import ContentType
+
+    typo = cli("add", "--source", "Optimizely", "--name", "Decisions", "--sample", str(DECISIONS),
+               "--content-type", "application/parquet")
+    assert typo.code == 2 and "hint: did you mean 'application/x-parquet'?" in typo.err
+    feed_id = cli("add", "--source", "Optimizely", "--name", "Decisions", "--sample", str(DECISIONS),
+                  "--content-type", ContentType.PARQUET).out.strip()
+    assert json.loads(cli("show", feed_id, "--json").out)["content_type"] == "application/x-parquet"

@@ -62,7 +62,7 @@ def test_placeholder_run_fails_with_amperitys_text_and_exit_1(ws: Path, tmp_path
 
 @pytest.mark.parametrize("args, message", [
     (["--day", "2026-13-01"], "is not a date"),
-    (["--from", "2026-11-02", "--to", "2026-11-01"], "is not after --from"),
+    (["--from", "2026-11-02", "--to", "2026-11-01"], "is not after from"),
     (["--day", "2026-11-01", "--all"], "exactly one of"),
     ([], "exactly one of"),
 ])
@@ -106,3 +106,10 @@ def test_query_reads_domain_tables_read_only(ws: Path) -> None:
     assert write.returncode == 2 and "Traceback" not in write.stderr
     again = json.loads(courier(ws, "query", 'SELECT count(*) AS n FROM "Optimizely:Decisions"', "--json").stdout)
     assert again == rows
+
+
+def test_a_run_missing_files_says_which_flag_lets_it_through(ws: Path) -> None:
+    out = courier(ws, "run", "optimizely", "--day", "2026-10-01")  # the export starts on 2026-11-01
+    assert out.returncode == 1
+    assert "missing required files" in out.stderr
+    assert out.stderr.rstrip().splitlines()[-1] == "hint: pass --skip-missing to continue without them"

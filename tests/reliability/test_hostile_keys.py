@@ -316,7 +316,7 @@ def test_two_couriers_on_one_bucket_keep_their_own_ledger_rows(reliability_env: 
     copy = start_run(env.catalog, env.request(courier="copy"))
 
     assert copy.status == "succeeded", copy.error
-    assert copy.stats["files_landed"] == 0, "the copy downloaded files the bucket's other courier had landed"
+    assert copy.stats.files_landed == 0, "the copy downloaded files the bucket's other courier had landed"
     assert {f.key for f in landed_files(env.catalog, env.courier)} == mine, "the copy took over the ledger rows"
     assert {f.key for f in landed_files(env.catalog, "copy")} == mine
     assert {f.courier for f in landed_files(env.catalog, env.courier)} == {env.courier}
@@ -333,7 +333,7 @@ def test_two_couriers_on_one_bucket_keep_their_own_ledger_rows(reliability_env: 
     assert {f.key for f in landed_files(env.catalog, env.courier)} == mine
     # the first courier's next run takes the new version from the copy's landed file: nothing downloaded
     again = env.run()
-    assert again.status == "succeeded" and again.stats["files_landed"] == 0, again.stats
+    assert again.status == "succeeded" and again.stats.files_landed == 0, again.stats
     assert ledger_row(env, "copy", key)["etag"] == ledger_row(env, env.courier, key)["etag"]
     assert ledger_problems(env) == []
 

@@ -41,7 +41,7 @@ async def test_history_lists_runs_newest_first_and_shows_a_finished_runs_events(
         await pilot.press("enter")  # the failed run: its events appear below
         log = screen.query_one("#events", RichLog)
         await wait_for(pilot, lambda: "run_finished" in log_text(log), "the events")
-        assert "status=failed" in log_text(log) and failed.id in str(log.border_title)
+        assert "run failed: missing required files" in log_text(log) and failed.id in str(log.border_title)
 
 
 async def test_enter_on_a_running_run_attaches_the_live_view(s3, workspace, catalog) -> None:

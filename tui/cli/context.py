@@ -10,6 +10,7 @@ from typing import Any
 import click
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace, open_workspace
+from courier.core.errors import CourierError, Fix, FixKind, join_advice
 from courier.core.text import printable
 
 
@@ -35,6 +36,30 @@ class CliContext:
 
 
 pass_ctx = click.make_pass_decorator(CliContext, ensure=True)
+
+
+# A Fix names a setting in the engine's words; the CLI names its flag. Most are the setting with dashes.
+FLAGS = {"secret_access_key": "--secret-access-key-stdin", "token": "--token-stdin", "entities": "--entities FILE",
+         "load_operations": "--load-operations FILE", "from_day": "--from", "to_day": "--to"}
+
+
+def flag_of(setting: str) -> str:
+    return FLAGS.get(setting, "--" + setting.replace("_", "-"))
+
+
+def cli_fix(fix: Fix | None) -> str | None:
+    """A structured fix in the CLI's words: `pass --skip-missing to continue without them`."""
+    if fix is None:
+        return None
+    text = f"pass {flag_of(fix.setting)}"
+    if fix.kind is FixKind.GIVE and fix.value:
+        text += f" {fix.value}"
+    return f"{text} {fix.why}".rstrip()
+
+
+def cli_advice(exc: CourierError) -> str | None:
+    """The `hint:` line: the error's hint and its fix, phrased for a command line."""
+    return join_advice(exc.hint, cli_fix(exc.fix))
 
 
 def print_json(value: Any) -> None:

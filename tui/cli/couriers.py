@@ -225,7 +225,7 @@ def validate_command(ctx: CliContext, name: str, day: str | None, as_json: bool)
     report = validate_courier(ctx.catalog, name, the_day)
     if as_json:
         print_json({"courier": name, "day": day, "ok": report.ok, "warnings": report.warnings,
-                    "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks]})
+                    "checks": [c.to_json() for c in report.checks]})
     else:
         for check in report.checks:
             click.echo(f"{'✓' if check.ok else '✗'} {printable(check.name)}: {printable(check.detail)}")

@@ -23,6 +23,7 @@ from courier.core.config.credentials import (
 from courier.core.errors import ConfigError
 from courier.core.source.access import run_access_check
 from courier.core.text import printable
+from courier.core.types import CheckState
 from courier.tui.cli.context import CliContext, pass_ctx, print_json, read_secret_stdin, warn
 
 
@@ -33,7 +34,7 @@ def group() -> None:
 
 @group.command("add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(KINDS), required=True, help="What kind of credential.")
+@click.option("--kind", type=click.Choice([k.value for k in KINDS]), required=True, help="What kind of credential.")
 @click.option("--access-key-id", metavar="ID", help="iam-credential: the access key id (AKIA...).")
 @click.option("--secret-access-key-stdin", is_flag=True,
               help="iam-credential: read the secret access key from stdin (else $AWS_SECRET_ACCESS_KEY).")
@@ -138,7 +139,7 @@ def test_command(ctx: CliContext, name: str, bucket: str | None, prefix: str, re
         print_json(report.to_json())
     else:
         for check in report.checks:
-            mark = "✓" if check.ok else ("✗" if check.ran else "-")
+            mark = {CheckState.PASSED: "✓", CheckState.FAILED: "✗", CheckState.NOT_RUN: "-"}[check.state]
             click.echo(f"{mark} {check.name:<8}  {printable(check.detail)}")  # S3's texts, keys of the bucket
             if check.hint and not check.ok:
                 click.echo(f"{'':<12}hint: {printable(check.hint)}")

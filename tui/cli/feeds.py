@@ -86,7 +86,8 @@ def group() -> None:
 @click.option("--generate-updated", is_flag=True, help="Generate _updated: the newest load/file/row wins (default).")
 @click.option("--stitch", is_flag=True, help="Make the table available to Stitch (PII tables only).")
 @click.option("--activate", is_flag=True, help="Create the domain table now and load the sample into it.")
-@click.option("--content-type", type=click.Choice(sorted(CONTENT_TYPES)), help="Sample format (default: from the name).")
+@click.option("--content-type", metavar="TYPE",
+              help=f"Sample format, one of {', '.join(CONTENT_TYPES)} (default: from the name).")
 @click.option("--separator", help="Field separator for delimited samples.")
 @click.option("--header-rows", type=click.IntRange(0, 10), default=1, show_default=True)
 @click.option("--quote", help="Quote character for delimited samples.")

@@ -14,7 +14,7 @@ import click
 from courier.core.catalog.workspace import default_workspace_dir
 from courier.core.errors import CourierError, disk_full
 from courier.core.text import printable
-from courier.tui.cli.context import CliContext, print_json
+from courier.tui.cli.context import CliContext, cli_advice, print_json
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,8 +46,9 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="courier", standalone_mode=False)
     except CourierError as exc:
         click.echo(f"error: {printable(exc)}", err=True)  # messages quote keys, names, S3's texts
-        if exc.hint:
-            click.echo(f"hint: {printable(exc.hint)}", err=True)
+        advice = cli_advice(exc)
+        if advice:
+            click.echo(f"hint: {printable(advice)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

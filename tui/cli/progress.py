@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from courier.core.runs.events import Event
+from courier.core.runs.events import BatchLoaded, Event, FileLanded, FileListed, RunFinished
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -36,21 +36,19 @@ class RunPrinter:
     def handle(self, event: Event) -> None:
         from courier.tui.cli.runs import format_event
 
-        data = event.data
         if self.progress is None:
-            if event.type not in ("batch_loaded", "file_listed"):
+            if not isinstance(event, BatchLoaded | FileListed):
                 click.echo(format_event(event), err=True)
             return
-        if event.type == "file_listed":
+        if isinstance(event, FileListed):
             assert self.files is not None and self.bytes is not None
             total = (self.progress.tasks[self.files].total or 0) + 1
             self.progress.update(self.files, total=total)
-            self.progress.update(self.bytes, total=(self.progress.tasks[self.bytes].total or 0) + int(data.get("size", 0)))
-        elif event.type == "file_landed":
+            self.progress.update(self.bytes, total=(self.progress.tasks[self.bytes].total or 0) + event.size)
+        elif isinstance(event, FileLanded):
             self.progress.advance(self.files, 1)  # type: ignore[arg-type]
-            self.progress.advance(self.bytes, int(data.get("size", 0)))  # type: ignore[arg-type]
-        elif event.type == "batch_loaded":
-            self.progress.advance(self.rows, int(data.get("rows", 0)))  # type: ignore[arg-type]
-        elif event.type in ("warning", "error", "feed_loaded", "day_checked", "run_started", "feed_load_started"):
+            self.progress.advance(self.bytes, event.size)  # type: ignore[arg-type]
+        elif isinstance(event, BatchLoaded):
+            self.progress.advance(self.rows, event.rows)  # type: ignore[arg-type]
+        elif not isinstance(event, RunFinished):
             self.progress.console.print(format_event(event), highlight=False, markup=False)
-

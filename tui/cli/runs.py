@@ -7,11 +7,12 @@ import threading
 from datetime import date, datetime
 
 import click
-from courier.core.runs.events import Event, read_events
+from courier.core.runs.events import Event, RunFinished, read_events
 from courier.core.runs.records import RunRecord, follow, get_run, list_runs, start_run
 from courier.core.runs.request import RunRequest
 from courier.core.text import printable
-from courier.tui.cli.context import CliContext, pass_ctx, print_json
+from courier.core.types import RunMode
+from courier.tui.cli.context import CliContext, cli_fix, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 from courier.tui.cli.progress import RunPrinter
 
@@ -48,6 +49,8 @@ def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date 
     else:
         click.echo(f"error: run {result.id} {result.status}", err=True)
         click.echo(printable(result.error or "", newlines=True), err=True)
+        if result.fix is not None:
+            click.echo(f"hint: {cli_fix(result.fix)}", err=True)
     sys.exit(0 if result.status == "succeeded" else 1)
 
 
@@ -75,11 +78,11 @@ def runs_group(click_ctx: click.Context, courier: str | None, limit: int, as_jso
 def _summary_line(r: RunRecord) -> str:
     started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
     days = r.from_day or "all"
-    if r.mode == "day":
+    if r.mode is RunMode.DAY:
         days = r.from_day or "-"
     elif r.from_day and r.to_day:
         days = f"{r.from_day}..{r.to_day}"
-    rows = sum(f.get("rows_read", 0) for f in r.stats.get("feeds", {}).values())
+    rows = r.stats.rows_read
     tail = r.notification if r.status == "succeeded" else (r.error or "").splitlines()[-1] if r.error else ""
     return (f"{r.id}  {r.status:<9}  {printable(r.courier or '-'):<14} {r.mode:<6} {days:<23} {rows:>9} rows  "
             f"{started}  {printable(tail or '')}")
@@ -97,9 +100,8 @@ def runs_show(ctx: CliContext, run_id: str, as_json: bool) -> None:
         print_json({**record.to_json(), "events": [e.to_json() for e in events]})
         return
     click.echo(_summary_line(record))
-    for name, feed in record.stats.get("feeds", {}).items():
-        click.echo(f"  {printable(feed.get('table', name))}: {feed.get('rows_read', 0)} read, {feed.get('inserted', 0)} inserted, "
-                   f"{feed.get('updated', 0)} updated")
+    for feed in record.stats.feeds.values():
+        click.echo(f"  {printable(feed.table)}: {feed.rows_read} read, {feed.inserted} inserted, {feed.updated} updated")
     for warning in record.warnings:
         click.echo(f"  warning: {printable(warning, newlines=True)}")
     if record.error:
@@ -118,35 +120,11 @@ def runs_watch(ctx: CliContext, run_id: str) -> None:
     status = "failed"
     for event in follow(ctx.catalog, run_id):
         click.echo(format_event(event))
-        if event.type == "run_finished":
-            status = event.data.get("status", "failed")
+        if isinstance(event, RunFinished):
+            status = event.status
     sys.exit(0 if status == "succeeded" else 1)
 
 
 def format_event(event: Event) -> str:
-    """One event as a log line; what came from a bucket, a file or S3 is shown escaped (courier.core.text)."""
-    at = datetime.fromtimestamp(event.at).strftime("%H:%M:%S")
-    data = event.data
-
-    def field(name: str) -> str:
-        return printable(data.get(name))
-
-    def message(name: str) -> str:
-        return printable(data.get(name), newlines=True)
-
-    text = {
-        "run_started": lambda: f"run started: {field('courier')} ({field('mode')}) "
-                               f"{printable(', '.join(str(d) for d in data.get('days', [])))}",
-        "day_checked": lambda: f"{field('day')} {field('tag')}: {field('objects')} objects, "
-                               f"ready marker {'present' if data.get('ready') else 'missing' if data.get('ready') is False else 'n/a'}",
-        "file_listed": lambda: f"listed {field('key')} ({field('size')} bytes)",
-        "file_landed": lambda: f"{'already landed' if data.get('skipped') else 'landed'} {field('key')}",
-        "feed_load_started": lambda: f"loading {field('table')}: {field('files')} files",
-        "batch_loaded": lambda: f"  {field('rows')} rows",
-        "feed_loaded": lambda: f"loaded {field('table')}: {field('rows_read')} read, {field('inserted')} inserted,"
-                               f" {field('updated')} updated",
-        "warning": lambda: f"warning: {message('message')}",
-        "error": lambda: f"error: {message('message')}",
-        "run_finished": lambda: f"run {field('status')}: {message('notification')}",
-    }.get(event.type, lambda: printable(f"{event.type} {data}"))()
-    return f"{at}  {text}"
+    """One event as a log line: its time and the engine's one description (escaped there)."""
+    return f"{datetime.fromtimestamp(event.at).strftime('%H:%M:%S')}  {event.describe()}"

@@ -10,7 +10,7 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import ConfigError, CourierError
 from courier.core.text import printable
-from courier.tui.formatting import literal
+from courier.tui.formatting import error_block, error_text, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.checks import checks_text
 from courier.tui.widgets.help import with_help
@@ -178,7 +178,7 @@ class CourierSetupScreen(CourierScreen):
         try:
             courier = get_courier(self.catalog, name)
         except CourierError as exc:
-            self.notify(printable(exc.one_line()), severity="error", markup=False)
+            self.notify(printable(error_text(exc)), severity="error", markup=False)
             return
         self.courier_name = name
         self.query_one("#courier-name", Input).value = name
@@ -252,7 +252,7 @@ class CourierSetupScreen(CourierScreen):
         try:
             settings = courier_settings_from_token(catalog, credential)
         except CourierError as exc:
-            self.app.call_from_thread(self._token_failed, exc.one_line())
+            self.app.call_from_thread(self._token_failed, error_text(exc))
             return
         finally:
             catalog.close()
@@ -297,7 +297,7 @@ class CourierSetupScreen(CourierScreen):
                 s["endpoint_url"] = s["endpoint_url"] or None
                 _courier, warnings = add_courier(self.catalog, name, **s)
         except CourierError as exc:
-            result.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), style="bold"))
+            result.update(literal(error_block(exc), style="bold"))
             return
         text = Text(f"✓ saved courier {name}\n", style="bold")
         for warning in warnings:
@@ -330,7 +330,7 @@ class CourierSetupScreen(CourierScreen):
         try:
             self.post_message(self.Validated(report=validate_courier(catalog, name, day)))
         except CourierError as exc:
-            self.post_message(self.Validated(error=exc.one_line()))
+            self.post_message(self.Validated(error=error_text(exc)))
         finally:
             catalog.close()
 

@@ -8,7 +8,7 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import CourierError
 from courier.core.text import printable
-from courier.tui.formatting import cell, literal
+from courier.tui.formatting import cell, error_block, error_text, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.checks import checks_text
 from courier.tui.widgets.help import with_help
@@ -193,7 +193,7 @@ class CredentialsScreen(CourierScreen):
             else:
                 add_credential(self.catalog, name, kind, **values)
         except CourierError as exc:
-            error.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            error.update(literal(error_block(exc)))
             return
         for field in SECRET_FIELDS:
             self.query_one(f"#cred-{field}", Input).value = ""
@@ -216,7 +216,7 @@ class CredentialsScreen(CourierScreen):
             try:
                 remove_credential(self.catalog, name)
             except CourierError as exc:
-                self.notify(printable(exc.one_line()), severity="error", timeout=8, markup=False)
+                self.notify(printable(error_text(exc)), severity="error", timeout=8, markup=False)
                 return
             self.notify(f"Removed credential {name}")
             self.action_new()
@@ -249,7 +249,7 @@ class CredentialsScreen(CourierScreen):
                                       endpoint_url=endpoint)
             self.post_message(self.AccessChecked(name, report=report))
         except CourierError as exc:
-            self.post_message(self.AccessChecked(name, error=exc.one_line()))
+            self.post_message(self.AccessChecked(name, error=error_text(exc)))
         finally:
             catalog.close()
 

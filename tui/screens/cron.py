@@ -9,7 +9,7 @@ from typing import Any
 
 from courier.core.errors import CourierError
 from courier.core.text import printable
-from courier.tui.formatting import cell, literal
+from courier.tui.formatting import cell, error_block, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.help import with_help
 from rich.text import Text
@@ -175,7 +175,7 @@ class CronScreen(CourierScreen):
         try:
             report = check(expr, zone, count=5, now=self.now())
         except CourierError as exc:
-            error.update(literal(f"✗ {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")))
+            error.update(literal(error_block(exc)))
             self.query_one("#cron-description", Static).update("")
             self.query_one("#cron-next", Static).update("")
             self.query_one("#cron-warnings", Static).update("")

@@ -13,7 +13,7 @@ import pyarrow as pa
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Busy
-from courier.tui.formatting import literal
+from courier.tui.formatting import error_text, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 from textual import on, work
@@ -113,9 +113,9 @@ class ExplorerScreen(CourierScreen):
                 tables = warehouse.tables()
             self.post_message(self.TablesLoaded(tables))
         except Busy as exc:
-            self.post_message(self.TablesLoaded([], exc.one_line(), busy=True))
+            self.post_message(self.TablesLoaded([], error_text(exc), busy=True))
         except Exception as exc:  # noqa: BLE001 - e.g. no warehouse yet: shown, never raised
-            self.post_message(self.TablesLoaded([], _one_line(exc)))
+            self.post_message(self.TablesLoaded([], error_text(exc)))
 
     @on(TablesLoaded)
     def _tables_loaded(self, message: TablesLoaded) -> None:
@@ -186,9 +186,9 @@ class ExplorerScreen(CourierScreen):
             shown = displayable(result.slice(0, MAX_RESULT_ROWS))
             self.post_message(self.RowsLoaded(title, shown, sql=is_sql, total=total, seq=seq))
         except Busy as exc:
-            self.post_message(self.RowsLoaded(title, None, exc.one_line(), busy=True, sql=is_sql, seq=seq))
+            self.post_message(self.RowsLoaded(title, None, error_text(exc), busy=True, sql=is_sql, seq=seq))
         except Exception as exc:  # noqa: BLE001 - SQL errors go under the prompt
-            self.post_message(self.RowsLoaded(title, None, _one_line(exc), sql=is_sql, seq=seq))
+            self.post_message(self.RowsLoaded(title, None, error_text(exc), sql=is_sql, seq=seq))
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
@@ -223,6 +223,3 @@ class ExplorerScreen(CourierScreen):
         return [("Explorer: SQL prompt", ":", self.action_focus_sql), ("Explorer: reload tables", "F5", self.action_reload)]
 
 
-def _one_line(exc: BaseException) -> str:
-    one = getattr(exc, "one_line", None)
-    return one() if callable(one) else str(exc) or type(exc).__name__

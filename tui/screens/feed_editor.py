@@ -15,7 +15,7 @@ from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import CourierError
 from courier.core.text import printable
-from courier.tui.formatting import cell, literal
+from courier.tui.formatting import cell, error_text, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.tag_picker import CLEAR, TagPicker
 from rich.text import Text
@@ -25,12 +25,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
-
-
-def _one_line(exc: BaseException) -> str:
-    one = getattr(exc, "one_line", None)
-    return one() if callable(one) else str(exc) or type(exc).__name__
-
 
 
 class FeedEditorScreen(CourierScreen):
@@ -140,7 +134,7 @@ class FeedEditorScreen(CourierScreen):
                 info.update(total_rows=schema.total_rows)
             self.post_message(self.SampleRead(columns, info))
         except Exception as exc:  # noqa: BLE001 - shown next to the form
-            self.post_message(self.SampleRead([], {}, _one_line(exc)))
+            self.post_message(self.SampleRead([], {}, error_text(exc)))
         finally:
             catalog.close()
 
@@ -248,7 +242,7 @@ class FeedEditorScreen(CourierScreen):
             try:
                 feeds.check_last_updated(self.columns, column.name, self._table_name())
             except CourierError as exc:
-                self._error(exc.one_line())
+                self._error(error_text(exc))
                 return
             self.last_updated = column.name
         self._error("")
@@ -322,7 +316,7 @@ class FeedEditorScreen(CourierScreen):
                     last_updated=self.last_updated, generate_updated=self.last_updated is None, stitch=stitch)
             self.post_message(self.Activated(feed, stats.rows_read if stats else None))
         except Exception as exc:  # noqa: BLE001 - shown next to the form
-            self.post_message(self.Activated(None, None, _one_line(exc)))
+            self.post_message(self.Activated(None, None, error_text(exc)))
         finally:
             catalog.close()
 
@@ -371,7 +365,7 @@ class FeedEditorScreen(CourierScreen):
             note = f" ({'; '.join(warnings)})" if warnings else ""
             self.post_message(self.Wired(f"✓ courier {courier_name} now loads {', '.join(operations)}{note}"))
         except Exception as exc:  # noqa: BLE001 - shown next to the form
-            self.post_message(self.Wired("", _one_line(exc)))
+            self.post_message(self.Wired("", error_text(exc)))
         finally:
             catalog.close()
 

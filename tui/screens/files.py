@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.text import printable
-from courier.tui.formatting import human_bytes, literal
+from courier.tui.formatting import error_text, human_bytes, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
 from rich.text import Text
@@ -194,7 +194,7 @@ class FilesScreen(CourierScreen):
             self.post_message(self.Listed(files_table(landed_records(files)),
                                           f"{len(files):,} landed file(s){f' of {courier}' if courier else ''}", seq=seq))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(self.Listed(files_table([]), "", _one_line(exc), seq=seq))
+            self.post_message(self.Listed(files_table([]), "", error_text(exc), seq=seq))
         finally:
             catalog.close()
 
@@ -215,7 +215,7 @@ class FilesScreen(CourierScreen):
             note = f"{len(objects):,} remote file(s) of {courier} on {day} · day {state}"
             self.post_message(self.Listed(files_table(remote_records(courier, objects)), note, seq=seq))
         except Exception as exc:  # noqa: BLE001 - S3 and config errors are shown, never raised
-            self.post_message(self.Listed(files_table([]), "", _one_line(exc), seq=seq))
+            self.post_message(self.Listed(files_table([]), "", error_text(exc), seq=seq))
         finally:
             catalog.close()
 
@@ -319,7 +319,7 @@ class FilesScreen(CourierScreen):
                 rows = displayable(rows.slice(0, PREVIEW_ROWS))
             self.post_message(self.Previewed(key, text, rows))
         except Exception as exc:  # noqa: BLE001 - a corrupt or missing file is shown, not raised
-            self.post_message(self.Previewed(key, Text(""), None, _one_line(exc)))
+            self.post_message(self.Previewed(key, Text(""), None, error_text(exc)))
 
     @on(Previewed)
     def _previewed(self, message: Previewed) -> None:
@@ -390,6 +390,3 @@ class FilesScreen(CourierScreen):
         ]
 
 
-def _one_line(exc: BaseException) -> str:
-    one = getattr(exc, "one_line", None)
-    return one() if callable(one) else str(exc) or type(exc).__name__

@@ -10,8 +10,10 @@ from typing import Any
 import pyarrow as pa
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.core.errors import first_line
+from courier.core.runs.events import Event
 from courier.core.text import printable
-from courier.tui.formatting import literal
+from courier.tui.formatting import error_text, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, empty_table
 from courier.tui.widgets.progress_panel import human_duration
@@ -33,8 +35,7 @@ def run_rows(runs: list[Any], clock: Callable[[], float] = time.time) -> pa.Tabl
     for run in runs:
         started = datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M:%S")
         duration = (run.ended_at if run.ended_at is not None else clock()) - run.started_at
-        feeds = (run.stats or {}).get("feeds") or {}
-        total_rows = sum(int(f.get("rows_read") or 0) for f in feeds.values()) if feeds else None
+        total_rows = run.stats.rows_read if run.stats.feeds else None
         rows["started"].append(started)
         rows["status"].append(f"{STATUS_MARK.get(run.status, '?')} {run.status}")
         rows["courier"].append(run.courier or run.group_name or "")
@@ -43,7 +44,7 @@ def run_rows(runs: list[Any], clock: Callable[[], float] = time.time) -> pa.Tabl
         rows["duration"].append(human_duration(duration) + ("…" if run.ended_at is None else ""))
         rows["rows"].append(total_rows)
         rows["run id"].append(run.id)
-        rows["error"].append((run.error or "").splitlines()[0] if run.error else "")
+        rows["error"].append(first_line(run.error or ""))
     return pa.table({
         name: pa.array(values, pa.int64() if name == "rows" else pa.string()) for name, values in rows.items()
     })
@@ -113,7 +114,7 @@ class HistoryScreen(CourierScreen):
             runs = list_runs(catalog, limit=500)
             self.post_message(self.Loaded(run_rows(runs, self._clock), runs))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(self.Loaded(empty_table(COLUMNS), [], _one_line(exc)))
+            self.post_message(self.Loaded(empty_table(COLUMNS), [], error_text(exc)))
         finally:
             catalog.close()
 
@@ -177,13 +178,9 @@ class HistoryScreen(CourierScreen):
         self._load()
 
 
-def _event_line(event: Any) -> str:
+def _event_line(event: Event) -> str:
     at = datetime.fromtimestamp(event.at).strftime("%H:%M:%S")
-    data = event.data or {}
-    detail = " ".join(f"{k}={printable(v)}" for k, v in data.items() if v not in (None, "", [], {}))
-    return f"{at} #{event.seq:<4} {printable(event.type):<17} {detail}"  # keys and S3's texts escaped
+    kind = printable(event.to_json()["type"])
+    return f"{at} #{event.seq:<4} {kind:<17} {event.describe()}"  # describe() escapes keys and S3's texts
 
 
-def _one_line(exc: BaseException) -> str:
-    one = getattr(exc, "one_line", None)
-    return one() if callable(one) else f"{type(exc).__name__}: {exc}"

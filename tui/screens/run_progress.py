@@ -17,9 +17,9 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
-from courier.core.errors import Busy, CourierError
+from courier.core.errors import Busy, CourierError, Fix
 from courier.core.text import printable
-from courier.tui.formatting import literal
+from courier.tui.formatting import error_text, literal, tui_fix
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.progress_panel import ProgressPanel, RunState
 from rich.text import Text
@@ -144,7 +144,7 @@ class RunDialog(ModalScreen[Any]):
         try:
             request = self.build_request()
         except CourierError as exc:
-            error.update(literal(exc.one_line()))
+            error.update(literal(error_text(exc)))
             return
         error.update("")
         self.dismiss(request)
@@ -189,6 +189,13 @@ class RunProgressScreen(CourierScreen):
             super().__init__()
             self.state = state
 
+    class FixFound(Message):
+        """The run started here failed, and the engine named the setting that would let it through."""
+
+        def __init__(self, fix: Fix) -> None:
+            super().__init__()
+            self.fix = fix
+
     class WorkerFailed(Message):
         """The worker could not start or follow the run."""
 
@@ -211,6 +218,7 @@ class RunProgressScreen(CourierScreen):
         self._log_seen = 0
         self._ended = False
         self._worker_error: str | None = None
+        self._fix: Fix | None = None
 
     @property
     def run_in_progress(self) -> bool:
@@ -258,12 +266,14 @@ class RunProgressScreen(CourierScreen):
 
         catalog = Catalog(self.workspace)
         try:
-            start_run(catalog, self.request, sink=self._queue.append, cancel=self._cancel)
+            result = start_run(catalog, self.request, sink=self._queue.append, cancel=self._cancel)
+            if result.fix is not None:
+                self.post_message(self.FixFound(result.fix))
         except Busy as exc:
             other = running_run(catalog, self.request.courier)
-            self.post_message(self.WorkerFailed(exc.one_line(), other.id if other else None))
+            self.post_message(self.WorkerFailed(error_text(exc), other.id if other else None))
         except CourierError as exc:
-            self.post_message(self.WorkerFailed(exc.one_line()))
+            self.post_message(self.WorkerFailed(error_text(exc)))
         except Exception as exc:  # noqa: BLE001 - shown on screen, never a traceback
             self.post_message(self.WorkerFailed(f"unexpected {type(exc).__name__}: {exc}"))
         finally:
@@ -278,9 +288,15 @@ class RunProgressScreen(CourierScreen):
             for event in follow(catalog, run_id, poll=0.2, stop=self._stop):
                 self._queue.append(event)
         except CourierError as exc:
-            self.post_message(self.WorkerFailed(exc.one_line()))
+            self.post_message(self.WorkerFailed(error_text(exc)))
         finally:
             catalog.close()
+
+    @on(FixFound)
+    def _fix_found(self, message: FixFound) -> None:
+        self._fix = message.fix
+        if self._ended:
+            self._show_outcome()
 
     @on(WorkerFailed)
     def _worker_failed(self, message: WorkerFailed) -> None:
@@ -329,7 +345,8 @@ class RunProgressScreen(CourierScreen):
         else:
             outcome.set_class(True, "failed")
             text = self.state.error or self.state.notification or self.state.status
-            outcome.update(literal(f"✗ {self.state.status}: {text}"))
+            advice = f"\n  hint: {tui_fix(self._fix)}" if self._fix is not None else ""
+            outcome.update(literal(f"✗ {self.state.status}: {text}{advice}"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":

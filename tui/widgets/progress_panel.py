@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
+from courier.core.runs.events import (
+    BatchLoaded,
+    DayChecked,
+    Event,
+    FeedLoaded,
+    FeedLoadStarted,
+    FileLanded,
+    FileListed,
+    RunError,
+    RunFinished,
+    RunStarted,
+    RunWarning,
+)
 from courier.core.text import printable
 from courier.tui.formatting import human_bytes
 from rich.table import Table
@@ -90,67 +102,43 @@ class RunState:
             return 0.0
         return max(0.0, (self.ended_at if self.ended_at is not None else now) - self.started_at)
 
-    def apply(self, event: Any) -> None:
-        """Fold one courier.core.runs.events.Event into the counters and the log tail."""
-        data: dict[str, Any] = event.data or {}
-        kind = event.type
+    def apply(self, event: Event) -> None:
+        """Fold one typed run event into the counters; its log line is the engine's `describe()`."""
         self.run_id = self.run_id or event.run_id
-        if kind == "run_started":
+        if isinstance(event, RunStarted):
             self.started_at = event.at
-            self.courier = str(data.get("courier") or "")
-            self.mode = str(data.get("mode") or "")
-            self.days = [str(d) for d in data.get("days") or []]
+            self.courier, self.mode, self.days = event.courier, event.mode, [str(d) for d in event.days]
             self.status = "running"
-            span = "all available data" if self.mode == "all" else f"{self.mode}, {', '.join(self.days)}"
-            self._log(f"run started: {self.courier} ({span})")
-        elif kind == "day_checked":
-            day, ready = str(data.get("day")), data.get("ready")
-            usable = ready is not False and int(data.get("objects") or 0) > 0
-            self.day_ready[day] = self.day_ready.get(day, True) and usable
-            state = "ready" if ready else ("NOT ready" if ready is False else "no marker")
-            tag = f" {printable(data['tag'])}" if data.get("tag") else ""
-            self._log(f"day {day}{tag}: {state}, {data.get('objects', 0)} object(s)")
-        elif kind == "file_listed":
+        elif isinstance(event, DayChecked):
+            self.day_ready[event.day] = self.day_ready.get(event.day, True) and event.usable
+        elif isinstance(event, FileListed):
             self.files_listed += 1
-            self.bytes_listed += int(data.get("size") or 0)
-        elif kind == "file_landed":
+            self.bytes_listed += event.size
+        elif isinstance(event, FileLanded):
             self.files_done += 1
-            self.bytes_done += int(data.get("size") or 0)
-            if data.get("skipped"):
-                self.files_skipped += 1
-            verb = "already landed" if data.get("skipped") else "landed"
-            self._log(f"{verb} {printable(data.get('key'))}")  # the bucket's key: \n escaped too
-        elif kind == "feed_load_started":
-            feed = self._feed(str(data.get("feed_id")))
-            feed.table = str(data.get("table") or feed.table)
-            files = data.get("files")
-            feed.files = len(files) if isinstance(files, list) else int(files or 0)
-            self._log(f"loading {feed.table or feed.feed_id} from {feed.files} file(s)")
-        elif kind == "batch_loaded":
-            self._feed(str(data.get("feed_id"))).rows += int(data.get("rows") or 0)
-        elif kind == "feed_loaded":
-            feed = self._feed(str(data.get("feed_id")))
-            feed.table = str(data.get("table") or feed.table)
-            feed.rows = int(data.get("rows_read") or feed.rows)
-            feed.inserted = data.get("inserted")
-            feed.updated = data.get("updated")
-            feed.done = True
-            self._log(f"loaded {feed.table}: {feed.rows:,} rows read, {feed.inserted or 0:,} inserted, "
-                      f"{feed.updated or 0:,} updated")
-        elif kind == "warning":
-            self.warnings.append(str(data.get("message")))
-            self._log(f"warning: {data.get('message')}")
-        elif kind == "error":
-            self.errors.append(str(data.get("message")))
-            self._log(f"error: {data.get('message')}")
-        elif kind == "run_finished":
+            self.bytes_done += event.size
+            self.files_skipped += event.skipped
+        elif isinstance(event, FeedLoadStarted):
+            feed = self._feed(event.feed_id)
+            feed.table, feed.files = event.table or feed.table, event.files
+        elif isinstance(event, BatchLoaded):
+            self._feed(event.feed_id).rows += event.rows
+        elif isinstance(event, FeedLoaded):
+            feed = self._feed(event.feed_id)
+            feed.table = event.table or feed.table
+            feed.rows = event.rows_read or feed.rows
+            feed.inserted, feed.updated, feed.done = event.inserted, event.updated, True
+        elif isinstance(event, RunWarning):
+            self.warnings.append(event.message)
+        elif isinstance(event, RunError):
+            self.errors.append(event.message)
+        elif isinstance(event, RunFinished):
             self.ended_at = event.at
             if self.started_at is None:
                 self.started_at = event.at
-            self.status = str(data.get("status") or "finished")
-            self.notification = data.get("notification")
-            self.error = data.get("error")
-            self._log(f"run {self.status}: {self.error or self.notification or ''}".rstrip(": "))
+            self.status, self.notification, self.error = event.status, event.notification, event.error
+        if not isinstance(event, FileListed | BatchLoaded):  # one line per file landed is enough
+            self._log(event.describe())
 
     def _feed(self, feed_id: str) -> FeedProgress:
         if feed_id not in self.feeds:

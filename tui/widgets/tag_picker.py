@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from courier.core.errors import CourierError
-from courier.tui.formatting import literal
+from courier.tui.formatting import error_text, literal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -94,7 +94,7 @@ class TagPicker(ModalScreen[str | None]):
         try:
             self.dismiss(validate_tag(typed))
         except CourierError as exc:
-            self.query_one("#tag-error", Static).update(literal(exc.one_line()))
+            self.query_one("#tag-error", Static).update(literal(error_text(exc)))
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:

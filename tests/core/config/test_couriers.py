@@ -17,9 +17,10 @@ from courier.core.config.couriers import (
     remove_courier,
 )
 from courier.core.config.credentials import add_credential
-from courier.core.errors import ConfigError, NotFound
+from courier.core.errors import ConfigError, Fix, FixKind, NotFound
 from courier.core.optimizely import preset_entities
 from courier.core.source.checks import validate_courier
+from courier.core.types import Check, CheckState
 
 ACCOUNT = "596780373"
 BUCKET = "optimizely-events-data"
@@ -120,7 +121,8 @@ def test_error_hints_point_at_the_fix(cat: Catalog) -> None:
     assert info.value.hint == "did you mean 'opt-keys'?"
     with pytest.raises(ConfigError) as info:
         add_opt(cat, bucket="s3://optimizely-events-data/v1/account_id=1")
-    assert info.value.hint == "use --bucket optimizely-events-data --prefix v1/account_id=1"
+    assert info.value.hint == "put 'v1/account_id=1' in the prefix"
+    assert info.value.fix == Fix(FixKind.GIVE, "bucket", "optimizely-events-data")
 
 
 def test_one_entities_source_is_required(cat: Catalog) -> None:
@@ -255,7 +257,10 @@ def test_validate_reports_a_missing_bucket_and_skips_the_file_checks(cat: Catalo
     assert not report.ok
     failed = [c for c in report.checks if not c.ok]
     assert any("optimizely-events-data" in c.detail for c in failed)
-    assert report.checks[-1] == ("files on 2020-09-14", False, "not checked: the credentials check failed")
+    assert report.checks[-1] == Check("files on 2020-09-14", False, "not checked: the credentials check failed")
+    # the one Check type: the connection test's check arrives whole, its hint included
+    bucket = next(c for c in failed if c.name.startswith("credential opt-keys: "))
+    assert type(bucket) is Check and bucket.hint and bucket.state is CheckState.FAILED
 
 
 def test_optimizely_from_token_takes_bucket_and_account_from_the_exchange(cat: Catalog) -> None:

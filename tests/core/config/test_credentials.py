@@ -25,7 +25,7 @@ from courier.core.config.credentials import (
     update_credential,
 )
 from courier.core.devtools.s3server import LocalS3, free_port
-from courier.core.errors import AccessError, ConfigError, NotFound
+from courier.core.errors import AccessError, ConfigError, Fix, FixKind, NotFound
 from courier.core.source.aws import make_session, s3_client, translate_error
 from cryptography.fernet import Fernet
 
@@ -125,12 +125,12 @@ def test_secret_is_encrypted_at_rest(catalog, workspace) -> None:  # type: ignor
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"kind": "iam-key"}, "unknown credential kind 'iam-key'"),
-    ({"kind": "iam-credential", "access_key_id": "AKIAIOSFODNN7EXAMPLE"}, "needs --secret-access-key-stdin"),
-    ({"kind": "iam-credential", "secret_access_key": "x" * 40}, "needs --access-key-id"),
-    ({"kind": "default-chain", "profile": "dev"}, "--profile does not apply to a default-chain"),
+    ({"kind": "iam-credential", "access_key_id": "AKIAIOSFODNN7EXAMPLE"}, "needs a secret access key"),
+    ({"kind": "iam-credential", "secret_access_key": "x" * 40}, "needs an access key id"),
+    ({"kind": "default-chain", "profile": "dev"}, "a profile does not apply to a default-chain"),
     ({"kind": "default-chain", "role_arn": "arn:aws:iam::12345:role/x"}, "is not an IAM role ARN"),
     ({"kind": "default-chain", "role_arn": "arn:aws:s3:::bucket"}, "is not an IAM role ARN"),
-    ({"kind": "default-chain", "external_id": "abc"}, "--external-id needs --role-arn"),
+    ({"kind": "default-chain", "external_id": "abc"}, "an external ID needs a role ARN"),
     ({"kind": "default-chain", "role_arn": "arn:aws:iam::123456789012:role/r", "external_id": "has space"},
      "external ID is not valid"),
     ({"kind": "default-chain", "role_arn": "arn:aws:iam::123456789012:role/r", "external_id": "x"},
@@ -138,7 +138,7 @@ def test_secret_is_encrypted_at_rest(catalog, workspace) -> None:  # type: ignor
     ({"kind": "iam-credential", "access_key_id": "not a key", "secret_access_key": "x" * 40},
      "does not look like an AWS access key id"),
     ({"kind": "optimizely-token", "token": "t0ken-value", "api_url": "ftp://x"}, "is not an http"),
-    ({"kind": "optimizely-token"}, "needs --token-stdin"),
+    ({"kind": "optimizely-token"}, "needs a token"),
 ])
 def test_invalid_credentials_are_refused_with_one_line(catalog, kwargs, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match=message) as info:
@@ -300,7 +300,7 @@ def test_wrong_region_names_the_right_one() -> None:
                              Endpoint="b.s3.ap-south-1.amazonaws.com")
     head = _client_error("301", "Moved Permanently", "HeadObject", status=301)
     assert str(translate_error(malformed, action="list", bucket="b")) == "wrong region for s3://b/: the bucket is in eu-west-1"
-    assert translate_error(redirect, action="list", bucket="b").hint == "set --region ap-south-1"
+    assert translate_error(redirect, action="list", bucket="b").fix == Fix(FixKind.GIVE, "region", "ap-south-1")
     assert str(translate_error(head, action="read", bucket="b", key="k")) == "wrong region for s3://b/k"
 
 
@@ -338,7 +338,7 @@ def test_update_keeps_the_stored_secret_it_is_not_given(catalog) -> None:  # typ
 
 def test_update_to_another_kind_needs_that_kinds_secret_and_drops_the_old_fields(catalog) -> None:  # type: ignore[no-untyped-def]
     add_credential(catalog, "chain", "default-chain")
-    with pytest.raises(ConfigError, match="needs --secret-access-key-stdin"):
+    with pytest.raises(ConfigError, match="needs a secret access key"):
         update_credential(catalog, "chain", kind="iam-credential", access_key_id="AKIAIOSFODNN7EXAMPLE")
     assert get_credential(catalog, "chain").kind == "default-chain"
     add_credential(catalog, "opt", "iam-credential", access_key_id="AKIAIOSFODNN7EXAMPLE", secret_access_key="s" * 40)
@@ -347,3 +347,13 @@ def test_update_to_another_kind_needs_that_kinds_secret_and_drops_the_old_fields
     assert _ciphertext(catalog, "opt") is None and load_secret(catalog, "opt") == {}
     with pytest.raises(NotFound):
         update_credential(catalog, "nope", role_arn="")
+
+
+def test_credentials_carry_their_kind_as_a_credential_kind(catalog) -> None:  # type: ignore[no-untyped-def]
+    from courier.core.config.credentials import get_credential
+    from courier.core.types import CredentialKind
+
+    added = add_credential(catalog, "c1", "default-chain")
+    assert added.kind is CredentialKind.DEFAULT_CHAIN
+    assert get_credential(catalog, "c1").kind is CredentialKind.DEFAULT_CHAIN
+    assert [c.kind for c in list_credentials(catalog)] == [CredentialKind.DEFAULT_CHAIN]

@@ -169,3 +169,13 @@ def test_pattern_traps_become_warnings_with_the_pointer() -> None:
 ])
 def test_implied_content_type(pattern: str, implied: str | None) -> None:
     assert implied_content_type(pattern) == implied
+
+
+def test_entities_carry_content_types_from_the_one_table() -> None:
+    from courier.core.types import ContentType
+    from courier.core.warehouse.files import CONTENT_TYPES
+
+    assert CONTENT_TYPES == tuple(ContentType)
+    entities = parse_entities([land_as(**{"file/content-type": t.value}) for t in ContentType])
+    assert [e.content_type for e in entities] == list(ContentType)
+    assert all(isinstance(e.content_type, ContentType) for e in entities)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from courier.core.catalog.catalog import Catalog
-from courier.core.errors import Cancelled, ConfigError, NotFound
+from courier.core.errors import Cancelled, ConfigError, Fix, FixKind, NotFound
 from courier.core.feeds.model import (
     PLACEHOLDER_ID,
     activate_feed,
@@ -189,7 +189,7 @@ def test_date_last_updated_is_rejected_as_amperity_does(catalog: Catalog, tmp_pa
     path.write_text("id,day,changed,version,name\n1,2024-01-02,2024-01-02 10:00:00,7,x\n")
     with pytest.raises(ConfigError) as err:
         add_feed(catalog, source="Shop", name="Rows", sample=str(path), primary_key=["id"], last_updated="day")
-    assert "DATE" in err.value.message and "--generate-updated" in err.value.hint
+    assert "DATE" in err.value.message and err.value.fix == Fix(FixKind.TURN_ON, "generate_updated", why="instead")
     with pytest.raises(ConfigError, match="not a datetime or integer"):
         add_feed(catalog, source="Shop", name="Rows", sample=str(path), primary_key=["id"], last_updated="name")
     with pytest.raises(ConfigError, match="either a last-updated column or a generated"):
@@ -280,6 +280,7 @@ def test_activating_a_feed_without_a_key_says_how_to_set_one(catalog: Catalog, w
     with pytest.raises(ConfigError) as err:
         activate_feed(catalog, workspace, feed.id)
     assert "no primary key" in err.value.message and "suggest" in err.value.hint
+    assert err.value.fix == Fix(FixKind.GIVE, "primary_key", "COL")
     assert not workspace.warehouse_path.exists()
 
 

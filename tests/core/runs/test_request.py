@@ -30,11 +30,11 @@ def test_none_or_several_selections_are_one_error(selection: dict[str, object]) 
 
 
 @pytest.mark.parametrize(("selection", "message"), [
-    ({"from_day": D1}, "a period needs both --from and --to"),
-    ({"from_day": D2, "to_day": D1}, "--to 2026-11-01 is not after --from 2026-11-03"),
+    ({"from_day": D1}, "a period needs both a from day and a to day"),
+    ({"from_day": D2, "to_day": D1}, "to 2026-11-01 is not after from 2026-11-03"),
     ({"day": date(1969, 12, 31)}, "outside the dates courier loads"),
     ({"mode": "day"}, "a day run needs a day"),  # a face that picks the mode first (the run dialog)
-    ({"mode": "period", "to_day": D2}, "a period needs both --from and --to"),
+    ({"mode": "period", "to_day": D2}, "a period needs both a from day and a to day"),
     ({"mode": "all", "day": D1}, CHOOSE_ONE),
 ])
 def test_a_selection_is_checked_with_the_modes_own_words(selection: dict[str, object], message: str) -> None:

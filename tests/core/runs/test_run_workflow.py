@@ -21,6 +21,7 @@ from courier.core.feeds.model import activate_feed, add_feed
 from courier.core.runs.records import list_runs, start_run
 from courier.core.runs.request import RunRequest
 from courier.core.source.landing import landed_files
+from courier.core.types import RunMode, RunStatus
 from courier.core.warehouse.duckdb import Warehouse
 
 ACCOUNT = "1234567890"
@@ -56,8 +57,11 @@ def test_full_workflow_from_empty_load_operations_to_deduplicated_tables(demo: E
 
     # 1. `{}`: the run lands files and succeeds, saying nothing was loaded
     result = start_run(catalog, RunRequest("optimizely", "day", day=day1))
-    assert result.status == "succeeded", result.error
+    assert result.status is RunStatus.SUCCEEDED, result.error
     assert "nothing was loaded" in result.notification
+    [record] = list_runs(catalog)
+    assert (record.status, record.mode) == (RunStatus.SUCCEEDED, RunMode.DAY)
+    assert isinstance(record.status, RunStatus) and isinstance(record.mode, RunMode)
     landed = landed_files(catalog, "optimizely")
     assert landed and {f.tag for f in landed} == {"decisions", "conversions"}
     assert all(f.day == day1.isoformat() for f in landed)
@@ -68,7 +72,7 @@ def test_full_workflow_from_empty_load_operations_to_deduplicated_tables(demo: E
     result = start_run(catalog, RunRequest("optimizely", "day", day=day1))
     assert result.status == "failed"
     assert result.error == 'Error running load-operations task\nCannot find required feeds: "df-xxxxxx"'
-    assert result.stats["files_landed"] == 0 and result.stats["files_skipped"] == len(landed)
+    assert result.stats.files_landed == 0 and result.stats.files_skipped == len(landed)
 
     # 3. feeds from landed samples (newest first, as the Add Feed list shows them)
     decisions_sample = next(f.key for f in landed if f.tag == "decisions")
@@ -109,8 +113,8 @@ def test_full_workflow_from_empty_load_operations_to_deduplicated_tables(demo: E
     # 5. an idempotent re-run downloads nothing and adds no rows
     again = start_run(catalog, RunRequest("optimizely", "period", from_day=day1, to_day=day2 + timedelta(days=1)))
     assert again.status == "succeeded", again.error
-    assert again.stats["files_landed"] == 0
-    assert again.stats["feeds"][conversions.id]["inserted"] == 0
+    assert again.stats.files_landed == 0
+    assert again.stats.feeds[conversions.id].inserted == 0
     assert [r.status for r in list_runs(catalog, "optimizely")][:2] == ["succeeded", "succeeded"]
 
 
@@ -131,14 +135,14 @@ def test_object_rewritten_upstream_is_landed_again(demo: ExportSpec, catalog: Ca
     body = open(first.local_path, "rb").read()
     s3.client("s3").put_object(Bucket=BUCKET, Key=first.key, Body=body + b"")  # same bytes: same ETag
     again = start_run(catalog, RunRequest("optimizely", "day", day=START))
-    assert again.stats["files_landed"] == 0
+    assert again.stats.files_landed == 0
     table = pq.read_table(first.local_path)
     buf = io.BytesIO()
     pq.write_table(table.slice(0, max(1, table.num_rows // 2)), buf)
     s3.client("s3").put_object(Bucket=BUCKET, Key=first.key, Body=buf.getvalue())
     rewritten = start_run(catalog, RunRequest("optimizely", "day", day=START))
     assert rewritten.status == "succeeded"
-    assert rewritten.stats["files_landed"] == 1
+    assert rewritten.stats.files_landed == 1
     now = next(f for f in landed_files(catalog, "optimizely") if f.key == first.key)
     assert now.etag != first.etag and now.rows == max(1, table.num_rows // 2)
 
@@ -154,7 +158,7 @@ def test_second_run_of_same_courier_is_refused(demo: ExportSpec, catalog: Catalo
 def test_period_with_to_before_from_is_a_usage_error(demo: ExportSpec, catalog: Catalog) -> None:
     from courier.core.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="is not after --from"):
+    with pytest.raises(ConfigError, match="is not after from"):
         start_run(catalog, RunRequest("optimizely", "period", from_day=START, to_day=START))
 
 
@@ -176,3 +180,16 @@ def test_a_cancel_during_a_load_ends_the_run_cancelled_with_the_table_untouched(
     assert result.status == "cancelled" and "cancelled by the operator" in (result.error or "")
     with Warehouse(catalog.workspace.warehouse_path, read_only=True) as wh:
         assert wh.row_count("Optimizely:Decisions") == 0
+
+
+def test_a_run_request_holds_its_mode_as_a_run_mode() -> None:
+    from courier.core.errors import ConfigError
+
+    assert RunRequest("optimizely", "all").mode is RunMode.ALL
+    assert RunRequest("optimizely", RunMode.PERIOD).mode is RunMode.PERIOD
+    later = RunRequest("optimizely", "all")
+    later.mode, later.day = "day", START  # type: ignore[assignment]
+    later.validate()
+    assert later.mode is RunMode.DAY and later.days() == [START]
+    with pytest.raises(ConfigError, match="unknown run mode 'weekly'"):
+        RunRequest("optimizely", "weekly").validate()  # type: ignore[arg-type]

@@ -169,7 +169,7 @@ def test_check_report_json() -> None:
     data = report.to_json()
     assert data["timezone"] == "America/New_York"
     assert data["description"] == "At 02:30"
-    assert data["next"][1] == {"local": "2025-03-09T03:00:00-04:00", "utc": "2025-03-09T07:00:00+00:00",
+    assert data["next"][1] == {"local": "2025-03-09T03:00:00-04:00", "utc": "2025-03-09T07:00:00Z",
                                "shifted_from": "2025-03-09T02:30:00"}
     assert any("does not exist" in w for w in data["warnings"])
 

@@ -28,6 +28,7 @@ from courier.core.schedule.scheduler import (
     scheduler_lock,
     scheduler_logger,
 )
+from courier.core.types import RunMode, RunStatus, Trigger
 
 
 def add_courier(catalog: Catalog, name: str) -> None:
@@ -104,7 +105,7 @@ def daily(cat: Catalog, name: str = "daily", couriers: tuple[str, ...] = ("opt",
 def test_group_runs_every_courier_with_one_group_run_id(cat: Catalog, engine: FakeEngine) -> None:
     daily(cat, couriers=("opt", "crm"))
     result = GroupRun(cat, get_group(cat, "daily"), runner=engine).scheduled(at("2025-06-15T06:00"))
-    assert result.status == "succeeded"
+    assert result.status is RunStatus.SUCCEEDED and result.trigger is Trigger.SCHEDULED
     assert [r.courier for r in engine.requests] == ["opt", "crm"]
     assert {r.group_run for r in engine.requests} == {result.group_run}
     assert all(r.group_name == "daily" and r.mode == "period" for r in engine.requests)
@@ -152,15 +153,17 @@ def test_manual_runs_load_exactly_the_days_given_and_do_not_wait(cat: Catalog, e
     from datetime import date
 
     result = run_group_now(cat, "daily", day=date(2025, 1, 5), runner=engine)
-    assert result.trigger == "manual" and result.status == "succeeded"
+    assert result.trigger is Trigger.MANUAL and result.status is RunStatus.SUCCEEDED
     assert (result.mode, result.from_day, result.to_day) == ("day", "2025-01-05", "2025-01-06")
+    assert all(r.mode is RunMode.DAY for r in engine.requests)
+    assert all(c.status is RunStatus.SUCCEEDED for c in result.couriers)
     assert {(r.mode, r.day, r.wait_until) for r in engine.requests} == {("day", date(2025, 1, 5), None)}
     run_group_now(cat, "daily", all_=True, runner=engine)
     assert engine.requests[-1].mode == "all"
     run_group_now(cat, "daily", from_day=date(2025, 1, 1), to_day=date(2025, 1, 3), runner=engine)
     assert (engine.requests[-1].from_day, engine.requests[-1].to_day) == (date(2025, 1, 1), date(2025, 1, 3))
     count = len(engine.requests)
-    with pytest.raises(ConfigError, match="is not after --from"):
+    with pytest.raises(ConfigError, match="is not after from"):
         run_group_now(cat, "daily", from_day=date(2025, 1, 3), to_day=date(2025, 1, 1), runner=engine)
     with pytest.raises(ConfigError, match="choose exactly one of"):
         run_group_now(cat, "daily", day=date(2025, 1, 5), all_=True, runner=engine)

@@ -15,6 +15,7 @@ from courier.core.config.credentials import add_credential
 from courier.core.devtools.s3server import LocalS3, free_port
 from courier.core.errors import ConfigError, NotFound
 from courier.core.source.access import NOT_RUN, run_access_check
+from courier.core.types import Check, CheckState
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/courier-reader"
@@ -77,6 +78,9 @@ def test_unknown_key_fails_identity_and_skips_the_rest(catalog, auth_s3, users) 
     assert not report.ok and identity.ran and not identity.ok
     assert identity.detail.startswith("unknown access key")
     assert (listing.ran, listing.detail, read.ran) == (False, NOT_RUN, False)
+    assert [c.state for c in report.checks] == [CheckState.FAILED, CheckState.NOT_RUN, CheckState.NOT_RUN]
+    assert all(type(c) is Check for c in report.checks)
+    assert report.to_json()["checks"][1] == {**listing.to_json(), "state": "not-run"}
     assert "Connection successful" not in report.summary
 
 
