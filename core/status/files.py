@@ -44,8 +44,7 @@ FILE_SCHEMA = pa.schema([
     ("key", pa.string()),  # its partition text (shown beside it): `partition_text`
     ("courier", pa.string()),
     ("bucket", pa.string()),
-    ("local_path", pa.string()),  # null for a remote file
-])
+])  # where a landed file is on disk: `landed_path` (only the selected file's is ever needed)
 HIDDEN_PARTITIONS = ("date", "account_id")
 
 
@@ -72,7 +71,7 @@ class ListedObject(Protocol):
 _LEDGER_COLUMNS = {
     "key": "key", "tag": "tag", "day": "day", "size": "size", "rows": "rows",
     "modified": "CAST(round(last_modified * 1000000) AS INTEGER)",
-    "courier": "courier", "bucket": "bucket", "local_path": "local_path",
+    "courier": "courier", "bucket": "bucket",
 }
 _HIVE_SEGMENT = r"^[A-Za-z_][A-Za-z0-9_]*="  # courier.core.optimizely's Hive name, then `=`
 _NULL_SEGMENT = r"^([A-Za-z_][A-Za-z0-9_]*)=(?:" + "|".join(re.escape(v) for v in sorted(NULL_PARTITION_VALUES)) + ")$"
@@ -161,7 +160,6 @@ def remote_files_table(courier: str, objects: Iterable[ListedObject]) -> pa.Tabl
         "key": pa.array([o.key for o in objects], pa.string()),
         "courier": pa.array([courier] * len(objects), pa.string()),
         "bucket": pa.array([o.bucket for o in objects], pa.string()),
-        "local_path": pa.nulls(len(objects), pa.string()),
     })
 
 
@@ -207,6 +205,12 @@ def sample_origin(catalog: Catalog, key: str) -> SampleOrigin | None:
     """The courier and tag of the most recent landing of `key` (any courier), or None if it never landed."""
     row = catalog.one("SELECT courier, tag FROM ledger WHERE key = ? ORDER BY landed_at DESC LIMIT 1", (key,))
     return SampleOrigin(row["courier"], row["tag"]) if row else None
+
+
+def landed_path(catalog: Catalog, courier: str, bucket: str, key: str) -> str | None:
+    """Where a landed file of the list is on disk (None: no longer in the ledger)."""
+    row = catalog.one("SELECT local_path FROM ledger WHERE courier = ? AND bucket = ? AND key = ?", (courier, bucket, key))
+    return row["local_path"] if row else None
 
 
 def newest_landed_day(catalog: Catalog, courier: str | None = None) -> str | None:

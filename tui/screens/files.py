@@ -17,8 +17,10 @@ from courier.core.catalog.workspace import Workspace
 from courier.core.status.choices import courier_names
 from courier.core.status.files import (
     FileList,
+    FileState,
     empty_files_table,
     landed_files_table,
+    landed_path,
     newest_landed_day,
     partition_text,
     remote_files_table,
@@ -272,17 +274,21 @@ class FilesScreen(CourierScreen):
         if row is None or row["key"] == self._preview_key:
             return
         self._preview_key = row["key"]
-        if not row.get("local_path"):
+        if row["ready"] != FileState.LANDED:
             self._clear_preview("remote file: run the courier for this day to land it, then preview it here")
             return
-        self._preview(row["key"], row["local_path"])
+        self._preview(row["courier"], row["bucket"], row["key"])
 
     @work(thread=True, exclusive=True, group="files-preview", exit_on_error=False)
-    def _preview(self, key: str, local_path: str) -> None:
+    def _preview(self, courier: str, bucket: str, key: str) -> None:
         from courier.core.feeds.schema import read_sample
         from courier.core.warehouse.files import open_batches
 
+        catalog = Catalog(self.workspace)
         try:
+            local_path = landed_path(catalog, courier, bucket, key)
+            if local_path is None:
+                raise ValueError("this file is no longer in the ledger: press F5 to list the files again")
             sample = read_sample(Path(local_path))
             text = Text()
             for column in sample.columns:
@@ -298,6 +304,8 @@ class FilesScreen(CourierScreen):
             self.post_message(self.Previewed(key, text, rows))
         except Exception as exc:  # noqa: BLE001 - a corrupt or missing file is shown, not raised
             self.post_message(self.Previewed(key, Text(""), None, _one_line(exc)))
+        finally:
+            catalog.close()
 
     @on(Previewed)
     def _previewed(self, message: Previewed) -> None:
@@ -354,7 +362,7 @@ class FilesScreen(CourierScreen):
         if row is None:
             self.notify("No file selected.", severity="warning")
             return
-        if not row.get("local_path"):
+        if row["ready"] != FileState.LANDED:
             self.notify("This file is not landed yet: run the courier for its day first.", severity="warning")
             return
         from courier.tui.screens.feed_editor import FeedEditorScreen

@@ -160,17 +160,29 @@ def prepare(table: pa.Table, cells: Mapping[str, CellFormat] | None = None) -> P
 def screen_safe(table: pa.Table) -> pa.Table:
     """`table` as it may be drawn: text values with controls escaped, names also markup-escaped.
 
-    Vectorised: only the string columns that hold an unsafe character are rebuilt in Python.
+    Vectorised: only the string columns that hold an unsafe character are rebuilt in Python; a
+    column shown twice (the files screen draws the key as key and as partition) is checked once.
     """
     columns = []
+    done: dict[tuple[Any, ...], pa.ChunkedArray] = {}
     for column in table.columns:
+        same = _identity(column)
+        if same in done:
+            columns.append(done[same])
+            continue
         kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
         if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and column.null_count < len(column):
             text = column.cast(kind) if kind is not column.type else column
             if pc.any(pc.match_substring_regex(text, _UNSAFE_RE2)).as_py():
                 column = pa.array([None if v is None else printable(v) for v in text.to_pylist()], kind)
+        done[same] = column
         columns.append(column)
     return pa.table(columns, names=[escape(printable(name)) for name in table.column_names])
+
+
+def _identity(column: pa.ChunkedArray) -> tuple[Any, ...]:
+    """Which memory a column's values are (two names for one column share it)."""
+    return (str(column.type), *((c.offset, len(c), *(b.address if b else 0 for b in c.buffers())) for c in column.chunks))
 
 
 def empty_table(columns: list[str] | None = None) -> pa.Table:
