@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from courier.core.errors import CourierError
+from courier.core.status.runs import first_group_run
 from courier.core.text import printable
 from courier.tui.formatting import cell, literal
 from courier.tui.screens import CourierScreen
@@ -274,10 +275,9 @@ class CronScreen(CourierScreen):
         thread.start()
         try:
             while True:
-                row = catalog.one("SELECT id FROM runs WHERE group_name = ? AND started_at >= ? ORDER BY started_at",
-                                  (name, started - 1))
-                if row is not None:
-                    self.post_message(self.GroupRunStarted(name, row["id"]))
+                run_id = first_group_run(catalog, name, started - 1)
+                if run_id is not None:
+                    self.post_message(self.GroupRunStarted(name, run_id))
                     break
                 if not thread.is_alive():
                     result = outcome.get("result")
