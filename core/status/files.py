@@ -2,15 +2,15 @@
 day's remote files, newest first; and the `/` filter over it.
 
 A workspace can hold 100,000 landed files, and a Python object per file costs seconds. So the
-ledger is read in ONE query that returns one JSON array per column (SQLite builds them, the json
-module parses them in C) and the order is Arrow's. Values stay typed (a timestamp, sizes as
+ledger is read in ONE query that returns one JSON array per column (SQLite builds them, Arrow's
+JSON reader parses them into columns) and the order is Arrow's. Values stay typed (a timestamp, sizes as
 integers) and the partition text is derived from the key: the face formats only the rows it
 draws. What the filter searches is built, vectorised, the first time a filter is typed.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import re
 import threading
 from collections.abc import Iterable
@@ -21,6 +21,7 @@ from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pj
 from courier.core.catalog.catalog import Catalog
 from courier.core.optimizely import NULL_PARTITION_VALUES, partition_of
 
@@ -128,18 +129,19 @@ def _finish(columns: dict[str, pa.Array]) -> pa.Table:
 def landed_files_table(catalog: Catalog, courier: str | None = None) -> pa.Table:
     """Every landed file (of one courier, or all), newest first by LastModified (ties: key), as FILE_SCHEMA.
 
-    One query: SQLite aggregates each column into a JSON array in a single pass over the ledger.
+    One query: SQLite aggregates each column into a JSON array in a single pass over the ledger, and
+    Arrow's JSON reader turns the arrays into columns (no Python object per file, no GIL held).
     """
-    arrays = ", ".join(f"json_group_array({sql})" for sql in _LEDGER_COLUMNS.values())
+    arrays = ", ".join(f"'{name}', json_group_array({sql})" for name, sql in _LEDGER_COLUMNS.items())
     where, params = (" WHERE courier = ?", (courier,)) if courier else ("", ())
-    row = catalog.execute(f"SELECT {arrays} FROM ledger{where}", params).fetchone()
-    lists = dict(zip(_LEDGER_COLUMNS, (json.loads(text) for text in row), strict=True))
-    types = {field.name: field.type for field in FILE_SCHEMA}
-    columns: dict[str, pa.Array] = {
-        name: pa.array(values, pa.int64() if name == "modified" else types[name]) for name, values in lists.items()
-    }
-    columns["modified"] = columns["modified"].cast(types["modified"])
-    columns["ready"] = pa.array([FileState.LANDED.value] * len(lists["key"]), pa.string())
+    text = catalog.execute(f"SELECT json_object({arrays}) FROM ledger{where}", params).fetchone()[0].encode()
+    types = {field.name: pa.int64() if field.name == "modified" else field.type for field in FILE_SCHEMA}
+    read = pj.read_json(io.BytesIO(text), read_options=pj.ReadOptions(block_size=len(text) + 1),
+                        parse_options=pj.ParseOptions(explicit_schema=pa.schema(
+                            [(name, pa.list_(types[name])) for name in _LEDGER_COLUMNS])))
+    columns = {name: pc.list_flatten(read[name]) for name in _LEDGER_COLUMNS}
+    columns["modified"] = columns["modified"].cast(FILE_SCHEMA.field("modified").type)
+    columns["ready"] = pa.repeat(pa.scalar(FileState.LANDED.value, pa.string()), len(columns["key"]))
     return _finish(columns)
 
 
