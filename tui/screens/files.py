@@ -244,7 +244,7 @@ class FilesScreen(CourierScreen):
         if not self.query_one("#files-status", Static).has_class("error"):
             self._show_status(f"{self._note}{shown} · / filter · t landed/remote · n use as sample")
         if message.table.num_rows:
-            self._schedule_preview()
+            self.call_after_refresh(self._schedule_preview)  # the list is drawn first, then the preview read
         else:
             self._clear_preview("no file selected")
 
