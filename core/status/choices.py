@@ -48,9 +48,10 @@ class EditorStart:
 
 
 def feed_editor_start(catalog: Catalog) -> EditorStart | None:
-    """The most recently changed feed, else the newest landed file (by LastModified); None when neither exists."""
+    """The most recently changed feed, else the newest landed file (the first the files list shows);
+    None when neither exists."""
     feed = catalog.one("SELECT id, sample FROM feeds ORDER BY updated_at DESC LIMIT 1")
     if feed:
         return EditorStart(feed["sample"], feed["id"])
-    landed = catalog.one("SELECT key FROM ledger ORDER BY last_modified DESC LIMIT 1")
+    landed = catalog.one("SELECT key FROM ledger ORDER BY last_modified DESC, key DESC LIMIT 1")  # the list's first
     return EditorStart(landed["key"], None) if landed else None
