@@ -17,6 +17,8 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.core.status.choices import feed_editor_start
+from courier.core.status.runs import process_runs_a_courier
 from courier.core.text import printable
 from courier.tui.formatting import error_text
 from courier.tui.screens import ConfirmScreen
@@ -155,13 +157,9 @@ class CourierApp(App[None]):
 
     def _feed_editor_context(self) -> dict[str, Any] | None:
         """The feed editor needs a feed or a sample: the newest feed, else the newest landed file."""
-        feed = self.catalog.one("SELECT id FROM feeds ORDER BY updated_at DESC LIMIT 1")
-        if feed:
-            sample_row = self.catalog.one("SELECT sample FROM feeds WHERE id = ?", (feed["id"],))
-            return {"sample": sample_row["sample"] if sample_row else None, "feed_id": feed["id"]}
-        landed = self.catalog.one("SELECT key FROM ledger ORDER BY last_modified DESC LIMIT 1")
-        if landed:
-            return {"sample": landed["key"], "feed_id": None}
+        start = feed_editor_start(self.catalog)
+        if start is not None:
+            return {"sample": start.sample, "feed_id": start.feed_id}
         self.notify("No sample files yet: run the courier for one day first (r), then pick a file (f)",
                     severity="warning")
         return None
@@ -197,8 +195,7 @@ class CourierApp(App[None]):
         """A run started by this process is still going (a worker in group "run" or a running row)."""
         if any(w.group == "run" and w.is_running for w in self.workers):
             return True
-        row = self.catalog.one("SELECT 1 FROM runs WHERE status = 'running' AND pid = ?", (os.getpid(),))
-        return row is not None
+        return process_runs_a_courier(self.catalog, os.getpid())
 
     def action_request_quit(self) -> None:
         if not self.run_active():

@@ -9,9 +9,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-DONE, NEXT, OPEN, BLOCKED = "done", "next", "open", "blocked"
+from courier.core.catalog.catalog import Catalog
+
+
+class StepStatus(StrEnum):
+    DONE = "done"
+    NEXT = "next"  # the one step suggested now
+    OPEN = "open"  # possible now, not first in line
+    BLOCKED = "blocked"  # an earlier step must be done first (the detail says which)
+
+
+DONE, NEXT, OPEN, BLOCKED = StepStatus.DONE, StepStatus.NEXT, StepStatus.OPEN, StepStatus.BLOCKED
 
 
 @dataclass(frozen=True)
@@ -23,7 +34,7 @@ class Step:
     title: str
     explanation: str
     action: str  # the app action that opens the screen doing this step
-    status: str = OPEN
+    status: StepStatus = OPEN
     detail: str = ""  # what was detected, or why the step is blocked
 
 
@@ -94,7 +105,7 @@ def _group_couriers(settings: str | None) -> list[str]:
     return [str(c) for c in couriers] if isinstance(couriers, list) else []
 
 
-def read_facts(catalog: Any, *, checked_credentials: Iterable[str] = ()) -> WorkspaceFacts:
+def read_facts(catalog: Catalog, *, checked_credentials: Iterable[str] = ()) -> WorkspaceFacts:
     """Count what exists; `checked_credentials` are those that passed Test connection this session."""
 
     def count(sql: str) -> int:
@@ -167,6 +178,7 @@ def judge(facts: WorkspaceFacts) -> list[Step]:
     }
     steps: list[Step] = []
     next_given = False
+    status: StepStatus
     for step in STEPS:
         if done[step.key]:
             status, detail = DONE, details[step.key]
@@ -180,7 +192,7 @@ def judge(facts: WorkspaceFacts) -> list[Step]:
     return steps
 
 
-def onboarding_steps(catalog: Any, *, checked_credentials: Iterable[str] = ()) -> list[Step]:
+def onboarding_steps(catalog: Catalog, *, checked_credentials: Iterable[str] = ()) -> list[Step]:
     """The checklist for this workspace, in order."""
     return judge(read_facts(catalog, checked_credentials=checked_credentials))
 

@@ -168,6 +168,12 @@ class Warehouse:
             "AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
         return [(name, self.row_count(name)) for name in names]
 
+    def first_rows(self, table: str, limit: int) -> pa.Table:
+        """The first `limit` rows of a domain table (the data explorer's sample), read like `query`."""
+        if not self.has_table(table):
+            raise NotFound(f"domain table {table} does not exist", hint="activate its feed first")
+        return self.query(f"SELECT * FROM {quote(table)}", limit=int(limit))
+
     def query(self, sql: str, *, timeout: float | None = None, limit: int | None = None) -> pa.Table:
         """Ad-hoc SQL: one read-only statement over the domain tables, stopped after `timeout` seconds
         (default: `query_timeout()`), at most `limit` rows (the limit is applied by DuckDB before

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
-import pyarrow as pa
 from courier.core.runs.records import start_run
 from courier.core.runs.request import RunRequest
 from courier.tui.screens.feed_editor import FeedEditorScreen
-from courier.tui.screens.files import HIDDEN, SHOWN, FilesScreen
+from courier.tui.screens.files import SHOWN, FilesScreen
 from courier.tui.widgets.arrow_table import ArrowTable
 from textual.widgets import Input, Static
 
@@ -104,35 +104,32 @@ async def test_n_opens_the_feed_editor_with_the_selected_landed_file(s3, workspa
         assert app.screen.sample == newest
 
 
-def synthetic_files(count: int) -> pa.Table:
-    """`count` file rows shaped like the screen's own (no S3 objects needed)."""
-    keys = [f"v1/account_id=1/type=decisions/date=2026-11-01/experiment={i % 97}/part-{i:06d}.c000.snappy.parquet"
-            for i in range(count)]
-    columns: dict[str, pa.Array] = {}
-    for name in SHOWN + HIDDEN:
-        if name == "rows":
-            columns[name] = pa.array(range(count), pa.int64())
-        elif name == "key":
-            columns[name] = pa.array(keys)
-        elif name == "search":
-            columns[name] = pa.array([k.lower() for k in keys])
-        elif name == "local_path":
-            columns[name] = pa.nulls(count, pa.string())
-        else:
-            columns[name] = pa.array([f"{name}-{i % 7}" for i in range(count)])
-    return pa.table(columns)
+def insert_ledger_rows(catalog, count: int) -> float:  # type: ignore[no-untyped-def]
+    """`count` ledger rows as if a courier had landed that many files (file i is i seconds older)."""
+    newest = time.time()
+    rows = [("optimizely", "bucket", f"v1/account_id=1/type=decisions/date=2026-11-01/experiment={i % 97}/"
+             f"part-{i:06d}.c000.snappy.parquet", f"etag{i}", 1536 + i, newest - i, "decisions", "2026-11-01",
+             "wf-test", f"/nowhere/{i}.parquet", i, newest) for i in range(count)]
+    with catalog.transaction() as db:
+        db.executemany("INSERT INTO ledger (courier, bucket, key, etag, size, last_modified, tag, day, run_id, "
+                       "local_path, rows, landed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return newest
 
 
-async def test_one_hundred_thousand_files_mount_and_keys_still_work(workspace, catalog) -> None:
-    big = synthetic_files(100_000)
+async def test_one_hundred_thousand_landed_files_list_newest_first_and_keys_still_work(workspace, catalog) -> None:
+    newest = insert_ledger_rows(catalog, 100_000)
     app = Host(lambda: FilesScreen(workspace, catalog))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         table = screen.query_one("#files", ArrowTable)
-        await wait_for(pilot, lambda: "landed file" in str(screen.query_one("#files-status", Static).render()),
-                       "the (empty) landed listing")
-        screen.show_files(big, "100,000 files")
-        await wait_for(pilot, lambda: table.row_count == 100_000, "the big list")
+        await wait_for(pilot, lambda: table.row_count == 100_000, "the 100,000 landed files")
+        assert "100,000 landed file(s)" in str(screen.query_one("#files-status", Static).render())
+        keys = shown_column(screen, "key")
+        assert keys[0].endswith("part-000000.c000.snappy.parquet") and keys[-1].endswith("part-099999.c000.snappy.parquet")
+        drawn = table.get_row_at(0)  # what the first line shows: formatted as drawn
+        assert drawn[SHOWN.index("modified")] == datetime.fromtimestamp(newest).strftime("%Y-%m-%d %H:%M:%S")
+        assert drawn[SHOWN.index("size")] == "1.5 KB"
+        assert drawn[SHOWN.index("partition")] == "type=decisions experiment=0"
         table.focus()
         await pilot.press("down", "down", "end")
         assert table.cursor_row == 99_999

@@ -103,7 +103,7 @@ async def test_a_tui_notification_for_an_engine_error_has_no_flag(tmp_path) -> N
     from tests.tui.test_run_progress import wait_for
 
     setup = offline_workspace(tmp_path / "ws")
-    add_group(setup.catalog, new_group("nightly", [setup.courier]))
+    add_group(setup.catalog, new_group("nightly", [setup.courier], cron="0 6 * * *", timezone="UTC"))
     setup.catalog.execute("UPDATE couriers SET entities = '[]' WHERE name = ?", (setup.courier,))
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:

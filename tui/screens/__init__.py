@@ -31,6 +31,7 @@ class CourierScreen(Screen[None]):
         super().__init__(**kwargs)
         self.workspace = workspace
         self.catalog = catalog
+        self._read_at_mount = False
 
     @property
     def courier_app(self) -> CourierApp:
@@ -52,11 +53,18 @@ class CourierScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        self._read_at_mount = True
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
+        if self._read_at_mount:
+            self._read_at_mount = False  # a pushed screen is mounted, then resumed: read once, not twice
+            return
         if self.is_mounted:
             self.refresh_data()
+
+    def on_screen_suspend(self) -> None:
+        self._read_at_mount = False  # whatever comes back into view reads again
 
     def refresh_data(self) -> None:
         """Re-read what this screen shows (catalog reads only; slow work goes to workers)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import ConfigError, CourierError
+from courier.core.status.choices import courier_names, credential_names, feed_ids
 from courier.core.text import printable
 from courier.tui.formatting import error_block, error_text, literal
 from courier.tui.screens import CourierScreen
@@ -78,8 +79,8 @@ class CourierSetupScreen(CourierScreen):
         self.courier_name = courier or self._first_courier()
 
     def _first_courier(self) -> str | None:
-        row = self.catalog.one("SELECT name FROM couriers ORDER BY name LIMIT 1")
-        return row["name"] if row else None
+        names = courier_names(self.catalog)
+        return names[0] if names else None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="setup-body"):
@@ -129,12 +130,12 @@ class CourierSetupScreen(CourierScreen):
         self.query_one("#courier-name" if not self.courier_name else "#courier-credential").focus()
 
     def refresh_data(self) -> None:
-        names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
+        names = courier_names(self.catalog)
         pick = self.query_one("#courier-pick", Select)
         with self.prevent(Select.Changed):
             pick.set_options([("＋ new courier", NEW), *((n, n) for n in names)])
             pick.value = self.courier_name if self.courier_name in names else NEW
-        creds = [r["name"] for r in self.catalog.all("SELECT name FROM credentials ORDER BY name")]
+        creds = credential_names(self.catalog)
         select = self.query_one("#courier-credential", Select)
         current = select.value
         with self.prevent(Select.Changed):
@@ -155,7 +156,7 @@ class CourierSetupScreen(CourierScreen):
         if self.is_mounted:
             tags = tags_of(self.query_one("#entities-editor", JsonEditor).text)
         ops = parse_load_operations(text, tags=tags)
-        known = [r["id"] for r in self.catalog.all("SELECT id FROM feeds")]
+        known = feed_ids(self.catalog)
         out = []
         for feed_id in unknown_feeds(ops, known):
             if is_placeholder(feed_id):
@@ -183,8 +184,7 @@ class CourierSetupScreen(CourierScreen):
         self.courier_name = name
         self.query_one("#courier-name", Input).value = name
         self.query_one("#courier-name", Input).disabled = True
-        creds = [r["name"] for r in self.catalog.all("SELECT name FROM credentials")]
-        if courier.credential in creds:
+        if courier.credential in credential_names(self.catalog):
             self.query_one("#courier-credential", Select).value = courier.credential
         self.query_one("#courier-bucket", Input).value = courier.bucket
         self.query_one("#courier-prefix", Input).value = courier.prefix or ""

@@ -7,6 +7,7 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import CourierError
+from courier.core.status.choices import credential_names, credential_target
 from courier.core.text import printable
 from courier.tui.formatting import cell, error_block, error_text, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
@@ -158,13 +159,12 @@ class CredentialsScreen(CourierScreen):
         self.query_one("#cred-name", Input).focus()
 
     def _prefill_test(self, name: str) -> None:
-        row = self.catalog.one("SELECT bucket, prefix, region, endpoint_url FROM couriers WHERE credential = ?"
-                               " ORDER BY name LIMIT 1", (name,))
-        if row:
-            self.query_one("#test-bucket", Input).value = row["bucket"]
-            self.query_one("#test-prefix", Input).value = row["prefix"] or ""
-            self.query_one("#test-region", Input).value = row["region"] or "us-east-1"
-            self.query_one("#test-endpoint", Input).value = row["endpoint_url"] or ""
+        target = credential_target(self.catalog, name)
+        if target:
+            self.query_one("#test-bucket", Input).value = target.bucket
+            self.query_one("#test-prefix", Input).value = target.prefix
+            self.query_one("#test-region", Input).value = target.region
+            self.query_one("#test-endpoint", Input).value = target.endpoint_url or ""
 
     def action_new(self) -> None:
         self.editing = None
@@ -229,7 +229,7 @@ class CredentialsScreen(CourierScreen):
     def action_test(self) -> None:
         name = self.editing or self.query_one("#cred-name", Input).value.strip()
         result = self.query_one("#test-result", Static)
-        if not name or not self.catalog.one("SELECT 1 FROM credentials WHERE name = ?", (name,)):
+        if not name or name not in credential_names(self.catalog):
             result.update(Text("✗ save the credential first, then test it", style="bold"))
             return
         bucket = self.query_one("#test-bucket", Input).value.strip()

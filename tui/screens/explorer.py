@@ -30,11 +30,6 @@ BUSY_RETRY_SECONDS = 2.0
 READER = "courier TUI, data explorer"  # who holds the warehouse, as a waiting load reports it
 
 
-def quote(name: str) -> str:
-    """A DuckDB identifier: domain table names hold a colon, so they are always quoted."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 class ExplorerScreen(CourierScreen):
     """Browse domain tables and run read-only SQL over them."""
 
@@ -161,7 +156,7 @@ class ExplorerScreen(CourierScreen):
 
     def _sample(self, table: str) -> None:
         self._read_seq += 1
-        self._read(self._read_seq, f"{table} · first {SAMPLE_ROWS} rows", f"SELECT * FROM {quote(table)} LIMIT {SAMPLE_ROWS}", False)
+        self._read(self._read_seq, f"{table} · first {SAMPLE_ROWS} rows", table, False)
 
     # SQL ------------------------------------------------------------------------------------
 
@@ -176,12 +171,14 @@ class ExplorerScreen(CourierScreen):
         self._read(self._read_seq, "query result", text, True)
 
     @work(thread=True, exclusive=True, group="explorer-read", exit_on_error=False)
-    def _read(self, seq: int, title: str, sql: str, is_sql: bool) -> None:
+    def _read(self, seq: int, title: str, what: str, is_sql: bool) -> None:
+        """Run the operator's SQL (`is_sql`), or read the first rows of the domain table `what`."""
         from courier.core.warehouse.duckdb import Warehouse
 
         try:
             with Warehouse(self.workspace.warehouse_path, read_only=True, purpose=READER) as warehouse:
-                result = warehouse.query(sql)  # sandboxed and stopped after COURIER_QUERY_TIMEOUT
+                # sandboxed and stopped after COURIER_QUERY_TIMEOUT
+                result = warehouse.query(what) if is_sql else warehouse.first_rows(what, SAMPLE_ROWS)
             total = result.num_rows
             shown = displayable(result.slice(0, MAX_RESULT_ROWS))
             self.post_message(self.RowsLoaded(title, shown, sql=is_sql, total=total, seq=seq))

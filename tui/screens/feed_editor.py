@@ -14,6 +14,7 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import CourierError
+from courier.core.status.files import sample_origin
 from courier.core.text import printable
 from courier.tui.formatting import cell, error_text, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
@@ -125,9 +126,9 @@ class FeedEditorScreen(CourierScreen):
                 columns = None
             ref = resolve_sample(catalog, sample)
             info.update(key=ref.key, path=str(ref.path))
-            row = catalog.one("SELECT courier, tag FROM ledger WHERE key = ? ORDER BY landed_at DESC", (ref.key,))
-            if row is not None:
-                info.update(courier=row["courier"], tag=row["tag"])
+            origin = sample_origin(catalog, ref.key)
+            if origin is not None:
+                info.update(courier=origin.courier, tag=origin.tag)
             if columns is None:
                 schema = read_sample(ref.path)
                 columns = schema.columns

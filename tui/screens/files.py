@@ -6,18 +6,29 @@ responsive); listing, filtering and previews run in thread workers and post thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
+from courier.core.status.choices import courier_names
+from courier.core.status.files import (
+    FileList,
+    FileState,
+    empty_files_table,
+    landed_files_table,
+    landed_path,
+    newest_landed_day,
+    partition_text,
+    remote_files_table,
+)
 from courier.core.text import printable
 from courier.tui.formatting import error_text, human_bytes, literal
 from courier.tui.screens import CourierScreen
-from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
+from courier.tui.widgets.arrow_table import ArrowTable, Prepared, displayable, empty_table, prepare
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,52 +38,24 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual_fastdatatable.data_table import DataTable
 
-# shown columns, then the hidden ones the screen needs (search text, where the file is)
+# the columns drawn: courier.core.status.files.FILE_SCHEMA's, the key also as its partition text
 SHOWN = ["modified", "tag", "day", "ready", "size", "rows", "partition", "key", "courier"]
-HIDDEN = ["bucket", "local_path", "search"]
 PREVIEW_ROWS = 200
 ALL = "*all*"
 
 
-def files_table(records: list[dict[str, Any]]) -> pa.Table:
-    """The file list as Arrow: `records` carry SHOWN + HIDDEN keys (rows may be None)."""
-    columns: dict[str, pa.Array] = {}
-    for name in SHOWN + HIDDEN:
-        values = [r.get(name) for r in records]
-        columns[name] = pa.array(values, pa.int64() if name == "rows" else pa.string())
-    return pa.table(columns)
-
-
-def _when(stamp: float | datetime) -> str:
-    moment = stamp if isinstance(stamp, datetime) else datetime.fromtimestamp(stamp)
+def local_time(moment: datetime) -> str:
+    """A file's LastModified in this machine's time zone, to the second."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _partition_text(partition: dict[str, str | None]) -> str:
-    return " ".join(f"{k}={'NULL' if v is None else v}" for k, v in partition.items() if k not in ("date", "account_id"))
+# formatted as drawn: only the rows on screen are ever turned into text
+CELLS: dict[str, Callable[[Any], str]] = {"modified": local_time, "size": human_bytes, "partition": partition_text}
 
 
-def _record(courier: str, bucket: str, key: str, tag: str, day: str | None, ready: str, size: int,
-            rows: int | None, modified: str, partition: dict[str, str | None], local_path: str | None) -> dict[str, Any]:
-    part = _partition_text(partition)
-    return {
-        "modified": modified, "tag": tag, "day": day or "", "ready": ready, "size": human_bytes(size),
-        "rows": rows, "partition": part, "key": key, "courier": courier, "bucket": bucket,
-        "local_path": local_path, "search": f"{key} {tag} {part} {day or ''} {ready}".lower(),
-    }
-
-
-def landed_records(files: list[Any]) -> list[dict[str, Any]]:
-    """Rows for courier.core.source.landing.LandedFile objects (already newest first)."""
-    return [_record(f.courier, f.bucket, f.key, f.tag, f.day, "landed", f.size, f.rows, _when(f.last_modified),
-                    f.partition, f.local_path) for f in files]
-
-
-def remote_records(courier: str, objects: list[Any]) -> list[dict[str, Any]]:
-    """Rows for courier.core.source.listing.RemoteObject objects, newest first."""
-    ready = {True: "ready", False: "NOT ready", None: "no marker"}
-    return [_record(courier, o.bucket, o.key, o.tag, o.day.isoformat(), ready[o.ready], o.size, None,
-                    _when(o.last_modified), o.partition, None) for o in objects]
+def drawn(files: pa.Table) -> pa.Table:
+    """The SHOWN columns of a file list (the partition column is the key, formatted)."""
+    return pa.table([files["key" if name == "partition" else name] for name in SHOWN], names=SHOWN)
 
 
 class FilesScreen(CourierScreen):
@@ -109,9 +92,9 @@ class FilesScreen(CourierScreen):
             self.table, self.note, self.error = table, note, error
 
     class Filtered(Message):
-        def __init__(self, table: pa.Table, text: str, source: pa.Table) -> None:
+        def __init__(self, table: pa.Table, text: str, source: FileList, drawn: Prepared) -> None:
             super().__init__()
-            self.table, self.text, self.source = table, text, source
+            self.table, self.text, self.source, self.drawn = table, text, source, drawn
 
     class Previewed(Message):
         def __init__(self, key: str, schema: Text, rows: pa.Table | None, error: str | None = None) -> None:
@@ -124,14 +107,15 @@ class FilesScreen(CourierScreen):
         self.courier = courier
         self.source = "landed"
         self._today = today or date.today()
-        self._all = files_table([])
-        self._shown = self._all
+        self._all = FileList(empty_files_table())
+        self._shown = self._all.table
         self._note = ""
         self._preview_key: str | None = None
         self._list_seq = 0
+        self._listed_courier: str | None = None  # the courier of the listing shown or on its way
 
     def compose_body(self) -> ComposeResult:
-        names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
+        names = courier_names(self.catalog)
         options = [("all couriers", ALL), *[(n, n) for n in names]]
         value = self.courier if self.courier in names else ALL
         with Horizontal(id="files-bar"):
@@ -139,7 +123,7 @@ class FilesScreen(CourierScreen):
             yield Label("day")
             yield Input(self._default_day(), placeholder="YYYY-MM-DD", id="day", disabled=True)
             yield Input(placeholder="/ filter: key, tag, partition, day…", id="filter")
-        table = ArrowTable(files_table([]).select(SHOWN), id="files")
+        table = ArrowTable(drawn(empty_files_table()), cells=CELLS, id="files")
         table.border_title = "Landed files (newest first)"
         yield table
         with Horizontal(id="preview"):
@@ -152,9 +136,7 @@ class FilesScreen(CourierScreen):
         yield Static("", id="files-status")
 
     def _default_day(self) -> str:
-        row = self.catalog.one("SELECT MAX(day) AS day FROM ledger" + (" WHERE courier = ?" if self.courier else ""),
-                               (self.courier,) if self.courier else ())
-        return row["day"] if row and row["day"] else (self._today - timedelta(days=1)).isoformat()
+        return newest_landed_day(self.catalog, self.courier) or (self._today - timedelta(days=1)).isoformat()
 
     def on_mount(self) -> None:
         self.query_one("#files", ArrowTable).focus()
@@ -174,27 +156,27 @@ class FilesScreen(CourierScreen):
         courier = self._selected_courier()
         if self.source == "remote":
             if courier is None:
-                names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
+                names = courier_names(self.catalog)
                 if not names:
                     self._show_status("no courier yet: add one in Courier setup (s)")
                     return
                 courier = str(names[0])
                 self.query_one("#courier", Select).value = courier
+            self._listed_courier = courier
             self._list_remote(self._list_seq, courier, self.query_one("#day", Input).value.strip())
         else:
+            self._listed_courier = courier
             self._list_landed(self._list_seq, courier)
 
     @work(thread=True, exclusive=True, group="files-list", exit_on_error=False)
     def _list_landed(self, seq: int, courier: str | None) -> None:
-        from courier.core.source.landing import landed_files
-
         catalog = Catalog(self.workspace)
         try:
-            files = landed_files(catalog, courier)
-            self.post_message(self.Listed(files_table(landed_records(files)),
-                                          f"{len(files):,} landed file(s){f' of {courier}' if courier else ''}", seq=seq))
+            files = landed_files_table(catalog, courier)
+            self.post_message(self.Listed(files, f"{files.num_rows:,} landed file(s){f' of {courier}' if courier else ''}",
+                                          seq=seq))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(self.Listed(files_table([]), "", error_text(exc), seq=seq))
+            self.post_message(self.Listed(empty_files_table(), "", error_text(exc), seq=seq))
         finally:
             catalog.close()
 
@@ -213,9 +195,9 @@ class FilesScreen(CourierScreen):
             state = {True: "ready", False: "NOT ready (no _SUCCESS yet)", None: "unknown"}[ready]
             objects = listing.newest_first()
             note = f"{len(objects):,} remote file(s) of {courier} on {day} · day {state}"
-            self.post_message(self.Listed(files_table(remote_records(courier, objects)), note, seq=seq))
+            self.post_message(self.Listed(remote_files_table(courier, objects), note, seq=seq))
         except Exception as exc:  # noqa: BLE001 - S3 and config errors are shown, never raised
-            self.post_message(self.Listed(files_table([]), "", error_text(exc), seq=seq))
+            self.post_message(self.Listed(empty_files_table(), "", error_text(exc), seq=seq))
         finally:
             catalog.close()
 
@@ -228,8 +210,8 @@ class FilesScreen(CourierScreen):
         self.show_files(message.table, message.note if not message.error else "")
 
     def show_files(self, table: pa.Table, note: str = "") -> None:
-        """Show a file list (columns SHOWN + HIDDEN), applying the current filter."""
-        self._all = table
+        """Show a file list (courier.core.status.files.FILE_SCHEMA), applying the current filter."""
+        self._all = FileList(table)
         self._note = note or f"{table.num_rows:,} file(s)"
         title = "Landed files (newest first)" if self.source == "landed" else "Remote files (newest first)"
         self.query_one("#files", ArrowTable).border_title = title
@@ -247,11 +229,9 @@ class FilesScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="files-filter", exit_on_error=False)
     def _filter(self, text: str) -> None:
-        table = self._all
-        needle = text.strip().lower()
-        if needle and table.num_rows:
-            table = table.filter(pc.match_substring(table.column("search"), needle))
-        self.post_message(self.Filtered(table, needle, self._all))
+        files = self._all
+        shown = files.matching(text)
+        self.post_message(self.Filtered(shown, text.strip().lower(), files, prepare(drawn(shown), CELLS)))
 
     @on(Filtered)
     def _filtered(self, message: Filtered) -> None:
@@ -259,12 +239,12 @@ class FilesScreen(CourierScreen):
         if message.source is not self._all or message.text != current:
             return  # a newer list or filter is on its way
         self._shown = message.table
-        self.query_one("#files", ArrowTable).replace(message.table.select(SHOWN))
+        self.query_one("#files", ArrowTable).replace(message.drawn)
         shown = f" · filter {message.text!r}: {message.table.num_rows:,} shown" if message.text else ""
         if not self.query_one("#files-status", Static).has_class("error"):
             self._show_status(f"{self._note}{shown} · / filter · t landed/remote · n use as sample")
         if message.table.num_rows:
-            self._schedule_preview()
+            self.call_after_refresh(self._schedule_preview)  # the list is drawn first, then the preview read
         else:
             self._clear_preview("no file selected")
 
@@ -294,17 +274,21 @@ class FilesScreen(CourierScreen):
         if row is None or row["key"] == self._preview_key:
             return
         self._preview_key = row["key"]
-        if not row.get("local_path"):
+        if row["ready"] != FileState.LANDED:
             self._clear_preview("remote file: run the courier for this day to land it, then preview it here")
             return
-        self._preview(row["key"], row["local_path"])
+        self._preview(row["courier"], row["bucket"], row["key"])
 
     @work(thread=True, exclusive=True, group="files-preview", exit_on_error=False)
-    def _preview(self, key: str, local_path: str) -> None:
+    def _preview(self, courier: str, bucket: str, key: str) -> None:
         from courier.core.feeds.schema import read_sample
         from courier.core.warehouse.files import open_batches
 
+        catalog = Catalog(self.workspace)
         try:
+            local_path = landed_path(catalog, courier, bucket, key)
+            if local_path is None:
+                raise ValueError("this file is no longer in the ledger: press F5 to list the files again")
             sample = read_sample(Path(local_path))
             text = Text()
             for column in sample.columns:
@@ -320,6 +304,8 @@ class FilesScreen(CourierScreen):
             self.post_message(self.Previewed(key, text, rows))
         except Exception as exc:  # noqa: BLE001 - a corrupt or missing file is shown, not raised
             self.post_message(self.Previewed(key, Text(""), None, error_text(exc)))
+        finally:
+            catalog.close()
 
     @on(Previewed)
     def _previewed(self, message: Previewed) -> None:
@@ -341,7 +327,8 @@ class FilesScreen(CourierScreen):
 
     @on(Select.Changed, "#courier")
     def _courier_changed(self) -> None:
-        if self.is_mounted:
+        # the Select reports its first value (and one `_list` sets) too: list only a different courier
+        if self.is_mounted and self._selected_courier() != self._listed_courier:
             self._preview_key = None
             self._list()
 
@@ -375,7 +362,7 @@ class FilesScreen(CourierScreen):
         if row is None:
             self.notify("No file selected.", severity="warning")
             return
-        if not row.get("local_path"):
+        if row["ready"] != FileState.LANDED:
             self.notify("This file is not landed yet: run the courier for its day first.", severity="warning")
             return
         from courier.tui.screens.feed_editor import FeedEditorScreen

@@ -3,12 +3,18 @@ attention (failed runs, days not ready, placeholder load operations)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from courier.core.errors import CourierError
-from courier.core.status.onboarding import load_operation_feed_ids, next_step, onboarding_steps
+from courier.core.status.home import (
+    Attention,
+    AttentionKind,
+    courier_rows,
+    feed_rows,
+    needs_attention,
+)
+from courier.core.status.onboarding import next_step, onboarding_steps
 from courier.core.text import printable
 from courier.tui.formatting import cell
 from courier.tui.screens import CourierScreen
@@ -29,30 +35,16 @@ def stamp(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
-def attention_items(catalog: Any) -> list[str]:
-    """Failed last runs, days not ready in a courier's last run, and placeholder load operations."""
-    from courier.core.config.load_operations import is_placeholder
-
-    items: list[str] = []
-    feed_ids = {r["id"] for r in catalog.all("SELECT id FROM feeds")}
-    for courier in catalog.all("SELECT name, load_operations FROM couriers ORDER BY name"):
-        name = courier["name"]
-        last = catalog.one("SELECT id, status, error FROM runs WHERE courier = ? ORDER BY started_at DESC LIMIT 1",
-                           (name,))
-        if last and last["status"] == "failed":
-            items.append(f"✗ {name}: last run failed — {last['error'] or 'see run history (y)'}")
-        if last:
-            for row in catalog.all("SELECT data FROM run_events WHERE run_id = ? AND type = 'day_checked'",
-                                   (last["id"],)):
-                data = json.loads(row["data"])
-                if data.get("ready") is False:
-                    items.append(f"! {name}: day {data.get('day')} was not ready (no _SUCCESS marker yet)")
-        for feed_id in load_operation_feed_ids(courier["load_operations"]):
-            if is_placeholder(feed_id):
-                items.append(f"! {name}: load operations still name placeholder {feed_id} (setup: s)")
-            elif feed_id not in feed_ids:
-                items.append(f"! {name}: load operations name unknown feed {feed_id} (setup: s)")
-    return items
+def attention_line(item: Attention) -> str:
+    """One 'needs attention' line, with the key of the screen that fixes it."""
+    name = item.courier
+    if item.kind is AttentionKind.RUN_FAILED:
+        return f"✗ {name}: last run failed — {item.detail or 'see run history (y)'}"
+    if item.kind is AttentionKind.DAY_NOT_READY:
+        return f"! {name}: day {item.detail} was not ready (no _SUCCESS marker yet)"
+    if item.kind is AttentionKind.PLACEHOLDER_FEED:
+        return f"! {name}: load operations still name placeholder {item.detail} (setup: s)"
+    return f"! {name}: load operations name unknown feed {item.detail} (setup: s)"
 
 
 class HomeScreen(CourierScreen):
@@ -104,7 +96,7 @@ class HomeScreen(CourierScreen):
     def refresh_data(self) -> None:
         self._fill_couriers()
         self._fill_feeds({})
-        attention = attention_items(self.catalog)
+        attention = [attention_line(item) for item in needs_attention(self.catalog)]
         self.query_one("#attention", Static).update(  # run errors quote keys and S3's texts
             Text("\n".join(printable(a) for a in attention)) if attention
             else Text("Nothing needs attention.", style="italic"))
@@ -121,15 +113,12 @@ class HomeScreen(CourierScreen):
         if not table.columns:
             table.add_columns("courier", "bucket / prefix", "last run", "status", "load operations")
         table.clear()
-        for c in self.catalog.all("SELECT name, bucket, prefix, load_operations FROM couriers ORDER BY name"):
-            last = self.catalog.one("SELECT status, started_at FROM runs WHERE courier = ? "
-                                    "ORDER BY started_at DESC LIMIT 1", (c["name"],))
-            ids = load_operation_feed_ids(c["load_operations"])
-            status = last["status"] if last else "never run"
+        for c in courier_rows(self.catalog):
+            status = c.last_status or "never run"
             style = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(status, "")
-            table.add_row(cell(c["name"]), cell(f"{c['bucket']}/{c['prefix'] or ''}"),
-                          stamp(last["started_at"] if last else None), Text(status, style=style),
-                          cell(", ".join(ids)) if ids else "{} (land only)", key=c["name"])
+            table.add_row(cell(c.name), cell(f"{c.bucket}/{c.prefix}"), stamp(c.last_started_at),
+                          Text(status, style=style),
+                          cell(", ".join(c.feed_ids)) if c.feed_ids else "{} (land only)", key=c.name)
         if not table.row_count:
             table.add_row("no couriers yet", "press s to add one", "", "", "")
 
@@ -138,10 +127,9 @@ class HomeScreen(CourierScreen):
         if not table.columns:
             table.add_columns("feed", "domain table", "active", "rows")
         table.clear()
-        for f in self.catalog.all("SELECT id, source, name, active FROM feeds ORDER BY source, name"):
-            name = f"{f['source']}:{f['name']}"
-            rows = f"{counts[name]:,}" if name in counts else (note or "–")
-            table.add_row(cell(f["id"]), cell(name), "yes" if f["active"] else "no", rows, key=f["id"])
+        for f in feed_rows(self.catalog):
+            rows = f"{counts[f.table_name]:,}" if f.table_name in counts else (note or "–")
+            table.add_row(cell(f.id), cell(f.table_name), "yes" if f.active else "no", rows, key=f.id)
         if not table.row_count:
             table.add_row("no feeds yet", "land a sample, then press f", "", "")
 

@@ -18,6 +18,7 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Busy, CourierError, Fix
+from courier.core.status.choices import courier_names
 from courier.core.text import printable
 from courier.tui.formatting import error_text, literal, tui_fix
 from courier.tui.screens import ConfirmScreen, CourierScreen
@@ -73,7 +74,7 @@ class RunDialog(ModalScreen[Any]):
         with Vertical(id="run-dialog") as box:
             box.border_title = f"Run courier {self.courier}" if self.courier else "Run a courier"
             if not self.courier:
-                names = [r["name"] for r in self.catalog.all("SELECT name FROM couriers ORDER BY name")]
+                names = courier_names(self.catalog)
                 with Horizontal():
                     yield Label("Courier", classes="field-label")
                     yield Select([(n, n) for n in names], value=names[0] if names else Select.BLANK,

@@ -8,15 +8,21 @@ in place (keeping focus) instead of remounting the widget.
 What it draws comes from buckets and files (keys, column names, values), so it draws a copy in
 which control characters are escaped (courier.core.text.printable) and column names are markup-escaped
 (the library parses header labels as markup); `table` and `row_dict()` keep the real values.
+
+`cells` formats chosen columns (a timestamp as local time, bytes as "1.5 KB") as their cells are
+drawn: only the rows on screen are formatted, so 100,000 rows cost what one page costs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from courier.core.text import printable
+from rich.cells import cell_len
 from rich.markup import escape
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
@@ -48,10 +54,11 @@ class ArrowTable(DataTable, inherit_bindings=False):
 
     def __init__(self, table: pa.Table | None = None, *, max_column_content_width: int | None = 40,
                  id: str | None = None, classes: str | None = None,  # noqa: A002
-                 cursor_type: str = "row") -> None:
+                 cursor_type: str = "row", cells: Mapping[str, CellFormat] | None = None) -> None:
         self._source = table if table is not None else empty_table()
+        self._cells = dict(cells or {})
         super().__init__(
-            backend=ArrowBackend(screen_safe(self._source)),
+            backend=self._backend(self._source),
             cursor_type=cursor_type,  # type: ignore[arg-type]
             max_column_content_width=max_column_content_width,
             null_rep="·", render_markup=False, zebra_stripes=False, show_row_labels=False,
@@ -63,12 +70,15 @@ class ArrowTable(DataTable, inherit_bindings=False):
         """The data shown, with its real values (what is drawn is `screen_safe` of it)."""
         return self._source
 
-    def replace(self, table: pa.Table) -> None:
-        """Show new data in place; the cursor goes back to the first row."""
+    def replace(self, table: pa.Table | Prepared) -> None:
+        """Show new data in place; the cursor goes back to the first row.
+
+        A big table is best `prepare`d in a worker first: then showing it costs the UI thread nothing.
+        """
+        prepared = table if isinstance(table, Prepared) else prepare(table, self._cells)
+        table = prepared.table
         self._source = table
-        backend = ArrowBackend(screen_safe(table))
-        backend.render_markup = False
-        self.backend = backend
+        self.backend = prepared.backend
         self._ordered_columns = None
         self._require_update_dimensions = True
         self._clear_caches()
@@ -80,6 +90,9 @@ class ArrowTable(DataTable, inherit_bindings=False):
         if table.num_rows:
             self._highlight_cursor()
 
+    def _backend(self, table: pa.Table) -> ArrowBackend:
+        return prepare(table, self._cells).backend
+
     def row_dict(self, index: int | None = None) -> dict[str, Any] | None:
         """The row under the cursor (or at `index`) as a dict, or None when empty."""
         row = self.cursor_row if index is None else index
@@ -89,20 +102,87 @@ class ArrowTable(DataTable, inherit_bindings=False):
         return data.slice(row, 1).to_pylist()[0]
 
 
+CellFormat = Callable[[Any], str]
+MEASURED_ROWS = 500  # a formatted column is as wide as the widest of its first rows (cells beyond are cut)
+
+
+class FormattingBackend(ArrowBackend):
+    """An ArrowBackend whose chosen columns are formatted cell by cell as they are read for drawing.
+
+    Null stays null (drawn as the null mark); a formatted value is escaped like every text here.
+    """
+
+    def __init__(self, data: pa.Table, formats: Mapping[int, CellFormat]) -> None:
+        super().__init__(data)
+        self._formats = dict(formats)
+
+    def _format(self, column: int, value: Any) -> Any:
+        fmt = self._formats.get(column)
+        return value if fmt is None or value is None else printable(fmt(value))
+
+    def get_row_at(self, index: int) -> Sequence[Any]:
+        return [self._format(i, v) for i, v in enumerate(super().get_row_at(index))]
+
+    def get_cell_at(self, row_index: int, column_index: int) -> Any:
+        return self._format(column_index, super().get_cell_at(row_index, column_index))
+
+    def get_column_at(self, column_index: int) -> list[Any]:
+        return [self._format(column_index, v) for v in super().get_column_at(column_index)]
+
+    @property
+    def column_content_widths(self) -> list[int]:
+        if not self._column_content_widths:
+            raw = [self._measure(arr) if i not in self._formats else 0 for i, arr in enumerate(self.data.columns)]
+            for i in self._formats:
+                head = self.data.column(i).slice(0, MEASURED_ROWS).to_pylist()
+                raw[i] = max((cell_len(self._format(i, v)) for v in head if v is not None), default=0)
+            self._column_content_widths = [w or 0 for w in raw]
+        return self._column_content_widths
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A table made ready to draw: its escaped copy, the cells' formats and the column widths."""
+
+    table: pa.Table  # the real values
+    backend: ArrowBackend  # what is drawn
+
+
+def prepare(table: pa.Table, cells: Mapping[str, CellFormat] | None = None) -> Prepared:
+    """Escape, measure and wrap `table` for an ArrowTable; safe to run in a thread worker (it touches no widget)."""
+    formats = {i: cells[name] for i, name in enumerate(table.column_names) if cells and name in cells}
+    backend = FormattingBackend(screen_safe(table), formats) if formats else ArrowBackend(screen_safe(table))
+    backend.render_markup = False
+    _ = backend.column_content_widths  # measured here, not on the UI thread at the first draw
+    return Prepared(table, backend)
+
+
 def screen_safe(table: pa.Table) -> pa.Table:
     """`table` as it may be drawn: text values with controls escaped, names also markup-escaped.
 
-    Vectorised: only the string columns that hold an unsafe character are rebuilt in Python.
+    Vectorised: only the string columns that hold an unsafe character are rebuilt in Python; a
+    column shown twice (the files screen draws the key as key and as partition) is checked once.
     """
     columns = []
+    done: dict[tuple[Any, ...], pa.ChunkedArray] = {}
     for column in table.columns:
+        same = _identity(column)
+        if same in done:
+            columns.append(done[same])
+            continue
         kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
         if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and column.null_count < len(column):
             text = column.cast(kind) if kind is not column.type else column
             if pc.any(pc.match_substring_regex(text, _UNSAFE_RE2)).as_py():
                 column = pa.array([None if v is None else printable(v) for v in text.to_pylist()], kind)
+        done[same] = column
         columns.append(column)
     return pa.table(columns, names=[escape(printable(name)) for name in table.column_names])
+
+
+def _identity(column: pa.ChunkedArray) -> tuple[Any, ...]:
+    """Which memory a column's values are (two names for one column share it)."""
+    return (str(column.type), *((c.offset, len(c), *(b.address if b else 0 for b in c.buffers())) for c in column.chunks))
 
 
 def empty_table(columns: list[str] | None = None) -> pa.Table:
