@@ -68,7 +68,7 @@ def add_credential(
 ) -> Credential:
     """Validate and store a credential; secrets are encrypted before they reach the catalog."""
     _check_name(name)
-    _check_kind(kind)
+    kind = _check_kind(kind)
     given = {"access_key_id": access_key_id, "secret_access_key": secret_access_key, "profile": profile,
              "role_arn": role_arn, "external_id": external_id, "token": token, "api_url": api_url}
     given = _checked(kind, given, secrets_required=True)
@@ -93,8 +93,7 @@ def update_credential(
     new kind's own fields and secret.
     """
     current = get_credential(catalog, name)
-    kind = kind or current.kind
-    _check_kind(kind)
+    kind = _check_kind(kind or current.kind)
     row = catalog.one("SELECT settings, secret FROM credentials WHERE name = ?", (name,))
     assert row is not None  # get_credential found it
     allowed = set(_SETTINGS[kind]) | {"role_arn", "external_id"}
@@ -111,10 +110,11 @@ def update_credential(
     return _store(catalog, name, kind, given, blob)
 
 
-def _check_kind(kind: str) -> None:
+def _check_kind(kind: str) -> CredentialKind:
     if kind not in KINDS:
         raise ConfigError(f"unknown credential kind {kind!r}",
                           hint=did_you_mean(kind, KINDS) or f"use one of: {', '.join(KINDS)}")
+    return CredentialKind(kind)
 
 
 def _checked(kind: str, fields: dict[str, str | None], *, secrets_required: bool) -> dict[str, str | None]:
@@ -140,7 +140,7 @@ def _checked(kind: str, fields: dict[str, str | None], *, secrets_required: bool
     return given
 
 
-def _store(catalog: Catalog, name: str, kind: str, given: dict[str, str | None], secret: bytes | None) -> Credential:
+def _store(catalog: Catalog, name: str, kind: CredentialKind, given: dict[str, str | None], secret: bytes | None) -> Credential:
     settings = {k: given[k] for k in (*_SETTINGS[kind], "role_arn", "external_id") if given[k]}
     stamp = now()
     catalog.execute(

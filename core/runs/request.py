@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from courier.core.dates import check_day, check_period
 from courier.core.errors import ConfigError, Fix, FixKind
@@ -55,7 +56,7 @@ class RunRequest:
             mode = given[0]
         elif set(given) - {mode}:
             raise ConfigError(CHOOSE_ONE, hint=CHOOSE_ONE_HINT)
-        request = cls(courier, mode, day=day, from_day=from_day, to_day=to_day, skip_missing=skip_missing,
+        request = cls(courier, cast(RunMode, mode), day=day, from_day=from_day, to_day=to_day, skip_missing=skip_missing,
                       group_name=group_name, group_run=group_run, wait_until=wait_until)
         request.validate()
         return request
