@@ -151,6 +151,71 @@ def test_rows_without_a_key_are_skipped_with_a_warning(wh: Warehouse, tmp_path: 
     assert wh.row_count(T) == 1 and "1 rows have no primary key value" in stats.warnings[0]
 
 
+# -- one SQL builder for _pk and _updated: both paths give the same rows or the same error ---------
+
+
+def test_a_file_without_the_last_updated_column_loads_and_its_rows_lose(wh: Warehouse, tmp_path: Path) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=["a", "b"], ts=[5, 5], v=["stored", "stored"])
+    feed = feed_for(day1, ["k"], "ts")
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    bare = rows_file(tmp_path / "d2.parquet", k=["b", "c", "c"], v=["bare", "bare1", "bare2"])
+    stats = wh.load(feed, [src(bare, key="v1/d2.parquet")], truncate=False, run_id="r2")
+    assert stats.warnings == ["file v1/d2.parquet has no last-updated column ts; its rows lose to stored rows"]
+    assert table(wh, f'SELECT k, v, ts, _updated FROM "{T}" ORDER BY k') == [
+        ("a", "stored", 5, 5), ("b", "stored", 5, 5), ("c", "bare2", None, None)]
+    assert (stats.inserted, stats.updated, stats.skipped) == (1, 0, 2)
+
+
+def test_files_with_and_without_the_last_updated_column_in_one_load(wh: Warehouse, tmp_path: Path) -> None:
+    dated = rows_file(tmp_path / "1.parquet", k=["a", "b"], ts=[1, 1], v=["dated", "dated"])
+    bare = rows_file(tmp_path / "2.parquet", k=["a", "c"], v=["bare", "bare"])
+    stats = wh.load(feed_for(dated, ["k"], "ts"), [src(dated, 0), src(bare, 1)], truncate=False, run_id="r1")
+    assert table(wh, f'SELECT k, v, _updated FROM "{T}" ORDER BY k') == [
+        ("a", "dated", 1), ("b", "dated", 1), ("c", "bare", None)]
+    assert (stats.inserted, stats.skipped) == (3, 1) and len(stats.warnings) == 1
+
+
+def test_a_file_without_a_primary_key_column_fails_with_one_line(wh: Warehouse, tmp_path: Path) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=["a"], v=["1"])
+    feed = feed_for(day1, ["k"])
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    keyless = rows_file(tmp_path / "d2.parquet", v=["2"], extra=[1])
+    with pytest.raises(RunFailed) as err:
+        wh.load(feed, [src(day1, 0), src(keyless, 1, key="v1/d2.parquet")], truncate=True, run_id="r2")
+    assert err.value.message == f"{T}: file v1/d2.parquet: primary key column k is missing"
+    assert err.value.hint == "fix the file or the feed's primary key"
+    assert table(wh, f'SELECT k, v, _run_id FROM "{T}"') == [("a", "1", "r1")] and "extra" not in wh.columns(T)
+
+
+@pytest.mark.parametrize("stored, incoming", [
+    (pa.array([1, 2], pa.int64()), pa.array([2, 3], pa.int32())),  # a narrower integer
+    (pa.array([1.0, 2.0], pa.float64()), pa.array([2, 3], pa.int64())),  # an integer into a DOUBLE key
+    (pa.array(["1", "2"], pa.string()), pa.array([2, 3], pa.int64())),  # a number into a text key
+], ids=["int32-into-bigint", "bigint-into-double", "bigint-into-varchar"])
+def test_a_key_column_of_another_type_is_the_same_key(wh: Warehouse, tmp_path: Path, stored: pa.Array,
+                                                      incoming: pa.Array) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=stored, v=["old", "old"])
+    feed = feed_for(day1, ["k"])
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    day2 = rows_file(tmp_path / "d2.parquet", k=incoming, v=["new", "new"])
+    stats = wh.load(feed, [src(day2)], truncate=False, run_id="r2")
+    assert (stats.inserted, stats.updated) == (1, 1)
+    rows = table(wh, f'SELECT k, v, _pk FROM "{T}" ORDER BY k')
+    assert [v for _k, v, _pk in rows] == ["old", "new", "new"]
+    assert all(pk == str(k) for k, _v, pk in rows)  # _pk is the key as the table stores it
+
+
+def test_a_key_column_of_an_incompatible_type_fails_with_one_line(wh: Warehouse, tmp_path: Path) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=[1, 2], v=["old", "old"])
+    feed = feed_for(day1, ["k"])
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    text = rows_file(tmp_path / "d2.parquet", k=["x"], v=["new"])
+    with pytest.raises(RunFailed) as err:
+        wh.load(feed, [src(text, key="v1/d2.parquet")], truncate=False, run_id="r2")
+    assert err.value.message == f"{T}: file v1/d2.parquet: column k changed type from BIGINT to VARCHAR"
+    assert table(wh, f'SELECT k, v FROM "{T}" ORDER BY k') == [(1, "old"), (2, "old")]
+
+
 # -- nothing is lost --------------------------------------------------------------------------
 
 
