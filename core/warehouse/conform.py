@@ -40,6 +40,7 @@ from courier.core.warehouse.spec import (
     SourceFile,
     column_limits,
     compatible,
+    interrupted,
     load_error,
     parquet_relation,
     quote,
@@ -104,6 +105,8 @@ class FileLoad:
             try:
                 self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
             except duckdb.Error as exc:
+                if interrupted(exc):
+                    raise KeyboardInterrupt from None
                 raise self._error(exc, "rows do not fit the table",
                                   "fix the file or the feed's column types, then run again") from None
             finally:
@@ -129,6 +132,8 @@ class FileLoad:
             inserted = self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {source}",
                                         [*params, [str(self.source.path)]]).fetchall()
         except duckdb.Error as exc:
+            if interrupted(exc):
+                raise KeyboardInterrupt from None
             raise self._error(exc) from None
         file_rows = int(inserted[0][0]) if inserted else 0
         self.stats.rows_read += file_rows

@@ -32,6 +32,7 @@ from courier.core.warehouse.spec import (
     LoadProgress,
     LoadStats,
     SourceFile,
+    interrupted,
     load_error,
     parquet_relation,
     quote,
@@ -127,6 +128,8 @@ def _run(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[Sour
     try:
         result = con.execute(sql, [*(extra or []), files]).fetchall()
     except duckdb.Error as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from None
         text = first_line(exc)
         culprit = next((s for s in ordered if str(s.path) in text), ordered[0] if len(ordered) == 1 else None)
         if culprit is None:

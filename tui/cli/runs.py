@@ -48,6 +48,8 @@ def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date 
     else:
         click.echo(f"error: run {result.id} {result.status}", err=True)
         click.echo(printable(result.error or "", newlines=True), err=True)
+        if result.hint:
+            click.echo(f"hint: {printable(result.hint)}", err=True)
     sys.exit(0 if result.status == "succeeded" else 1)
 
 
