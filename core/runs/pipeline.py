@@ -196,21 +196,24 @@ class RunSteps:
         done: list[FeedLoad] = []
         with self.workspace.wait_lock("warehouse"), Warehouse(self.workspace.warehouse_path) as warehouse:
             self.load_began = True
-            with warehouse.transaction():
-                for plan in plans:
-                    self.check_cancel()
-                    self._load_feed(warehouse, plan)
-                    if plan.stats is None:
-                        continue
-                    if warehouse.atomic_runs:
-                        done.append(plan)
-                    else:  # this backend has committed the table already: record it at once
-                        self._committed([plan])
-                self.check_cancel()  # the last moment a cancel still leaves every table as it was
-                if done:  # a process killed during the COMMIT can only say these hold all of it or none
-                    self.stats["tables_committing"] = [plan.feed.table_name for plan in done]
-                    self.catalog.execute("UPDATE runs SET stats = ? WHERE id = ?", (dumps(self.stats), self.run_id))
-        self.stats.pop("tables_committing", None)
+            try:
+                with warehouse.transaction():
+                    for plan in plans:
+                        self.check_cancel()
+                        self._load_feed(warehouse, plan)
+                        if plan.stats is None:
+                            continue
+                        if warehouse.atomic_runs:
+                            done.append(plan)
+                        else:  # this backend has committed the table already: record it at once
+                            self._committed([plan])
+                    self.check_cancel()  # the last moment a cancel still leaves every table as it was
+                    if done:  # a process killed during the COMMIT can only say they hold all of it or none
+                        self.stats["tables_committing"] = [plan.feed.table_name for plan in done]
+                        self.catalog.execute("UPDATE runs SET stats = ? WHERE id = ?",
+                                             (dumps(self.stats), self.run_id))
+            finally:  # committed (recorded next) or rolled back (nothing to record)
+                self.stats.pop("tables_committing", None)
         if done:
             self._committed(done)
 
@@ -260,8 +263,15 @@ class RunSteps:
                       inserted=stats.inserted, updated=stats.updated)
 
     def _committed(self, plans: list[FeedLoad]) -> None:
-        """The warehouse has committed these feeds' tables: their files count as loaded, and the run's
-        record says so at once (in the same catalog transaction), so even a run killed later names them."""
+        """The warehouse has committed these feeds' tables: the run says so first (a failing catalog write
+        must not make it claim less), then their files count as loaded and its record names them, in one
+        catalog transaction, so even a run killed later names what it committed."""
+        for plan in plans:
+            assert plan.stats is not None
+            self.stats["feeds"][plan.feed.id] = {"table": plan.feed.table_name, "rows_read": plan.stats.rows_read,
+                                                 "inserted": plan.stats.inserted, "updated": plan.stats.updated}
+            if plan.feed.table_name not in self.stats["tables_committed"]:
+                self.stats["tables_committed"].append(plan.feed.table_name)
         with self.catalog.transaction() as db:
             for plan in plans:
                 if plan.truncate:
@@ -270,12 +280,6 @@ class RunSteps:
                     "INSERT OR REPLACE INTO loaded_files (feed_id, bucket, key, etag, run_id, loaded_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [(plan.feed.id, r.obj.bucket, r.obj.key, r.etag, self.run_id, now()) for r in plan.files])
-            for plan in plans:
-                assert plan.stats is not None
-                self.stats["feeds"][plan.feed.id] = {"table": plan.feed.table_name, "rows_read": plan.stats.rows_read,
-                                                     "inserted": plan.stats.inserted, "updated": plan.stats.updated}
-                if plan.feed.table_name not in self.stats["tables_committed"]:
-                    self.stats["tables_committed"].append(plan.feed.table_name)
             db.execute("UPDATE runs SET stats = ? WHERE id = ?", (dumps(self.stats), self.run_id))
 
     def _already_loaded(self, feed_id: str, result: LandingResult) -> bool:
