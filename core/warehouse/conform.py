@@ -70,6 +70,8 @@ class FileLoad:
         self.staging = staging  # False on the Parquet fast path (core/warehouse/parquet.py): no staging table
         self.database = database
         self.table_columns: dict[str, tuple[str, str]] = {}  # lower name -> (name, type), once conformed
+        self.partition: dict[str, str | None] = {}  # the partition values the file contributes, once conformed
+        self.carried: set[str] = set()  # lower-case names of the file's own columns, once conformed
 
     def _fail(self, what: str, hint: str) -> RunFailed:
         return RunFailed(f"{self.feed.table_name}: file {self.source.key}: {what}", hint=hint)
@@ -178,7 +180,7 @@ class FileLoad:
                 self._check_room(name, len(existing))
                 existing[name.lower()] = (name, "VARCHAR")
                 self._add_column(name, "VARCHAR", f"file {self.source.key} adds partition column {name}")
-        self.table_columns = existing
+        self.table_columns, self.partition, self.carried = existing, partition, names
         return partition
 
     def _check_room(self, name: str, columns: int) -> None:

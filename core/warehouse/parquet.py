@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from courier.core.errors import first_line
 from courier.core.warehouse.conform import FileLoad
 from courier.core.warehouse.keys import key_sql, updated_sql
+from courier.core.warehouse.lookback import stored_bound
 from courier.core.warehouse.spec import (
     FILE_BITS,
     MIN_UPDATED,
@@ -94,13 +95,15 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
         f"ORDER BY _updated DESC NULLS LAST, file DESC, row DESC) > 1")
     stored = bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
     if stored:  # incoming winners older than what the table holds lose too
+        bound = stored_bound(columns, partitions, in_files, qualifier="t.")  # the stored rows keys can match
+        near = f" AND {bound}" if bound else ""
         con.execute(
             f"INSERT INTO {LOSERS} SELECT k.file, k.row FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
             f"ON k.file = l.file AND k.row = l.row JOIN {table} AS t ON k._pk = t._pk "
-            f"WHERE coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED})")
+            f"WHERE coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED}){near}")
         replaced = con.execute(
-            f"DELETE FROM {table} WHERE _pk IN (SELECT k._pk FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
-            f"ON k.file = l.file AND k.row = l.row)").fetchall()[0][0]
+            f"DELETE FROM {table} AS t WHERE _pk IN (SELECT k._pk FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
+            f"ON k.file = l.file AND k.row = l.row){near}").fetchall()[0][0]
     else:
         replaced = 0
     select = _wide_select(columns, part_names, in_files, pk, updated)

@@ -216,6 +216,70 @@ def test_a_key_column_of_an_incompatible_type_fails_with_one_line(wh: Warehouse,
     assert table(wh, f'SELECT k, v FROM "{T}" ORDER BY k') == [(1, "old"), (2, "old")]
 
 
+# -- the stored rows a load looks at: its export days, give or take COURIER_KEY_LOOKBACK_DAYS ----------
+
+
+def _history(wh: Warehouse, tmp_path: Path) -> list[tuple[list[tuple[Any, ...]], tuple[int, int, int]]]:
+    """Ten daily loads whose keys repeat within a week (redeliveries, updates, a re-run of an old day,
+    undated rows): the table and the stats after each load."""
+    def day_file(day: int, keys: list[str], ts: list[int], tag: str, dated: bool = True) -> SourceFile:
+        name = f"2026-11-{day:02d}"
+        path = rows_file(tmp_path / tag / f"{name}.parquet", k=keys, ts=ts, v=[f"{tag}:{name}"] * len(keys))
+        return src(path, key=f"v1/date={name}/{tag}.parquet" if dated else f"v1/undated/{tag}-{name}.parquet")
+
+    first = day_file(1, ["u0"], [1], "undated", dated=False)
+    feed = feed_for(first.path, ["k"], "ts")
+    loads = [first]
+    for day in range(1, 11):
+        keys = [f"d{day}-{i}" for i in range(3)] + [f"d{day - 1}-0", f"d{max(day - 3, 1)}-1", "u0"]
+        loads.append(day_file(day, keys, [day * 10 + i for i in range(len(keys))], "daily"))
+    loads.append(day_file(4, ["d4-0", "d4-2", "d9-1"], [1000, 1, 1000], "rerun"))  # an old day again
+    seen = []
+    for number, source in enumerate(loads):
+        stats = wh.load(feed, [source], truncate=False, run_id=f"r{number}")
+        seen.append((table(wh, f'SELECT * FROM "{T}" ORDER BY k'), (stats.inserted, stats.updated, stats.skipped)))
+    return seen
+
+
+def test_the_lookback_bound_gives_the_same_results_as_matching_every_stored_row(
+        wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bounded = _history(wh, tmp_path / "bounded")
+    monkeypatch.setenv("COURIER_KEY_LOOKBACK_DAYS", "all")
+    wh.drop(feed_for(rows_file(tmp_path / "s.parquet", k=["x"], ts=[1], v=["x"]), ["k"], "ts"))
+    everything = _history(wh, tmp_path / "all")
+    assert bounded == everything
+    rows = bounded[-1][0]
+    assert len(rows) == len({row[0] for row in rows}) == 32  # one row per key: 30 daily keys, d0-0 and u0
+    assert table(wh, f"SELECT v FROM \"{T}\" WHERE k IN ('d4-0', 'd9-1') ORDER BY k") == [
+        ("rerun:2026-11-04",), ("rerun:2026-11-04",)]
+
+
+def test_the_lookback_is_what_bounds_the_stored_rows_a_load_matches(
+        wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURIER_KEY_LOOKBACK_DAYS", "1")
+    day1 = rows_file(tmp_path / "1.parquet", k=["a", "b"], ts=[1, 1], v=["day1", "day1"])
+    feed = feed_for(day1, ["k"], "ts")
+    wh.load(feed, [src(day1, key="v1/date=2026-11-01/1.parquet")], truncate=False, run_id="r1")
+    near = rows_file(tmp_path / "2.parquet", k=["a"], ts=[2], v=["day2"])
+    assert wh.load(feed, [src(near, key="v1/date=2026-11-02/2.parquet")], truncate=False, run_id="r2").updated == 1
+    far = rows_file(tmp_path / "5.parquet", k=["b"], ts=[2], v=["day5"])  # 4 days on: beyond a 1-day lookback
+    assert wh.load(feed, [src(far, key="v1/date=2026-11-05/5.parquet")], truncate=False, run_id="r3").inserted == 1
+    assert table(wh, f'SELECT k, v FROM "{T}" ORDER BY k, v') == [("a", "day2"), ("b", "day1"), ("b", "day5")]
+
+
+@pytest.mark.parametrize("value", ["-1", "seven", "3661", "7.5"])
+def test_a_bad_lookback_setting_is_one_line(wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            value: str) -> None:
+    day1 = rows_file(tmp_path / "1.parquet", k=["a"], ts=[1], v=["day1"])
+    feed = feed_for(day1, ["k"], "ts")
+    wh.load(feed, [src(day1, key="v1/date=2026-11-01/1.parquet")], truncate=False, run_id="r1")
+    monkeypatch.setenv("COURIER_KEY_LOOKBACK_DAYS", value)
+    with pytest.raises(ConfigError) as err:
+        wh.load(feed, [src(day1, key="v1/date=2026-11-01/1.parquet")], truncate=False, run_id="r2")
+    assert err.value.message.startswith(f"COURIER_KEY_LOOKBACK_DAYS={value!r} is not a number of days")
+    assert table(wh, f'SELECT k, v, _run_id FROM "{T}"') == [("a", "day1", "r1")]
+
+
 # -- nothing is lost --------------------------------------------------------------------------
 
 
