@@ -25,6 +25,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.peers install
 	$(BIN)/python -m benchmarks.run --scale $(or $(BENCH_SCALE),small) --md tests/bench/results.md
+	$(BIN)/python -m benchmarks.history --scale $(or $(BENCH_SCALE),small) --md tests/bench/history.md
 
 screenshots: $(STAMP)
 	$(BIN)/python screenshots/make_screenshots.py screenshots

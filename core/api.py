@@ -136,8 +136,9 @@ class Workspace:
             cancel: threading.Event | None = None) -> RunResult:
         """Run a courier for one day, a period [from, to) or all available data, to the end.
 
-        Exactly one of `day`, `period` and `all` is given. A failed run returns a result whose
-        status says so (tables left as they were); bad input raises ConfigError.
+        Exactly one of `day`, `period` and `all` is given. A failed or cancelled run returns a result
+        whose status and error say so, and what it did to the tables (`stats.tables_committed`: none
+        on this warehouse, whose run commits all its loads at once or not at all); bad input raises ConfigError.
         """
         chosen = [name for name, given in (("day", day is not None), ("period", period is not None),
                                            ("all", all)) if given]

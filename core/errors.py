@@ -93,7 +93,7 @@ class AccessError(CourierError):
 
 
 class RunFailed(CourierError):
-    """A run ended in failure; tables are left as they were (exit code 1)."""
+    """A run ended in failure (exit code 1); its record says which tables, if any, it committed."""
 
     exit_code = 1
 

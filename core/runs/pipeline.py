@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from courier.core.catalog.catalog import Catalog, now
+from courier.core.catalog.catalog import Catalog, dumps, now
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Cancelled, CourierError, DiskFull, Fix, FixKind, RunFailed
 from courier.core.feeds.model import list_feeds
@@ -25,7 +26,6 @@ from courier.core.runs.events import (
     FeedLoadStarted,
     FileLanded,
     FileListed,
-    RunError,
     RunWarning,
 )
 from courier.core.runs.stats import DayReadiness, FeedStats, RunStats
@@ -39,8 +39,9 @@ from courier.core.source.listing import (
     list_days,
 )
 from courier.core.types import RunMode
+from courier.core.warehouse.backend import WarehouseBackend
 from courier.core.warehouse.duckdb import Warehouse
-from courier.core.warehouse.spec import SourceFile
+from courier.core.warehouse.spec import LoadStats, SourceFile
 
 POLL_START, POLL_MAX = 2.0, 60.0
 
@@ -52,12 +53,24 @@ def missing_reason(status: DayStatus) -> str:
     return f"no file for {status.tag} on {status.day} (looked for {status.looked_for})"
 
 
+@dataclass
+class FeedLoad:
+    """One feed's part of a run's loads: truncate or not, the landed files it loads, its stats once loaded."""
+
+    feed: Any
+    truncate: bool
+    files: list[LandingResult]
+    sources: list[SourceFile]
+    stats: LoadStats | None = None
+
+
 class RunSteps:
     def __init__(self, catalog: Catalog, workspace: Workspace, courier: Any, request: Any, log: EventLog,
                  cancel: threading.Event, run_id: str) -> None:
         self.catalog, self.workspace, self.courier, self.request = catalog, workspace, courier, request
         self.log, self.cancel, self.run_id = log, cancel, run_id
         self.stats = RunStats()
+        self.load_began = False  # the run reached the warehouse (its tables may have been touched)
         self.warnings: list[str] = []
         self.missing_required: list[str] = []
         self.nothing_loaded_reason: str | None = None
@@ -171,6 +184,11 @@ class RunSteps:
                     on_file=on_file, cancel=self.cancel, on_skipped=on_skipped)
 
     def run_load_operations(self, operations: dict[str, list[Any]], landed: list[LandingResult]) -> None:
+        """Every feed's truncate + load in ONE warehouse transaction: the run changes all its tables or none.
+
+        (A backend that commits per table says so with `atomic_runs`; then each table counts as committed
+        when its load returns, and `stats.tables_committed` lists exactly those.)
+        """
         if not operations:
             self.nothing_loaded_reason = (f"Landed {self.stats.files_landed} files "
                                           f"({self.stats.files_skipped} already landed); "
@@ -182,24 +200,42 @@ class RunSteps:
             names = ", ".join(f'"{f}"' for f in unknown)
             raise RunFailed(f"Error running load-operations task\nCannot find required feeds: {names}",
                             hint="add the feeds, then put their ids in the courier's load operations")
-        failures: list[str] = []
-        for feed_id, ops in operations.items():
-            self.check_cancel()
-            feed = known[feed_id]
+        inactive = [known[feed_id] for feed_id in operations if not known[feed_id].active]
+        if inactive:
+            feed = inactive[0]
+            more = f" (and {len(inactive) - 1} more inactive feeds)" if len(inactive) > 1 else ""
+            raise RunFailed(f"feed {feed.id} ({feed.table_name}) is not active: activate it first{more}",
+                            hint=f"`courier feeds activate {feed.id}` creates its table; then run again")
+        plans = [self._plan_feed(known[feed_id], ops, landed) for feed_id, ops in operations.items()]
+        if not any(plan.truncate or plan.sources for plan in plans):
+            for plan in plans:
+                self._load_feed(None, plan)
+            return
+        done: list[FeedLoad] = []
+        with self.workspace.wait_lock("warehouse"), Warehouse(self.workspace.warehouse_path) as warehouse:
+            self.load_began = True
             try:
-                self._load_feed(feed, ops, landed)
-            except DiskFull:
-                raise  # every later feed would fail the same way: the run stops here
-            except Cancelled:
-                raise  # the operator's cancel ends the run as cancelled, not as a failed feed
-            except CourierError as exc:
-                text = str(exc) if str(exc).startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc}"
-                failures.append(text)
-                self.log.emit(RunError, message=text)
-        if failures:
-            raise RunFailed("; ".join(failures), hint="the failed feeds' tables were left as they were")
+                with warehouse.transaction():
+                    for plan in plans:
+                        self.check_cancel()
+                        self._load_feed(warehouse, plan)
+                        if plan.stats is None:
+                            continue
+                        if warehouse.atomic_runs:
+                            done.append(plan)
+                        else:  # this backend has committed the table already: record it at once
+                            self._committed([plan])
+                    self.check_cancel()  # the last moment a cancel still leaves every table as it was
+                    if done:  # a process killed during the COMMIT can only say they hold all of it or none
+                        self.stats.tables_committing = [plan.feed.table_name for plan in done]
+                        self.catalog.execute("UPDATE runs SET stats = ? WHERE id = ?",
+                                             (dumps(self.stats.to_json()), self.run_id))
+            finally:  # committed (recorded next) or rolled back (nothing to record)
+                self.stats.tables_committing = None
+        if done:
+            self._committed(done)
 
-    def _load_feed(self, feed: Any, ops: list[Any], landed: list[LandingResult]) -> None:
+    def _plan_feed(self, feed: Any, ops: list[Any], landed: list[LandingResult]) -> FeedLoad:
         truncate = any(op.type == "truncate" for op in ops)
         tags = [op.file for op in ops if op.type == "load"]
         entities = {e.tag: e for e in self.courier.entities}
@@ -212,8 +248,13 @@ class RunSteps:
                        options=_format_options(entities[r.obj.tag]), order=i)
             for i, r in enumerate(files)
         ]
-        self.log.emit(FeedLoadStarted, feed_id=feed.id, table=feed.table_name, files=len(sources))
-        if not sources and not truncate:
+        return FeedLoad(feed, truncate, files, sources)
+
+    def _load_feed(self, warehouse: WarehouseBackend | None, plan: FeedLoad) -> None:
+        """One feed's truncate + load inside the run's transaction (None: nothing to load, no warehouse)."""
+        feed = plan.feed
+        self.log.emit(FeedLoadStarted, feed_id=feed.id, table=feed.table_name, files=len(plan.sources))
+        if warehouse is None or (not plan.sources and not plan.truncate):
             self.stats.feeds[feed.id] = FeedStats(feed.table_name)
             self.log.emit(FeedLoaded, feed_id=feed.id, table=feed.table_name, rows_read=0, inserted=0, updated=0)
             return
@@ -222,25 +263,42 @@ class RunSteps:
             self.check_cancel()
             self.log.emit(BatchLoaded, feed_id=feed.id, rows=getattr(progress, "rows", 0))
 
-        with self.workspace.wait_lock("warehouse"):
-            warehouse = Warehouse(self.workspace.warehouse_path)
-            try:
-                warehouse.ensure_table(feed)
-                stats = warehouse.load(feed, sources, truncate=truncate, run_id=self.run_id, on_progress=on_progress)
-            finally:
-                warehouse.close()
-        with self.catalog.transaction() as db:
-            if truncate:
-                db.execute("DELETE FROM loaded_files WHERE feed_id = ?", (feed.id,))
-            db.executemany(
-                "INSERT OR REPLACE INTO loaded_files (feed_id, bucket, key, etag, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(feed.id, r.obj.bucket, r.obj.key, r.etag, self.run_id, now()) for r in files],
-            )
+        try:
+            warehouse.ensure_table(feed)
+            stats = warehouse.load(feed, plan.sources, truncate=plan.truncate, run_id=self.run_id,
+                                   on_progress=on_progress)
+        except DiskFull:
+            raise  # every later feed would fail the same way
+        except CourierError as exc:
+            if isinstance(exc, Cancelled):
+                raise
+            text = exc.message if exc.message.startswith(f"{feed.table_name}: ") else f"{feed.table_name}: {exc.message}"
+            raise RunFailed(text, hint=exc.hint or "fix the feed's files or settings and run again") from None
+        plan.stats = stats
         for message in stats.warnings:
             self.warn(message)
-        self.stats.feeds[feed.id] = FeedStats(feed.table_name, stats.rows_read, stats.inserted, stats.updated)
         self.log.emit(FeedLoaded, feed_id=feed.id, table=feed.table_name, rows_read=stats.rows_read,
                       inserted=stats.inserted, updated=stats.updated)
+
+    def _committed(self, plans: list[FeedLoad]) -> None:
+        """The warehouse has committed these feeds' tables: the run says so first (a failing catalog write
+        must not make it claim less), then their files count as loaded and its record names them, in one
+        catalog transaction, so even a run killed later names what it committed."""
+        for plan in plans:
+            assert plan.stats is not None
+            self.stats.feeds[plan.feed.id] = FeedStats(plan.feed.table_name, plan.stats.rows_read,
+                                                       plan.stats.inserted, plan.stats.updated)
+            if plan.feed.table_name not in self.stats.tables_committed:
+                self.stats.tables_committed.append(plan.feed.table_name)
+        with self.catalog.transaction() as db:
+            for plan in plans:
+                if plan.truncate:
+                    db.execute("DELETE FROM loaded_files WHERE feed_id = ?", (plan.feed.id,))
+                db.executemany(
+                    "INSERT OR REPLACE INTO loaded_files (feed_id, bucket, key, etag, run_id, loaded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(plan.feed.id, r.obj.bucket, r.obj.key, r.etag, self.run_id, now()) for r in plan.files])
+            db.execute("UPDATE runs SET stats = ? WHERE id = ?", (dumps(self.stats.to_json()), self.run_id))
 
     def _already_loaded(self, feed_id: str, result: LandingResult) -> bool:
         row = self.catalog.one("SELECT etag FROM loaded_files WHERE feed_id = ? AND bucket = ? AND key = ?",

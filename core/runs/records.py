@@ -3,8 +3,10 @@
 One run is one courier over one date selection (a day, a period [from, to), or all available
 data). It holds the courier's lock for its whole life (a second run of the same courier is
 refused), writes its progress as events, and ends with Amperity's notification text
-("Completed in 5 minutes 12 seconds") or the error. Each feed's load is one warehouse
-transaction, so a failed or killed run leaves every table as it was.
+("Completed in 5 minutes 12 seconds") or the error. All of a run's loads are one warehouse
+transaction, so a failed, cancelled or killed run leaves every table as it was; on a backend that
+commits per table the run records which tables it committed (`stats.tables_committed`) and its
+error says so.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from courier.core.runs.request import RunRequest
 from courier.core.runs.stats import RunStats
 from courier.core.text import iso_utc
 from courier.core.types import RunMode, RunStatus
+from courier.core.warehouse.duckdb import Warehouse
 
 
 @dataclass
@@ -62,6 +65,7 @@ class RunResult:
     stats: RunStats = field(default_factory=RunStats)
     warnings: list[str] = field(default_factory=list)
     fix: Fix | None = None  # the setting that would have let a failed run through (each face phrases it)
+    hint: str | None = None  # what to do about the error, when the engine knows
 
 
 @dataclass(frozen=True)
@@ -142,16 +146,38 @@ def running_run(catalog: Catalog, courier: str) -> RunRecord | None:
 def reap_dead_runs(catalog: Catalog) -> int:
     """Mark runs whose process died (SIGKILL, power loss) as failed: their courier lock is free."""
     reaped = 0
-    for row in catalog.all("SELECT id, courier, pid FROM runs WHERE status = 'running'"):
+    for row in catalog.all("SELECT id, courier, pid, stats FROM runs WHERE status = 'running'"):
         if row["courier"] and catalog.workspace.is_locked(_lock_name(row["courier"])):
             continue
+        stats = loads(row["stats"], {})
+        committed, committing = stats.get("tables_committed") or [], stats.get("tables_committing") or []
+        if committing:  # killed around the warehouse COMMIT: it either happened or it did not
+            kept = (f"; it was committing {', '.join(committing)}, which hold either all of its loads or none "
+                    "(running it again is safe)")
+        elif committed:
+            kept = f"; it had committed {', '.join(committed)}, nothing else it was loading was kept"
+        else:
+            kept = "; nothing it was loading was kept"
         catalog.execute(
             "UPDATE runs SET status = 'failed', ended_at = ?, error = ? WHERE id = ? AND status = 'running'",
-            (now(), f"the run's process (pid {row['pid']}) ended without finishing; nothing it was loading was kept",
-             row["id"]),
+            (now(), f"the run's process (pid {row['pid']}) ended without finishing{kept}", row["id"]),
         )
         reaped += 1
     return reaped
+
+
+def tables_outcome(committed: list[str]) -> str:
+    """What a run that did not succeed did to the tables, exactly: nothing, or which ones it committed."""
+    if not committed:
+        return "tables were left as they were"
+    return f"it had already committed {', '.join(committed)}; every other table was left as it was"
+
+
+def cancel_outcome() -> str:
+    """What cancelling a run will do to the tables (the confirm dialog's promise), true for this warehouse."""
+    if Warehouse.atomic_runs:
+        return "Tables stay as they were before the run."
+    return "Tables the run has already committed keep its changes; the others stay as they were."
 
 
 def _lock_name(courier: str) -> str:
@@ -197,17 +223,18 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
     log = EventLog(catalog, run_id, [sink] if sink else [], redact=_redactor(catalog))
     log.emit(RunStarted, courier=courier.name, mode=request.mode, days=[d.isoformat() for d in days])
     steps = RunSteps(catalog, workspace, courier, request, log, cancel, run_id)
-    status, error, fix = RunStatus.SUCCEEDED, None, None
+    status, error, fix, hint = RunStatus.SUCCEEDED, None, None, None
     interrupted = False
     try:
         steps.execute()
     except Cancelled:
-        status, error = RunStatus.CANCELLED, "cancelled by the operator; tables were left as they were"
+        status, error = RunStatus.CANCELLED, f"cancelled by the operator; {tables_outcome(steps.stats.tables_committed)}"
     except KeyboardInterrupt:
         interrupted = True
-        status, error = RunStatus.CANCELLED, "interrupted (Ctrl-C); tables were left as they were"
+        status, error = RunStatus.CANCELLED, f"interrupted (Ctrl-C); {tables_outcome(steps.stats.tables_committed)}"
     except CourierError as exc:
         status, error, fix = RunStatus.FAILED, exc.one_line() if not isinstance(exc, RunFailed) else str(exc), exc.fix
+        hint = exc.hint if isinstance(exc, RunFailed) else None  # one_line() already carries the others'
         if isinstance(exc, DiskFull):
             workspace.release_reserve()
     except Exception as exc:  # noqa: BLE001 - a run never dies with a traceback
@@ -215,6 +242,8 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
         if full is not None:
             workspace.release_reserve()
         status, error = RunStatus.FAILED, full.one_line() if full else f"unexpected {type(exc).__name__}: {exc}"
+    if status == RunStatus.FAILED and (steps.load_began or steps.stats.tables_committed):
+        error = f"{error}; {tables_outcome(steps.stats.tables_committed)}"
     ended = time.time()
     notification = notification_for(ended - started) if status is RunStatus.SUCCEEDED else (error or status)
     if status is RunStatus.SUCCEEDED and steps.nothing_loaded_reason:
@@ -225,7 +254,8 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
                                           "on that disk, then `courier runs` shows it as failed") from None
     if interrupted:
         raise KeyboardInterrupt
-    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings, fix)
+    return RunResult(run_id, status, error, notification, steps.missing_required, steps.stats, steps.warnings, fix,
+                     hint)
 
 
 def _finish(catalog: Catalog, log: EventLog, run_id: str, status: str, ended: float, steps: Any,

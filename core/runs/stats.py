@@ -48,6 +48,8 @@ class RunStats:
     bytes: int = 0
     feeds: dict[str, FeedStats] = field(default_factory=dict)
     days: list[DayReadiness] = field(default_factory=list)
+    tables_committed: list[str] = field(default_factory=list)  # tables whose changes this run committed
+    tables_committing: list[str] | None = None  # only while the run's one COMMIT is under way
 
     @property
     def rows_read(self) -> int:
@@ -56,7 +58,9 @@ class RunStats:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"files_landed": self.files_landed, "files_skipped": self.files_skipped,
                                 "bytes": self.bytes, "feeds": {k: f.to_json() for k, f in self.feeds.items()},
-                                "days": [d.to_json() for d in self.days]}
+                                "days": [d.to_json() for d in self.days], "tables_committed": list(self.tables_committed)}
+        if self.tables_committing is not None:
+            data["tables_committing"] = list(self.tables_committing)
         if self.files_not_landed:
             data["files_not_landed"] = self.files_not_landed
         return data
@@ -68,4 +72,7 @@ class RunStats:
         return cls(files_landed=int(data.get("files_landed") or 0), files_skipped=int(data.get("files_skipped") or 0),
                    files_not_landed=int(data.get("files_not_landed") or 0), bytes=int(data.get("bytes") or 0),
                    feeds={str(k): FeedStats.from_json(v or {}, str(k)) for k, v in feeds.items()},
-                   days=[DayReadiness(str(d.get("day")), bool(d.get("ready"))) for d in data.get("days") or []])
+                   days=[DayReadiness(str(d.get("day")), bool(d.get("ready"))) for d in data.get("days") or []],
+                   tables_committed=[str(t) for t in data.get("tables_committed") or []],
+                   tables_committing=[str(t) for t in data["tables_committing"]]
+                   if data.get("tables_committing") is not None else None)

@@ -26,6 +26,7 @@ from courier.core.warehouse.files import (
     infer_content_type,
     open_stream,
 )
+from courier.core.warehouse.keys import key_sql, updated_sql
 from courier.core.warehouse.spec import (
     BATCH,
     FILE,
@@ -39,6 +40,7 @@ from courier.core.warehouse.spec import (
     SourceFile,
     column_limits,
     compatible,
+    interrupted,
     load_error,
     parquet_relation,
     quote,
@@ -67,6 +69,9 @@ class FileLoad:
         self.table = quote(feed.table_name)
         self.staging = staging  # False on the Parquet fast path (core/warehouse/parquet.py): no staging table
         self.database = database
+        self.table_columns: dict[str, tuple[str, str]] = {}  # lower name -> (name, type), once conformed
+        self.partition: dict[str, str | None] = {}  # the partition values the file contributes, once conformed
+        self.carried: set[str] = set()  # lower-case names of the file's own columns, once conformed
 
     def _fail(self, what: str, hint: str) -> RunFailed:
         return RunFailed(f"{self.feed.table_name}: file {self.source.key}: {what}", hint=hint)
@@ -102,6 +107,8 @@ class FileLoad:
             try:
                 self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {BATCH}", params)
             except duckdb.Error as exc:
+                if interrupted(exc):
+                    raise KeyboardInterrupt from None
                 raise self._error(exc, "rows do not fit the table",
                                   "fix the file or the feed's column types, then run again") from None
             finally:
@@ -127,6 +134,8 @@ class FileLoad:
             inserted = self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT {select} FROM {source}",
                                         [*params, [str(self.source.path)]]).fetchall()
         except duckdb.Error as exc:
+            if interrupted(exc):
+                raise KeyboardInterrupt from None
             raise self._error(exc) from None
         file_rows = int(inserted[0][0]) if inserted else 0
         self.stats.rows_read += file_rows
@@ -171,6 +180,7 @@ class FileLoad:
                 self._check_room(name, len(existing))
                 existing[name.lower()] = (name, "VARCHAR")
                 self._add_column(name, "VARCHAR", f"file {self.source.key} adds partition column {name}")
+        self.table_columns, self.partition, self.carried = existing, partition, names
         return partition
 
     def _check_room(self, name: str, columns: int) -> None:
@@ -199,32 +209,16 @@ class FileLoad:
     def _select(self, file_types: list[tuple[str, str]], partition: dict[str, str | None],
                 generated: int, index: int) -> tuple[str, list[Any]]:
         """The staging SELECT over one Arrow batch: source columns, partition values, system columns."""
-        types = {name.lower(): type_ for name, type_ in file_types}
-        by_lower = {name.lower(): name for name, _ in file_types}
         parts = [quote(name) for name, _ in file_types]
         params: list[Any] = []
         for name, value in partition.items():
             parts.append(f"?::VARCHAR AS {quote(name)}")
             params.append(value)
-        keys = [quote(by_lower[c.lower()]) for c in self.feed.primary_key]
-        if len(keys) == 1:
-            pk = f"CAST({keys[0]} AS VARCHAR)"
-        else:  # escape \x1e and \x1f inside values so different key tuples never join to the same text
-            pk = " || chr(31) || ".join(
-                f"replace(replace(CAST({k} AS VARCHAR), chr(30), chr(30) || chr(30)), chr(31), chr(30) || chr(31))"
-                for k in keys)
-        parts.append(f"{pk} AS _pk")
-        parts.append(f"{self._updated_expr(types, by_lower, generated)} AS _updated")
+        carried = {name.lower() for name, _ in file_types}
+        columns = {lower: (name, self.table_columns[lower][1]) for lower, name in
+                   ((name.lower(), name) for name, _ in file_types)}
+        parts.append(f"{key_sql(self.feed, columns)} AS _pk")
+        parts.append(f"{updated_sql(self.feed, columns, carried, generated=f'{generated}::BIGINT')} AS _updated")
         parts += ["?::VARCHAR AS _source_file", "?::VARCHAR AS _run_id", f"{index}::BIGINT AS {FILE}", ROW]
         params += [self.source.key, self.run_id]
         return ", ".join(parts), params
-
-    def _updated_expr(self, types: dict[str, str], by_lower: dict[str, str], generated: int) -> str:
-        column = self.feed.last_updated
-        if self.feed.generate_updated or not column:
-            return f"{generated}::BIGINT"
-        type_ = types.get(column.lower())
-        if type_ is None or type_ == '"NULL"':
-            return "NULL::BIGINT"
-        name = quote(by_lower[column.lower()])
-        return f"epoch_us({name})" if type_.startswith("TIMESTAMP") else f"CAST({name} AS BIGINT)"

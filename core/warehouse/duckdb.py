@@ -19,6 +19,7 @@ and it is interrupted after the query timeout (`COURIER_QUERY_TIMEOUT`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -30,7 +31,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from courier.core.catalog.workspace import ReaderMark, Workspace
-from courier.core.errors import Busy, ConfigError, NotFound, QueryTimeout, disk_full, first_line
+from courier.core.errors import (
+    Busy,
+    ConfigError,
+    NotFound,
+    QueryTimeout,
+    RunFailed,
+    disk_full,
+    first_line,
+)
 from courier.core.warehouse.conform import generated_base
 from courier.core.warehouse.files import PARQUET, infer_content_type
 from courier.core.warehouse.parquet import load_parquet
@@ -40,6 +49,7 @@ from courier.core.warehouse.spec import (
     SourceFile,
     create_table_sql,
     files_named,
+    interrupted,
     load_error,
     memory_limit,
     probe_files,
@@ -73,6 +83,9 @@ class Warehouse:
     """A connection to the warehouse file; use as a context manager so it is always closed."""
 
     parquet_fast_path = True  # False forces the staging path for Parquet too (tests run both)
+    # Every load inside `transaction()` commits together. A backend that commits per table (Iceberg)
+    # says False; False here makes each load commit on its own, as such a backend would (tests use it).
+    atomic_runs = True
 
     def __init__(self, path: Path, *, read_only: bool = False, purpose: str = "courier") -> None:
         """`purpose` says who reads (e.g. "courier query"): a load that has to wait names it."""
@@ -82,6 +95,8 @@ class Warehouse:
             raise NotFound(f"there is no warehouse yet at {self.path}",
                            hint="activate a feed (`courier feeds activate FEED`) or run a courier first")
         self._mark: ReaderMark | None = None
+        self._transaction = False  # inside transaction(): loads neither begin nor commit
+        self._aborted = False  # a load inside the transaction failed: it was rolled back as a whole
         self.last_schema: pa.Schema | None = None  # of the latest stream(), also when it had no rows
         workspace = _workspace_of(self.path)
         if read_only and workspace is not None:
@@ -121,6 +136,43 @@ class Warehouse:
         """Column name -> DuckDB type, in table order."""
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {quote(table)}").fetchall()}
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A run's loads: BEGIN before the first, COMMIT after the last, so they change every table or none.
+
+        Any error inside rolls everything back (a failed load already did: DuckDB cannot go on after a
+        failed statement), and a load after a failed one is refused, so nothing half-done commits.
+        With `atomic_runs` False each load commits by itself and this only marks the block.
+        """
+        self._writable()
+        if self._transaction:
+            raise ConfigError("a warehouse transaction is already open", hint="commit it before starting another")
+        if self.atomic_runs:
+            self._write("BEGIN TRANSACTION")
+        self._transaction, self._aborted = True, False
+        try:
+            yield
+            if self._aborted:
+                raise RunFailed("a load of this run failed, so the warehouse rolled back all of its loads",
+                                hint="fix the failing feed and run again; no table was changed")
+            if self.atomic_runs:
+                self._commit()
+        except BaseException:
+            if self.atomic_runs and not self._aborted:
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self._transaction = False
+
+    def _commit(self) -> None:
+        try:
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            full = disk_full(exc, self.path, hint="free space on that disk and run again; no table was changed")
+            raise full or RunFailed(f"cannot commit the run's loads to the warehouse {self.path}: {first_line(exc)}",
+                                    hint="no table was changed; run again") from None
+
     def ensure_table(self, feed: TableSpec) -> None:
         """Create the feed's domain table if it does not exist yet (an existing one is kept)."""
         self._writable()
@@ -130,10 +182,17 @@ class Warehouse:
 
     def load(self, feed: TableSpec, files: Sequence[SourceFile], *, truncate: bool, run_id: str,
              on_progress: Callable[[LoadProgress], None] | None = None, batch_rows: int = 65536) -> LoadStats:
-        """Upsert the files into the feed's table in one transaction (truncate first when asked)."""
+        """Upsert the files into the feed's table (truncate first when asked): in one transaction of its
+        own, or in the open `transaction()`, which a failure here rolls back as a whole."""
         self._writable()
-        return load_files(self.con, feed, files, truncate=truncate, run_id=run_id,
-                          on_progress=on_progress, batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path, database=self.path)
+        inside = self._transaction and self.atomic_runs
+        try:
+            return load_files(self.con, feed, files, truncate=truncate, run_id=run_id, on_progress=on_progress,
+                              batch_rows=batch_rows, parquet_fast_path=self.parquet_fast_path, database=self.path,
+                              transaction=not inside)
+        except BaseException:
+            self._aborted = inside
+            raise
 
     def truncate(self, feed: TableSpec) -> None:
         """Empty the domain table (it keeps its columns)."""
@@ -223,6 +282,9 @@ class Warehouse:
     def _writable(self) -> None:
         if self.read_only:
             raise ConfigError("the warehouse is open read-only", hint="writes need Warehouse(path) under the warehouse lock")
+        if self._aborted:
+            raise RunFailed("a load of this run failed, so the warehouse rolled back all of its loads",
+                            hint="fix the failing feed and run again; no table was changed")
 
 
 def query_timeout() -> float:
@@ -446,17 +508,22 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 def load_files(con: duckdb.DuckDBPyConnection, feed: TableSpec, files: Sequence[SourceFile], *, truncate: bool,
                run_id: str, on_progress: Callable[[LoadProgress], None] | None = None,
-               batch_rows: int = 65536, parquet_fast_path: bool = True, database: Path | None = None) -> LoadStats:
+               batch_rows: int = 65536, parquet_fast_path: bool = True, database: Path | None = None,
+               transaction: bool = True) -> LoadStats:
     """Stage every file of the load, then resolve duplicates and merge ONCE (one pass over the table).
 
     All-Parquet loads take core/warehouse/parquet.py's path instead (same semantics, rows written once).
     `database` (the warehouse file) is the disk a full-disk error names when DuckDB names none.
+    `transaction=False`: the caller has begun a transaction and commits it (a run's loads commit
+    together); on any error this rolls that whole transaction back. Ctrl-C, which DuckDB turns into
+    an error, goes up as KeyboardInterrupt.
     """
 
     stats = LoadStats()
     ordered = sorted(files, key=lambda f: (f.order, f.key))
     table = quote(feed.table_name)
-    con.execute("BEGIN TRANSACTION")
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         con.execute(create_table_sql(feed))
         if truncate:
@@ -465,15 +532,17 @@ def load_files(con: duckdb.DuckDBPyConnection, feed: TableSpec, files: Sequence[
         if parquet_fast_path and ordered and all((f.content_type or infer_content_type(f.path)) == PARQUET for f in ordered):
             load_parquet(con, feed, ordered, stats, base, run_id, on_progress, database=database)
             stats.files = len(ordered)
+        else:
+            load_staged(con, feed, ordered, stats, base, run_id, on_progress, batch_rows, database=database)
+        if transaction:
             con.execute("COMMIT")
-            return stats
-        load_staged(con, feed, ordered, stats, base, run_id, on_progress, batch_rows, database=database)
-        con.execute("COMMIT")
     except BaseException as exc:
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
+        if interrupted(exc):
+            raise KeyboardInterrupt from None
         if isinstance(exc, duckdb.Error):  # not one file's (those are named where they fail): find it
             full = disk_full(exc, database or "")
             culprit = probe_files(con, ordered) if ordered and full is None else None

@@ -23,6 +23,8 @@ import duckdb
 import pyarrow.parquet as pq
 from courier.core.errors import first_line
 from courier.core.warehouse.conform import FileLoad
+from courier.core.warehouse.keys import key_sql, updated_sql
+from courier.core.warehouse.lookback import stored_bound
 from courier.core.warehouse.spec import (
     FILE_BITS,
     MIN_UPDATED,
@@ -31,6 +33,7 @@ from courier.core.warehouse.spec import (
     LoadProgress,
     LoadStats,
     SourceFile,
+    interrupted,
     load_error,
     parquet_relation,
     quote,
@@ -71,7 +74,8 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
           *[partitions[i].get(n) for n in part_names]] for i, s in enumerate(ordered)])
     files = [str(s.path) for s in ordered]
     relation = f"{parquet_relation(con, files)} AS src JOIN {FILES} AS f ON src.{READER_PATH} = f.filename"
-    pk, updated = _key_sql(feed, columns), _updated_sql(feed, columns)
+    pk = key_sql(feed, columns, prefix="src.")
+    updated = updated_sql(feed, columns, in_files, generated="f.gen", prefix="src.")
     _run(con, feed, ordered, f"CREATE TEMP TABLE {KEYS} AS SELECT {pk} AS _pk, {updated} AS _updated, f.idx AS file, "
                        f"src.{ROW} AS row FROM {relation}", files, database=database)
     stats.rows_read += sum(rows)
@@ -91,16 +95,18 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
         f"ORDER BY _updated DESC NULLS LAST, file DESC, row DESC) > 1")
     stored = bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
     if stored:  # incoming winners older than what the table holds lose too
+        bound = stored_bound(columns, partitions, in_files, qualifier="t.")  # the stored rows keys can match
+        near = f" AND {bound}" if bound else ""
         con.execute(
             f"INSERT INTO {LOSERS} SELECT k.file, k.row FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
             f"ON k.file = l.file AND k.row = l.row JOIN {table} AS t ON k._pk = t._pk "
-            f"WHERE coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED})")
+            f"WHERE coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED}){near}")
         replaced = con.execute(
-            f"DELETE FROM {table} WHERE _pk IN (SELECT k._pk FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
-            f"ON k.file = l.file AND k.row = l.row)").fetchall()[0][0]
+            f"DELETE FROM {table} AS t WHERE _pk IN (SELECT k._pk FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
+            f"ON k.file = l.file AND k.row = l.row){near}").fetchall()[0][0]
     else:
         replaced = 0
-    select = _wide_select(feed, columns, part_names, in_files)
+    select = _wide_select(columns, part_names, in_files, pk, updated)
     inserted = _run(con, feed, ordered, f"INSERT INTO {table} BY NAME SELECT {select} FROM {relation} "
                                   f"ANTI JOIN {LOSERS} AS l ON f.idx = l.file AND src.{ROW} = l.row",
                     files, [run_id], database=database)
@@ -125,6 +131,8 @@ def _run(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[Sour
     try:
         result = con.execute(sql, [*(extra or []), files]).fetchall()
     except duckdb.Error as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from None
         text = first_line(exc)
         culprit = next((s for s in ordered if str(s.path) in text), ordered[0] if len(ordered) == 1 else None)
         if culprit is None:
@@ -133,24 +141,8 @@ def _run(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[Sour
     return int(result[0][0]) if result and result[0] and isinstance(result[0][0], int) else 0
 
 
-def _key_sql(feed: TableSpec, columns: dict[str, tuple[str, str]]) -> str:
-    keys = [f"src.{quote(columns[c.lower()][0])}" for c in feed.primary_key]
-    if len(keys) == 1:
-        return f"CAST({keys[0]} AS VARCHAR)"
-    return " || chr(31) || ".join(  # the same escaping as the staging path: tuples never collide
-        f"replace(replace(CAST({k} AS VARCHAR), chr(30), chr(30) || chr(30)), chr(31), chr(30) || chr(31))"
-        for k in keys)
-
-
-def _updated_sql(feed: TableSpec, columns: dict[str, tuple[str, str]]) -> str:
-    column = feed.last_updated
-    if feed.generate_updated or not column:
-        return "f.gen"
-    name, type_ = columns[column.lower()]
-    return f"epoch_us(src.{quote(name)})" if type_.startswith("TIMESTAMP") else f"CAST(src.{quote(name)} AS BIGINT)"
-
-
-def _wide_select(feed: TableSpec, columns: dict[str, tuple[str, str]], part_names: list[str], in_files: set[str]) -> str:
+def _wide_select(columns: dict[str, tuple[str, str]], part_names: list[str], in_files: set[str], pk: str,
+                 updated: str) -> str:
     """Table columns the files carry, partition values from the files table, system columns.
 
     Columns no file of this load carries are left out, so `INSERT ... BY NAME` fills them with NULL.
@@ -164,6 +156,6 @@ def _wide_select(feed: TableSpec, columns: dict[str, tuple[str, str]], part_name
             parts.append(f"src.{quote(name)}")
         elif name in part_names:
             parts.append(f"f.{quote('p:' + name)} AS {quote(name)}")
-    parts += [f"{_key_sql(feed, columns)} AS _pk", f"{_updated_sql(feed, columns)} AS _updated",
+    parts += [f"{pk} AS _pk", f"{updated} AS _updated",
               "f.key AS _source_file", "?::VARCHAR AS _run_id"]
     return ", ".join(parts)

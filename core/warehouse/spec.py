@@ -183,6 +183,13 @@ def memory_limit() -> str:
     return os.environ.get("COURIER_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Ctrl-C as DuckDB reports it: SIGINT during a query is `RuntimeError: Query interrupted`, and
+    `con.interrupt()` an InterruptException. A load turns both back into KeyboardInterrupt."""
+    return isinstance(exc, duckdb.InterruptException) or (
+        type(exc) is RuntimeError and str(exc).startswith("Query interrupted"))
+
+
 def load_error(feed: TableSpec, exc: duckdb.Error, source: SourceFile | None = None, *, where: str | None = None,
                what: str = "cannot load", hint: str = LOAD_HINT, database: Path | None = None) -> CourierError:
     """A DuckDB error of a load as one line naming the file (by its key): a full disk is DiskFull,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 from courier.core.warehouse.conform import FileLoad
+from courier.core.warehouse.lookback import stored_bound
 from courier.core.warehouse.spec import (
     DUPLICATES,
     FILE,
@@ -42,18 +43,26 @@ def load_staged(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequen
     """Any format: stream every file into one staging table, then resolve duplicates and merge once."""
     con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT *, 0::BIGINT AS {FILE}, 0::BIGINT AS {ROW} "
                 f"FROM {quote(feed.table_name)} LIMIT 0")
+    partitions: list[dict[str, str | None]] = []
+    carried: set[str] = set()
     for index, source in enumerate(ordered):
-        FileLoad(con, feed, source, run_id, stats, database=database).run(
-            index, len(ordered), (base << FILE_BITS) | min(index, 2**FILE_BITS - 1), on_progress, batch_rows)
+        load = FileLoad(con, feed, source, run_id, stats, database=database)
+        load.run(index, len(ordered), (base << FILE_BITS) | min(index, 2**FILE_BITS - 1), on_progress, batch_rows)
+        partitions.append(load.partition)
+        carried |= load.carried
         stats.files += 1
-    _merge(con, feed, stats)
+    columns = {str(r[0]).lower(): (str(r[0]), str(r[1]))
+               for r in con.execute(f"DESCRIBE {quote(feed.table_name)}").fetchall()}
+    _merge(con, feed, stats, lambda qualifier: stored_bound(columns, partitions, carried, qualifier=qualifier))
     con.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-def _merge(con: duckdb.DuckDBPyConnection, feed: TableSpec, stats: LoadStats) -> None:
+def _merge(con: duckdb.DuckDBPyConnection, feed: TableSpec, stats: LoadStats,
+           bound: Callable[[str], str | None]) -> None:
     """Winners of the staging replace older stored versions; ties go to this (newer) load.
 
-    Within the load the greatest `_updated` wins, then the later file, then the later row.
+    Within the load the greatest `_updated` wins, then the later file, then the later row. Only the
+    stored rows `bound` keeps (core/warehouse/lookback.py) are compared with.
     """
     table = quote(feed.table_name)
     for source_file, count in con.execute(
@@ -71,13 +80,15 @@ def _merge(con: duckdb.DuckDBPyConnection, feed: TableSpec, stats: LoadStats) ->
             f"{ROW} DESC) > 1) AS loser WHERE {STAGE}.{FILE} = loser.{FILE} AND {STAGE}.{ROW} = loser.{ROW}")
     con.execute(f"DROP TABLE {DUPLICATES}")
     stored = count_of(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
+    near = bound("stored.") if stored else None
+    near = f" AND {near}" if near else ""
     if stored:
         con.execute(
             f"DELETE FROM {STAGE} USING {table} AS stored WHERE {STAGE}._pk = stored._pk "
-            f"AND coalesce({STAGE}._updated, {MIN_UPDATED}) < coalesce(stored._updated, {MIN_UPDATED})")
+            f"AND coalesce({STAGE}._updated, {MIN_UPDATED}) < coalesce(stored._updated, {MIN_UPDATED}){near}")
     winners = count_of(con.execute(f"SELECT count(*) FROM {STAGE}"))
-    replaced = count_of(con.execute(f"DELETE FROM {table} USING {STAGE} WHERE {table}._pk = {STAGE}._pk")) \
-        if stored else 0
+    replaced = count_of(con.execute(
+        f"DELETE FROM {table} AS stored USING {STAGE} WHERE stored._pk = {STAGE}._pk{near}")) if stored else 0
     con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE ({FILE}, {ROW}) FROM {STAGE}")
     stats.updated += replaced
     stats.inserted += winners - replaced

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from courier.core.catalog.catalog import Catalog
 from courier.core.config.couriers import add_courier
 from courier.core.config.credentials import add_credential
 from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
 from courier.core.devtools.synth import ExportSpec, upload_export
+from courier.core.feeds.model import activate_feed, add_feed
 
 COURIER = str(Path(sys.executable).parent / "courier")
 DAY = date(2026, 11, 1)
@@ -113,3 +117,45 @@ def test_a_run_missing_files_says_which_flag_lets_it_through(ws: Path) -> None:
     assert out.returncode == 1
     assert "missing required files" in out.stderr
     assert out.stderr.rstrip().splitlines()[-1] == "hint: pass --skip-missing to continue without them"
+
+
+def test_ctrl_c_during_the_load_is_a_cancel_with_exit_130(ws: Path, s3, catalog: Catalog, tmp_path: Path) -> None:
+    # one object that takes DuckDB seconds to load (millions of rows, a few hundred KB on the wire), so
+    # the interrupt lands while DuckDB is loading it
+    key = f"v1/account_id=1234567890/type=decisions/date={DAY}/experiment=big/part-00000-big.parquet"
+    sample = tmp_path / "sample" / key
+    sample.parent.mkdir(parents=True)
+    duckdb.execute(f"COPY (SELECT (i % 1000)::VARCHAR AS uuid, 0 AS v FROM range(5000000) t(i)) TO '{sample}' "
+                   "(FORMAT parquet, COMPRESSION zstd)")
+    s3.client("s3").put_object(Bucket="optimizely-events-data", Key=key, Body=sample.read_bytes())
+    feed = add_feed(catalog, source="Optimizely", name="Big", sample=str(sample), primary_key=["uuid"],
+                    generate_updated=True)
+    activate_feed(catalog, catalog.workspace, feed.id)
+    ops = tmp_path / "ops.json"
+    ops.write_text(json.dumps({feed.id: [{"type": "load", "file": "decisions"}]}))
+    assert courier(ws, "couriers", "edit", "optimizely", "--load-operations", str(ops)).returncode == 0
+
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as err:
+        proc = subprocess.Popen([COURIER, "--workspace", str(ws), "run", "optimizely", "--day", DAY.isoformat()],
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        # the run's event log says the narrow pass has read every row: DuckDB now ranks the keys (seconds)
+        deadline = time.monotonic() + 120
+        while catalog.one("SELECT 1 FROM run_events WHERE type = 'batch_loaded'") is None:
+            assert proc.poll() is None and time.monotonic() < deadline, "the load never started"
+            time.sleep(0.01)  # polling the condition, not waiting for a duration
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = log.read_text()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "unexpected" not in stderr and "Traceback" not in stderr, stderr
+    runs = json.loads(courier(ws, "runs", "--json").stdout)
+    assert runs[0]["status"] == "cancelled", runs[0]
+    assert runs[0]["error"] == "interrupted (Ctrl-C); tables were left as they were"
+    assert runs[0]["stats"]["tables_committed"] == []
+    rows = json.loads(courier(ws, "query", 'SELECT count(*) AS n FROM "Optimizely:Big"', "--json").stdout)
+    assert rows == [{"n": 0}]

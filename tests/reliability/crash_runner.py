@@ -4,8 +4,8 @@
 
 --kill-on EVENT:N     kill when the run emits its N-th EVENT (e.g. batch_loaded:3 is mid-load, inside
                       the warehouse transaction; file_landed:2 is mid-landing)
---kill-after-commit N kill right after the N-th feed's warehouse COMMIT, before the catalog records
-                      which files that feed loaded (the window between the two stores)
+--kill-after-commit N kill right after the N-th warehouse COMMIT (a run has one: all its feeds' loads),
+                      before the catalog records which files the feeds loaded (the window between the two stores)
 
 Without a kill point the run finishes and the script exits 0 (succeeded) or 1. A SIGKILL is
 what power loss or the OOM killer does: no finally blocks, no atexit, no flush.
@@ -19,7 +19,6 @@ import signal
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
 
@@ -58,17 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.kill_after_commit is not None:
         from courier.core.warehouse.duckdb import Warehouse
 
-        original = Warehouse.load
+        original = Warehouse._commit
         commits = [0]
 
-        def load_then_die(self: Warehouse, *a: Any, **kw: Any) -> Any:
-            stats = original(self, *a, **kw)  # the load's transaction has committed here
+        def commit_then_die(self: Warehouse) -> None:
+            original(self)  # the run's loads have committed here
             commits[0] += 1
             if commits[0] >= args.kill_after_commit:
                 die()
-            return stats
 
-        Warehouse.load = load_then_die  # type: ignore[method-assign]
+        Warehouse._commit = commit_then_die  # type: ignore[method-assign]
 
     catalog = Catalog(open_workspace(Path(args.workspace)))
     print(f"pid {os.getpid()}", flush=True)

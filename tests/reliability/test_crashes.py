@@ -122,8 +122,8 @@ def crash_once(env: ReliabilityEnv, proxy: FaultProxy, point: str, rng: random.R
     elif point == "load":
         n = rng.randint(1, files)
         child_ref.append(Child(env, "--kill-on", f"batch_loaded:{n}"))
-    elif point == "commit":
-        n = rng.randint(1, 2)
+    elif point == "commit":  # a run's loads commit once, together
+        n = 1
         child_ref.append(Child(env, "--kill-after-commit", str(n)))
     else:  # a seeded delay counted from the run's first S3 request
         delay = rng.uniform(0.0, 1.0)

@@ -51,6 +51,8 @@ def run_command(ctx: CliContext, courier: str, day: date | None, from_day: date 
         click.echo(printable(result.error or "", newlines=True), err=True)
         if result.fix is not None:
             click.echo(f"hint: {cli_fix(result.fix)}", err=True)
+        elif result.hint:
+            click.echo(f"hint: {printable(result.hint)}", err=True)
     sys.exit(0 if result.status == "succeeded" else 1)
 
 

@@ -3,8 +3,8 @@
 The process concerns live here: signals. The engine holds the scheduler lock (one scheduler per
 workspace, courier.core.schedule.scheduler.scheduler_lock).
 The first SIGTERM/SIGINT sets the stop and cancel events; the run in flight is cancelled by the
-engine (tables stay as they were), its fire time stays unhandled so the next start runs it, and
-the process exits 0.
+engine (its loads roll back; its record says so), its fire time stays unhandled so the next start
+runs it, and the process exits 0.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def command(ctx: CliContext, once: bool, now_text: str | None, quiet: bool) -> N
     """Run courier groups when their cron schedules fire.
 
     Long-running by default: sleeps until the next fire time of any enabled group, survives a
-    failing run, and stops cleanly on SIGTERM or Ctrl-C (the run in flight is cancelled; tables
-    stay as they were, and that fire time runs again on the next start). A fire time missed while
+    failing run, and stops cleanly on SIGTERM or Ctrl-C (the run in flight is cancelled: its loads
+    roll back, its record says so, and that fire time runs again on the next start). A fire time missed while
     the scheduler was down runs once on start, for every day since the last run, and the log says
     so. A failed run's window is retried with backoff (1, 2, 4 ... minutes, at most an hour) until
     it succeeds, and the group shows as late meanwhile (`courier groups skip` gives up on it).

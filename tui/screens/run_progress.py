@@ -361,7 +361,9 @@ class RunProgressScreen(CourierScreen):
             self.notify("This run belongs to another process; stop it there (press esc to stop following).",
                         severity="warning")
             return
-        self.app.push_screen(ConfirmScreen("Cancel this run? Tables stay as they were before the run.",
+        from courier.core.runs.records import cancel_outcome
+
+        self.app.push_screen(ConfirmScreen(f"Cancel this run? {cancel_outcome()}",
                                           yes="Cancel run", no="Keep running"), self._confirmed_cancel)
 
     def _confirmed_cancel(self, yes: bool | None) -> None:

@@ -87,8 +87,10 @@ def test_describe_is_one_line_with_hostile_text_escaped(catalog: Catalog) -> Non
 
 def test_run_stats_keep_the_stored_json_shape() -> None:
     stats = RunStats(files_landed=2, files_skipped=1, bytes=30, feeds={"df-1": FeedStats("S:N", 5, 4, 1)})
-    assert stats.to_json() == {"files_landed": 2, "files_skipped": 1, "bytes": 30, "days": [],
+    assert stats.to_json() == {"files_landed": 2, "files_skipped": 1, "bytes": 30, "days": [], "tables_committed": [],
                                "feeds": {"df-1": {"table": "S:N", "rows_read": 5, "inserted": 4, "updated": 1}}}
+    committing = RunStats(tables_committed=["S:N"], tables_committing=["S:M"])
+    assert RunStats.from_json(committing.to_json()) == committing
     assert RunStats.from_json(stats.to_json()) == stats
     assert RunStats(files_not_landed=1).to_json()["files_not_landed"] == 1
     assert RunStats.from_json({}) == RunStats() and RunStats.from_json(None).rows_read == 0

@@ -151,6 +151,135 @@ def test_rows_without_a_key_are_skipped_with_a_warning(wh: Warehouse, tmp_path: 
     assert wh.row_count(T) == 1 and "1 rows have no primary key value" in stats.warnings[0]
 
 
+# -- one SQL builder for _pk and _updated: both paths give the same rows or the same error ---------
+
+
+def test_a_file_without_the_last_updated_column_loads_and_its_rows_lose(wh: Warehouse, tmp_path: Path) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=["a", "b"], ts=[5, 5], v=["stored", "stored"])
+    feed = feed_for(day1, ["k"], "ts")
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    bare = rows_file(tmp_path / "d2.parquet", k=["b", "c", "c"], v=["bare", "bare1", "bare2"])
+    stats = wh.load(feed, [src(bare, key="v1/d2.parquet")], truncate=False, run_id="r2")
+    assert stats.warnings == ["file v1/d2.parquet has no last-updated column ts; its rows lose to stored rows"]
+    assert table(wh, f'SELECT k, v, ts, _updated FROM "{T}" ORDER BY k') == [
+        ("a", "stored", 5, 5), ("b", "stored", 5, 5), ("c", "bare2", None, None)]
+    assert (stats.inserted, stats.updated, stats.skipped) == (1, 0, 2)
+
+
+def test_files_with_and_without_the_last_updated_column_in_one_load(wh: Warehouse, tmp_path: Path) -> None:
+    dated = rows_file(tmp_path / "1.parquet", k=["a", "b"], ts=[1, 1], v=["dated", "dated"])
+    bare = rows_file(tmp_path / "2.parquet", k=["a", "c"], v=["bare", "bare"])
+    stats = wh.load(feed_for(dated, ["k"], "ts"), [src(dated, 0), src(bare, 1)], truncate=False, run_id="r1")
+    assert table(wh, f'SELECT k, v, _updated FROM "{T}" ORDER BY k') == [
+        ("a", "dated", 1), ("b", "dated", 1), ("c", "bare", None)]
+    assert (stats.inserted, stats.skipped) == (3, 1) and len(stats.warnings) == 1
+
+
+def test_a_file_without_a_primary_key_column_fails_with_one_line(wh: Warehouse, tmp_path: Path) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=["a"], v=["1"])
+    feed = feed_for(day1, ["k"])
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    keyless = rows_file(tmp_path / "d2.parquet", v=["2"], extra=[1])
+    with pytest.raises(RunFailed) as err:
+        wh.load(feed, [src(day1, 0), src(keyless, 1, key="v1/d2.parquet")], truncate=True, run_id="r2")
+    assert err.value.message == f"{T}: file v1/d2.parquet: primary key column k is missing"
+    assert err.value.hint == "fix the file or the feed's primary key"
+    assert table(wh, f'SELECT k, v, _run_id FROM "{T}"') == [("a", "1", "r1")] and "extra" not in wh.columns(T)
+
+
+@pytest.mark.parametrize("stored, incoming", [
+    (pa.array([1, 2], pa.int64()), pa.array([2, 3], pa.int32())),  # a narrower integer
+    (pa.array([1.0, 2.0], pa.float64()), pa.array([2, 3], pa.int64())),  # an integer into a DOUBLE key
+    (pa.array(["1", "2"], pa.string()), pa.array([2, 3], pa.int64())),  # a number into a text key
+], ids=["int32-into-bigint", "bigint-into-double", "bigint-into-varchar"])
+def test_a_key_column_of_another_type_is_the_same_key(wh: Warehouse, tmp_path: Path, stored: pa.Array,
+                                                      incoming: pa.Array) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=stored, v=["old", "old"])
+    feed = feed_for(day1, ["k"])
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    day2 = rows_file(tmp_path / "d2.parquet", k=incoming, v=["new", "new"])
+    stats = wh.load(feed, [src(day2)], truncate=False, run_id="r2")
+    assert (stats.inserted, stats.updated) == (1, 1)
+    rows = table(wh, f'SELECT k, v, _pk FROM "{T}" ORDER BY k')
+    assert [v for _k, v, _pk in rows] == ["old", "new", "new"]
+    assert all(pk == str(k) for k, _v, pk in rows)  # _pk is the key as the table stores it
+
+
+def test_a_key_column_of_an_incompatible_type_fails_with_one_line(wh: Warehouse, tmp_path: Path) -> None:
+    day1 = rows_file(tmp_path / "d1.parquet", k=[1, 2], v=["old", "old"])
+    feed = feed_for(day1, ["k"])
+    wh.load(feed, [src(day1)], truncate=False, run_id="r1")
+    text = rows_file(tmp_path / "d2.parquet", k=["x"], v=["new"])
+    with pytest.raises(RunFailed) as err:
+        wh.load(feed, [src(text, key="v1/d2.parquet")], truncate=False, run_id="r2")
+    assert err.value.message == f"{T}: file v1/d2.parquet: column k changed type from BIGINT to VARCHAR"
+    assert table(wh, f'SELECT k, v FROM "{T}" ORDER BY k') == [(1, "old"), (2, "old")]
+
+
+# -- the stored rows a load looks at: its export days, give or take COURIER_KEY_LOOKBACK_DAYS ----------
+
+
+def _history(wh: Warehouse, tmp_path: Path) -> list[tuple[list[tuple[Any, ...]], tuple[int, int, int]]]:
+    """Ten daily loads whose keys repeat within a week (redeliveries, updates, a re-run of an old day,
+    undated rows): the table and the stats after each load."""
+    def day_file(day: int, keys: list[str], ts: list[int], tag: str, dated: bool = True) -> SourceFile:
+        name = f"2026-11-{day:02d}"
+        path = rows_file(tmp_path / tag / f"{name}.parquet", k=keys, ts=ts, v=[f"{tag}:{name}"] * len(keys))
+        return src(path, key=f"v1/date={name}/{tag}.parquet" if dated else f"v1/undated/{tag}-{name}.parquet")
+
+    first = day_file(1, ["u0"], [1], "undated", dated=False)
+    feed = feed_for(first.path, ["k"], "ts")
+    loads = [first]
+    for day in range(1, 11):
+        keys = [f"d{day}-{i}" for i in range(3)] + [f"d{day - 1}-0", f"d{max(day - 3, 1)}-1", "u0"]
+        loads.append(day_file(day, keys, [day * 10 + i for i in range(len(keys))], "daily"))
+    loads.append(day_file(4, ["d4-0", "d4-2", "d9-1"], [1000, 1, 1000], "rerun"))  # an old day again
+    seen = []
+    for number, source in enumerate(loads):
+        stats = wh.load(feed, [source], truncate=False, run_id=f"r{number}")
+        seen.append((table(wh, f'SELECT * FROM "{T}" ORDER BY k'), (stats.inserted, stats.updated, stats.skipped)))
+    return seen
+
+
+def test_the_lookback_bound_gives_the_same_results_as_matching_every_stored_row(
+        wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bounded = _history(wh, tmp_path / "bounded")
+    monkeypatch.setenv("COURIER_KEY_LOOKBACK_DAYS", "all")
+    wh.drop(feed_for(rows_file(tmp_path / "s.parquet", k=["x"], ts=[1], v=["x"]), ["k"], "ts"))
+    everything = _history(wh, tmp_path / "all")
+    assert bounded == everything
+    rows = bounded[-1][0]
+    assert len(rows) == len({row[0] for row in rows}) == 32  # one row per key: 30 daily keys, d0-0 and u0
+    assert table(wh, f"SELECT v FROM \"{T}\" WHERE k IN ('d4-0', 'd9-1') ORDER BY k") == [
+        ("rerun:2026-11-04",), ("rerun:2026-11-04",)]
+
+
+def test_the_lookback_is_what_bounds_the_stored_rows_a_load_matches(
+        wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURIER_KEY_LOOKBACK_DAYS", "1")
+    day1 = rows_file(tmp_path / "1.parquet", k=["a", "b"], ts=[1, 1], v=["day1", "day1"])
+    feed = feed_for(day1, ["k"], "ts")
+    wh.load(feed, [src(day1, key="v1/date=2026-11-01/1.parquet")], truncate=False, run_id="r1")
+    near = rows_file(tmp_path / "2.parquet", k=["a"], ts=[2], v=["day2"])
+    assert wh.load(feed, [src(near, key="v1/date=2026-11-02/2.parquet")], truncate=False, run_id="r2").updated == 1
+    far = rows_file(tmp_path / "5.parquet", k=["b"], ts=[2], v=["day5"])  # 4 days on: beyond a 1-day lookback
+    assert wh.load(feed, [src(far, key="v1/date=2026-11-05/5.parquet")], truncate=False, run_id="r3").inserted == 1
+    assert table(wh, f'SELECT k, v FROM "{T}" ORDER BY k, v') == [("a", "day2"), ("b", "day1"), ("b", "day5")]
+
+
+@pytest.mark.parametrize("value", ["-1", "seven", "3661", "7.5"])
+def test_a_bad_lookback_setting_is_one_line(wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            value: str) -> None:
+    day1 = rows_file(tmp_path / "1.parquet", k=["a"], ts=[1], v=["day1"])
+    feed = feed_for(day1, ["k"], "ts")
+    wh.load(feed, [src(day1, key="v1/date=2026-11-01/1.parquet")], truncate=False, run_id="r1")
+    monkeypatch.setenv("COURIER_KEY_LOOKBACK_DAYS", value)
+    with pytest.raises(ConfigError) as err:
+        wh.load(feed, [src(day1, key="v1/date=2026-11-01/1.parquet")], truncate=False, run_id="r2")
+    assert err.value.message.startswith(f"COURIER_KEY_LOOKBACK_DAYS={value!r} is not a number of days")
+    assert table(wh, f'SELECT k, v, _run_id FROM "{T}"') == [("a", "day1", "r1")]
+
+
 # -- nothing is lost --------------------------------------------------------------------------
 
 
