@@ -134,6 +134,7 @@ class FilesScreen(CourierScreen):
         options = [("all couriers", ALL), *[(n, n) for n in names]]
         value = self.courier if self.courier in names else ALL
         with Horizontal(id="files-bar"):
+            yield Label("courier")
             yield Select(options, value=value, allow_blank=False, id="courier")
             yield Label("day")
             yield TextInput(self._default_day(), placeholder="YYYY-MM-DD", id="day", disabled=True)
