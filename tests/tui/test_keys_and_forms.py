@@ -57,6 +57,15 @@ def pixels(app: Any, widget: Widget) -> list[Any]:
     return [list(strips[y].crop(region.x, region.right)) for y in range(region.y, region.bottom)]
 
 
+async def eventually(pilot: Any, condition: Any, rounds: int = 200) -> bool:
+    """Whether `condition()` holds once the app has drawn what it was asked to (bounded wait)."""
+    for _ in range(rounds):
+        if condition():
+            return True
+        await pilot.pause(0.02)
+    return bool(condition())
+
+
 async def open_section(pilot: Any, key: str) -> Any:
     await pilot.press(key)
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == SECTION_KEYS[key], SECTION_KEYS[key])
@@ -189,11 +198,12 @@ async def test_tab_reaches_every_control_and_every_stop_shows_focus(setup, key: 
             assert type(widget) not in BARE_CONTAINERS, f"{widget!r} is a container, not a control"
             widget.focus()
             await pilot.pause()
+            await pilot.wait_for_scheduled_animations()
             assert widget.region.intersection(screen.region).area > 0, f"{widget!r} is off screen"
             focused = pixels(app, widget)
-            screen.set_focus(None)
-            await pilot.pause()
-            assert pixels(app, widget) != focused, f"focus on {widget!r} does not show"
+            screen.set_focus(None)  # blurring scrolls nothing: the same cells, without focus
+            assert await eventually(pilot, lambda w=widget, f=focused: pixels(app, w) != f), \
+                f"focus on {widget!r} does not show"
 
 
 # 4. the palette: the current screen's commands, keys from the live bindings ---------------------
@@ -357,8 +367,8 @@ async def test_the_footer_keeps_help_and_quit_on_every_screen(setup, key: str, s
     async with app.run_test(size=size) as pilot:
         await open_section(pilot, key)
         for _ in range(2):  # as the screen opens (a field may have focus), and with no focus
-            footer = screen_lines(app)[-1]
-            assert "Help" in footer and "Quit" in footer, footer
+            shown = await eventually(pilot, lambda: "Help" in screen_lines(app)[-1] and "Quit" in screen_lines(app)[-1])
+            assert shown, screen_lines(app)[-1]
             app.screen.set_focus(None)
             await pilot.pause()
 
