@@ -84,7 +84,7 @@ class FilesScreen(CourierScreen):
     DEFAULT_CSS = """
     FilesScreen #files-bar { height: 3; }
     FilesScreen #files-bar Label { padding: 1 1 0 1; }
-    FilesScreen #courier { width: 26; }
+    FilesScreen #courier { width: 24; }
     FilesScreen #day { width: 16; }
     FilesScreen #filter { width: 1fr; }
     FilesScreen #files { height: 1fr; border: round $primary; }
@@ -139,7 +139,7 @@ class FilesScreen(CourierScreen):
             yield Label("day")
             yield TextInput(self._default_day(), placeholder="YYYY-MM-DD", id="day", disabled=True)
             yield Label("filter")
-            yield TextInput(placeholder="key, tag, partition, day…", id="filter")
+            yield TextInput(placeholder="key, tag…", id="filter")
         table = ArrowTable(files_table([]).select(SHOWN), id="files")
         table.border_title = "Landed files (newest first)"
         yield table

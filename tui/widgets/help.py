@@ -84,6 +84,7 @@ def keys_markdown(widget: Widget | None) -> str:
         rows.append([shown, binding.description, binding.id or ""])
     if not rows:
         return ""
+    rows.sort(key=lambda row: not row[2])  # courier's keys (they have ids) before a widget's own cursor keys
     table = "\n".join(f"| `{k}` | {d} | {f'`{i}`' if i else ''} |" for k, d, i in rows)
     return "\n\n### Keys\n\n| key | does | id (keymap) |\n|---|---|---|\n" + table
 
