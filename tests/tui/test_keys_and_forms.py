@@ -92,6 +92,19 @@ async def test_esc_in_a_text_field_leaves_the_field_before_the_screen(setup) -> 
         assert app.screen is screen  # and only now back
 
 
+async def test_esc_in_the_run_dialogs_day_field_leaves_the_field_before_closing(setup) -> None:
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        dialog = app.screen
+        dialog.query_one("#day", Input).focus()
+        await pilot.press("escape")
+        assert app.screen is dialog and app.focused is None
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunDialog)
+
+
 async def test_leaving_a_screen_with_unsaved_edits_asks_first(setup) -> None:
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -362,10 +375,11 @@ async def test_cancel_is_offered_only_for_a_run_started_here_and_still_going(s3,
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("key", list(SECTION_KEYS))
-async def test_the_footer_keeps_help_and_quit_on_every_screen(setup, key: str, size: tuple[int, int]) -> None:
+async def test_no_screen_is_cut_off_and_the_footer_keeps_help_and_quit(setup, key: str, size: tuple[int, int]) -> None:
     app = make_app(setup.workspace)
     async with app.run_test(size=size) as pilot:
         await open_section(pilot, key)
+        assert app.screen.max_scroll_y == 0  # the screen fits the terminal; long content scrolls inside it
         for _ in range(2):  # as the screen opens (a field may have focus), and with no focus
             shown = await eventually(pilot, lambda: "Help" in screen_lines(app)[-1] and "Quit" in screen_lines(app)[-1])
             assert shown, screen_lines(app)[-1]
