@@ -54,7 +54,10 @@ def catalog_sql(source: str, name: str) -> list[str]:
 
 def test_the_faces_issue_no_sql_against_the_catalog() -> None:
     found = [line for path in sorted((ROOT / "tui").rglob("*.py"))
-             for line in catalog_sql(path.read_text(), str(path.relative_to(ROOT)))]
+             for line in catalog_sql(path.read_text(), str(path.relative_to(ROOT)))
+             # the keymap file and the JSON editors' text are the operator's own JSON, not a stored column
+             if not (line.startswith(("tui/keymap.py:", "tui/widgets/json_editor.py:"))
+                     and line.endswith("json.loads(...)"))]
     assert found == []
 
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
@@ -21,12 +21,19 @@ from courier.core.status.choices import feed_editor_start
 from courier.core.status.runs import process_runs_a_courier
 from courier.core.text import printable
 from courier.tui.formatting import error_text
-from courier.tui.screens import ConfirmScreen
+from courier.tui.keymap import key_text, keymap_path, load_keymap, unknown_ids
+from courier.tui.screens import ConfirmScreen, CourierScreen, leave_field
 from courier.tui.widgets.help import HelpScreen
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from courier.tui.screens.run_progress import RunChoice
+
+Command = tuple[str, str, Callable[[], Any]]  # palette title, its keys (help line), what it does
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,12 @@ class Section:
 
 
 class NavigationProvider(Provider):
-    """Command palette: every section plus the current screen's own commands (context commands)."""
+    """Command palette: every section plus the commands of the screen it was opened from
+    (`Provider.screen`; the app's current screen is the palette itself)."""
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+    def _commands(self) -> list[Command]:
         app = self.app
-        return app.palette_commands() if isinstance(app, CourierApp) else []
+        return app.palette_commands(self.screen) if isinstance(app, CourierApp) else []
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
@@ -97,28 +105,52 @@ class CourierApp(App[None]):
     BINDINGS = [
         *[Binding(s.key, f"open('{s.name}')", s.label, id=f"app.{s.name}", show=s.footer)
           for s in SECTIONS.values()],
-        Binding("f1,question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Help for the focused widget"),
         Binding("escape", "back", "Back", id="app.back", show=False),
-        Binding("q", "request_quit", "Quit", id="app.quit"),
-        Binding("ctrl+q", "request_quit", "Quit", id="app.quit_ctrl", show=False, priority=True),
+        Binding("q", "request_quit", "Quit", id="app.quit", tooltip="Quit courier"),
+        # shown when a text field takes q; priority: it quits from anywhere
+        Binding("ctrl+q", "request_quit", "Quit", id="app.quit_ctrl", priority=True, tooltip="Quit courier"),
     ]
 
     workspace: Workspace
     catalog: Catalog
     demo_info: dict[str, Any] | None  # the demo's endpoint, bucket and courier, shown on Home
     checked_credentials: set[str]  # passed Test connection in this session
+    run_choice: RunChoice | None  # the run dialog's last choice, so a failed run is retried with one key
     fixed_now: datetime | None  # tests and screenshots pin the clock
 
     def __init__(self, workspace: Workspace, *, demo_info: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.workspace = workspace
+        path = keymap_path()
+        self.keymap: dict[str, str] = load_keymap(path) if path else {}  # a bad file stops here (exit 2)
+        self.keymap_file = path
+        self.set_keymap(self.keymap)
         self.catalog = Catalog(workspace)
         self.demo_info = demo_info
         self.checked_credentials = set()
+        self.run_choice = None
         self.fixed_now = None
 
     def on_mount(self) -> None:
         self.open_section("home")
+        unknown = unknown_ids(self.keymap, self.binding_ids())
+        if unknown:
+            self.notify(printable(f"keymap {self.keymap_file}: no binding has the id {', '.join(unknown)}; "
+                                  "F1 lists the ids of the keys where the focus is"),
+                        severity="warning", timeout=15, markup=False)
+
+    def binding_ids(self) -> set[str]:
+        """Every binding id the keymap may name: the app's, every screen's and widget's."""
+        for name in SECTIONS:
+            self.section_class(name)  # imports the section's module and so its widgets
+        ids: set[str] = set()
+        pending: list[type[DOMNode]] = [DOMNode]
+        while pending:
+            cls = pending.pop()
+            pending.extend(cls.__subclasses__())
+            ids.update(b.id for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding) and b.id)
+        return ids
 
     # navigation -----------------------------------------------------------------------------
 
@@ -142,18 +174,41 @@ class CourierApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - a screen that cannot open must not end the session
             self.notify(printable(f"{section.title} could not open: {error_text(exc)}"), severity="error", markup=False)
             return None
-        self._pop_to(cls)
-        self.push_screen(screen)
+
+        def go() -> None:
+            self._pop_to(cls)
+            self.push_screen(screen)
+
+        self.leave_asking(self._popped_by(cls), go)
         return screen
 
-    def _pop_to(self, cls: type[Screen[Any]]) -> None:
-        """Pop screens down to (and including) an earlier instance of `cls`, keeping the base."""
+    def _popped_by(self, cls: type[Screen[Any]]) -> list[Screen[Any]]:
+        """The screens that opening `cls` pops: down to (and including) an earlier instance of it."""
         stack = self.screen_stack
         for index in range(len(stack) - 1, 0, -1):
             if isinstance(stack[index], cls):
-                for _ in range(len(stack) - index):
-                    self.pop_screen()
-                return
+                return stack[index:]
+        return []
+
+    def _pop_to(self, cls: type[Screen[Any]]) -> None:
+        """Pop screens down to (and including) an earlier instance of `cls`, keeping the base."""
+        for _ in self._popped_by(cls):
+            self.pop_screen()
+
+    def leave_asking(self, leaving: list[Screen[Any]], then: Callable[[], Any]) -> None:
+        """Do `then` (which closes the `leaving` screens); ask first if one holds unsaved edits."""
+        edited = [s for s in leaving if isinstance(s, CourierScreen) and s.unsaved_edits()]
+        if not edited:
+            then()
+            return
+        title = next((sec.title for sec in SECTIONS.values() if type(edited[-1]).__name__ == sec.cls), "This screen")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.push_screen(ConfirmScreen(f"{title} has edits that are not saved. Leave and lose them?",
+                                       yes="Discard edits", no="Stay"), answered)
 
     def _feed_editor_context(self) -> dict[str, Any] | None:
         """The feed editor needs a feed or a sample: the newest feed, else the newest landed file."""
@@ -168,25 +223,45 @@ class CourierApp(App[None]):
         self.open_section(name)
 
     def action_back(self) -> None:
+        """esc: leave the text field first; then go back a screen (asking if edits are not saved)."""
+        if leave_field(self.screen):
+            return
         if len(self.screen_stack) > 2:
-            self.pop_screen()
+            self.leave_asking([self.screen], self.pop_screen)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.focused))
 
-    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        """Commands for the palette: every section, plus the current screen's own commands."""
-        commands: list[tuple[str, str, Callable[[], Any]]] = [
-            (f"Go to {s.title}", f"{s.description} ({s.key})", _bind(self.open_section, s.name))
-            for s in SECTIONS.values()
-        ]
-        own = getattr(self.screen, "palette_commands", None)
-        if callable(own):
-            commands = [*own(), *commands]
-        commands.append(("Help for the focused widget", "F1 or ?", self.action_help))
-        commands.append(("Quit courier", "q", self.action_request_quit))
+    def keys_of(self, binding: Binding) -> str:
+        """The keys of `binding` as they are now (the keymap applied), spelled as the footer spells them."""
+        return key_text(binding, self.keymap, self.get_key_display)
+
+    def palette_commands(self, screen: Screen[Any] | None = None) -> list[Command]:
+        """Commands for the palette: the screen's own (its bindings that work now, then any extra
+        commands it offers), every section, help and quit. Keys come from the live bindings."""
+        screen = screen if screen is not None else self.screen
+        commands: list[Command] = []
+        seen: set[str] = set()
+        for binding in type(screen).BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            if screen.check_action(binding.action, ()) is False:
+                continue  # not possible now (e.g. cancelling a finished run)
+            commands.append((binding.tooltip or binding.description, self.keys_of(binding),
+                             _bind(self.run_action, binding.action, screen)))
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            commands.extend(extra())
+        own = {b.id: b for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        for section in SECTIONS.values():
+            key = self.keys_of(own[f"app.{section.name}"])
+            commands.append((f"Go to {section.title}", f"{section.description} ({key})",
+                             _bind(self.open_section, section.name)))
+        commands.append(("Help for the focused widget", self.keys_of(own["app.help"]), self.action_help))
+        commands.append(("Quit courier", self.keys_of(own["app.quit"]), self.action_request_quit))
         return commands
 
     # quitting -------------------------------------------------------------------------------
@@ -199,7 +274,7 @@ class CourierApp(App[None]):
 
     def action_request_quit(self) -> None:
         if not self.run_active():
-            self.exit()
+            self.leave_asking(list(self.screen_stack), self.exit)
             return
 
         def answered(yes: bool | None) -> None:

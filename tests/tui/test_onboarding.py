@@ -86,7 +86,7 @@ async def test_screen_marks_add_courier_done_and_enter_opens_the_step(tmp_path: 
         from tests.tui.helpers import OFFLINE_ENDPOINT, add_courier
 
         add_courier(setup.catalog, OFFLINE_ENDPOINT, name=COURIER)
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # the first esc leaves the focused name field
         await pilot.pause()
         assert type(app.screen).__name__ == "OnboardingScreen"
         assert app.screen.status_of("courier") == DONE  # refreshed on resume

@@ -6,8 +6,10 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import courier.tui
 import pytest
 from courier.core.catalog.catalog import Catalog
 from courier.core.config.couriers import add_courier
@@ -37,7 +39,10 @@ def seed_courier(s3: Any, catalog: Catalog, days: int = 2) -> ExportSpec:
 
 
 class Host(App[None]):
-    """A bare app that shows one screen: the screens must not depend on the real shell."""
+    """A bare app that shows one screen: the screens must not depend on the real shell (they are
+    drawn with the shell's stylesheet, where the focus styles live)."""
+
+    CSS_PATH = str(Path(courier.tui.__file__).parent / "app.tcss")
 
     def __init__(self, make: Callable[[], Screen[Any]]) -> None:
         super().__init__()

@@ -12,19 +12,21 @@ from courier.core.errors import ConfigError, CourierError
 from courier.core.status.choices import courier_names, credential_names, feed_ids
 from courier.core.text import printable
 from courier.tui.formatting import error_block, error_text, literal
-from courier.tui.screens import CourierScreen
+from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.checks import checks_text
+from courier.tui.widgets.forms import Body, Field, TextInput
 from courier.tui.widgets.help import with_help
 from courier.tui.widgets.json_editor import JsonEditor
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 NEW = "__new__"
+NO_CREDENTIAL = "__none__"  # the only choice while there is no credential (a Select needs one)
 ENTITIES_HELP = ("The entities list: one object per file type with `object/file-pattern` (quoted literals, "
                  "yyyy/MM/dd date parts, * inside one folder), `object/land-as` with `file/tag` and "
                  "`file/content-type`. Errors show the line/column or the JSON pointer; warnings show "
@@ -62,11 +64,12 @@ class CourierSetupScreen(CourierScreen):
             "With an Optimizely token credential, ctrl+o with no account id asks Optimizely for the account, "
             "bucket and region and fills everything.")
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="setup.save"),
-        Binding("ctrl+o", "preset", "Optimizely preset", id="setup.preset"),
-        Binding("ctrl+t", "validate", "Validate", id="setup.validate"),
+        Binding("ctrl+s", "save", "Save", id="setup.save", tooltip="Save courier"),
+        Binding("ctrl+o", "preset", "Optimizely preset", id="setup.preset", tooltip="Optimizely preset: fill entities"),
+        Binding("ctrl+t", "validate", "Validate", id="setup.validate", tooltip="Validate courier"),
         Binding("ctrl+n", "new", "New courier", id="setup.new"),
     ]
+    FORM = "#setup-top Input, #s3-settings Input, #s3-settings Select, JsonEditor TextArea"
 
     class Validated(Message):
         def __init__(self, report: Any = None, error: str | None = None) -> None:
@@ -83,34 +86,42 @@ class CourierSetupScreen(CourierScreen):
         return names[0] if names else None
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="setup-body"):
+        with Body(id="setup-body"):
             with Vertical(id="setup-top", classes="panel") as top:
                 top.border_title = "Courier"
                 with Horizontal(classes="pair"):
-                    yield with_help(Select([], prompt="courier", id="courier-pick", allow_blank=True),
-                                    "Pick a courier to edit, or 'new courier' to add one.")
-                    yield with_help(Input(placeholder="name, e.g. optimizely", id="courier-name"),
-                                    "The courier's name: letters, digits, '.', '_' or '-'.")
+                    yield Field("Edit", with_help(Select([("＋ new courier", NEW)], value=NEW, allow_blank=False,
+                                                         id="courier-pick"),
+                                                  "Pick a courier to edit, or 'new courier' to add one."))
+                    yield Field("Courier name", with_help(TextInput(placeholder="e.g. optimizely", id="courier-name"),
+                                                          "The courier's name: letters, digits, '.', '_' or '-'."))
             with Vertical(id="s3-settings", classes="panel") as s3:
                 s3.border_title = "S3 settings"
-                yield Label("Credential")
-                yield with_help(Select([], prompt="choose a credential (c adds one)", id="courier-credential"),
-                                "The credential used to reach the bucket. Add or test one on the credentials screen (c).")
+                yield Field("Credential", with_help(
+                    Select([("no credential yet: add one on the credentials screen (c)", NO_CREDENTIAL)],
+                           value=NO_CREDENTIAL, allow_blank=False, id="courier-credential"),
+                    "The credential used to reach the bucket. Add or test one on the credentials screen (c)."))
                 with Horizontal(classes="pair"):
-                    yield with_help(Input(placeholder="bucket, e.g. optimizely-events-data", id="courier-bucket"),
-                                    "The S3 bucket name only (no s3:// and no folder).")
-                    yield with_help(Input(placeholder="prefix (folder), optional", id="courier-prefix"),
-                                    "A folder inside the bucket that every pattern is relative to; usually empty "
-                                    "for Optimizely because the preset patterns start at v1/.")
+                    yield Field("Bucket", with_help(TextInput(placeholder="e.g. optimizely-events-data",
+                                                              id="courier-bucket"),
+                                                    "The S3 bucket name only (no s3:// and no folder)."))
+                    yield Field("Prefix (optional)", with_help(
+                        TextInput(placeholder="a folder in the bucket", id="courier-prefix"),
+                        "A folder inside the bucket that every pattern is relative to; usually empty "
+                        "for Optimizely because the preset patterns start at v1/."))
                 with Horizontal(classes="pair"):
-                    yield Input(value="us-east-1", placeholder="region", id="courier-region")
-                    yield with_help(Input(placeholder="endpoint URL (S3-compatible servers only)", id="courier-endpoint"),
-                                    "Leave empty for Amazon S3. Set it for a local or S3-compatible server.")
+                    yield Field("Region", with_help(TextInput(value="us-east-1", placeholder="e.g. us-east-1",
+                                                              id="courier-region"),
+                                                    "The bucket's AWS region; Optimizely's bucket is in us-east-1."))
+                    yield Field("Endpoint URL (optional)", with_help(
+                        TextInput(placeholder="S3-compatible servers only", id="courier-endpoint"),
+                        "Leave empty for Amazon S3. Set it for a local or S3-compatible server."))
             with Horizontal(id="preset-row", classes="panel") as preset:
                 preset.border_title = "Optimizely preset"
-                yield with_help(Input(placeholder="Optimizely account id, e.g. 1234567890", id="preset-account"),
-                                "The digits after account_id= in your export path. ctrl+o fills the entities list "
-                                "with decisions and conversions for that account.")
+                yield Field("Optimizely account id", with_help(
+                    TextInput(placeholder="e.g. 1234567890", id="preset-account"),
+                    "The digits after account_id= in your export path. ctrl+o fills the entities list "
+                    "with decisions and conversions for that account."))
                 yield Button("Fill entities (ctrl+o)", id="preset")
             yield JsonEditor("[]", entities_validator, title="Entities list", help_text=ENTITIES_HELP,
                              id="entities-editor")
@@ -119,8 +130,9 @@ class CourierSetupScreen(CourierScreen):
             yield Static("", id="setup-result")
             with Horizontal(id="validate-row", classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield with_help(Input(placeholder="YYYY-MM-DD", id="validate-day"),
-                                "Optional: a day whose files Validate should look for (e.g. yesterday).")
+                yield Field("Validate for day", with_help(TextInput(placeholder="YYYY-MM-DD", id="validate-day"),
+                                                          "Optional: a day whose files Validate should look for "
+                                                          "(e.g. yesterday)."))
                 yield Button("Validate (ctrl+t)", id="validate", variant="success")
 
     def on_mount(self) -> None:
@@ -139,11 +151,14 @@ class CourierSetupScreen(CourierScreen):
         select = self.query_one("#courier-credential", Select)
         current = select.value
         with self.prevent(Select.Changed):
+            if not creds:  # allow_blank=False needs a choice: one that says what to do
+                select.set_options([("no credential yet: add one on the credentials screen (c)", NO_CREDENTIAL)])
+                select.disabled = True
+                return
+            select.disabled = False
             select.set_options([(c, c) for c in creds])
             if current in creds:
                 select.value = current
-            elif len(creds) == 1:
-                select.value = creds[0]
 
     def _load_ops_validator(self, text: str) -> list[str]:
         from courier.core.config.load_operations import (
@@ -193,13 +208,27 @@ class CourierSetupScreen(CourierScreen):
         self.query_one("#entities-editor", JsonEditor).text = json.dumps(courier.entities_json, indent=2)
         self.query_one("#loadops-editor", JsonEditor).text = json.dumps(courier.load_operations_json, indent=2)
         self.query_one("#setup-top").border_title = f"Courier {name}"
+        self.mark_saved()
 
     @on(Select.Changed, "#courier-pick")
     def _picked(self, event: Select.Changed) -> None:
-        if event.value == NEW:
-            self.action_new()
-        elif isinstance(event.value, str):
-            self.load(event.value)
+        value = event.select.value  # the pick as it is now (a queued event may be older)
+        current = self.courier_name or NEW
+        if not isinstance(value, str) or value == current:
+            return
+
+        def switch(yes: bool | None) -> None:
+            if not yes:
+                with self.prevent(Select.Changed):
+                    event.select.value = current
+                return
+            self.action_new() if value == NEW else self.load(value)
+
+        if self.unsaved_edits():
+            self.app.push_screen(ConfirmScreen("This courier has edits that are not saved. Switch and lose them?",
+                                               yes="Discard edits", no="Stay"), switch)
+        else:
+            switch(True)
 
     def action_new(self) -> None:
         self.courier_name = None
@@ -214,6 +243,7 @@ class CourierSetupScreen(CourierScreen):
         self.query_one("#setup-top").border_title = "New courier"
         self.query_one("#setup-result", Static).update("")
         name.focus()
+        self.mark_saved()
 
     def action_preset(self) -> None:
         from courier.core.config.credentials import get_credential
@@ -271,7 +301,7 @@ class CourierSetupScreen(CourierScreen):
     def _settings(self) -> dict[str, Any]:
         credential = self.query_one("#courier-credential", Select).value
         return {
-            "credential": credential if isinstance(credential, str) else "",
+            "credential": credential if isinstance(credential, str) and credential != NO_CREDENTIAL else "",
             "bucket": self.query_one("#courier-bucket", Input).value.strip(),
             "prefix": self.query_one("#courier-prefix", Input).value.strip(),
             "region": self.query_one("#courier-region", Input).value.strip() or None,
@@ -348,9 +378,3 @@ class CourierSetupScreen(CourierScreen):
         actions = {"save": self.action_save, "preset": self.action_preset, "validate": self.action_validate}
         if event.button.id in actions:
             actions[event.button.id]()
-
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("Save courier", "ctrl+s", self.action_save),
-                ("Optimizely preset: fill entities", "ctrl+o", self.action_preset),
-                ("Validate courier", "ctrl+t", self.action_validate),
-                ("New courier", "ctrl+n", self.action_new)]

@@ -12,14 +12,15 @@ from courier.core.text import printable
 from courier.tui.formatting import cell, error_block, error_text, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
 from courier.tui.widgets.checks import checks_text
+from courier.tui.widgets.forms import Body, Field, TextInput
 from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "iam-credential": ("access_key_id", "secret_access_key", "role_arn", "external_id"),
@@ -48,11 +49,12 @@ class CredentialsScreen(CourierScreen):
             "stored encrypted, and never shown again. Test connection checks identity (STS), listing and "
             "reading under the bucket and prefix you give.")
     BINDINGS = [
-        Binding("n", "new", "New", id="credentials.new"),
-        Binding("ctrl+s", "save", "Save", id="credentials.save"),
+        Binding("n", "new", "New", id="credentials.new", tooltip="New credential"),
+        Binding("ctrl+s", "save", "Save", id="credentials.save", tooltip="Save credential"),
         Binding("t", "test", "Test connection", id="credentials.test"),
-        Binding("delete", "remove", "Remove", id="credentials.remove"),
+        Binding("delete", "remove", "Remove", id="credentials.remove", tooltip="Remove the highlighted credential"),
     ]
+    FORM = "#credential-form Input, #credential-form Select"
 
     class AccessChecked(Message):
         """The Test connection worker finished (report) or could not run (error)."""
@@ -69,7 +71,7 @@ class CredentialsScreen(CourierScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="credentials-body"):
-            with VerticalScroll(id="credential-left"):
+            with Body(id="credential-left"):
                 with Vertical(id="credential-list", classes="panel") as left:
                     left.border_title = "Credentials"
                     table: DataTable[str] = DataTable(id="credential-table", cursor_type="row")
@@ -77,28 +79,29 @@ class CredentialsScreen(CourierScreen):
                                            "Delete removes it (couriers using it must change first).")
                 with Vertical(id="test-panel", classes="panel") as test:
                     test.border_title = "Test connection"
-                    test.courier_help = ("Checks the selected credential: identity (STS), listing and reading "  # type: ignore[attr-defined]
-                                         "under the bucket and prefix. Filled from a courier that uses it.")
-                    yield Input(placeholder="bucket, e.g. optimizely-events-data", id="test-bucket")
-                    yield Input(placeholder="prefix, e.g. v1/account_id=1234567890/", id="test-prefix")
+                    with_help(test, "Checks the selected credential: identity (STS), listing and reading "
+                                    "under the bucket and prefix. Filled from a courier that uses it.")
+                    yield Field("Bucket", TextInput(placeholder="e.g. optimizely-events-data", id="test-bucket"))
+                    yield Field("Prefix", TextInput(placeholder="e.g. v1/account_id=1234567890/", id="test-prefix"))
                     with Horizontal(classes="pair"):
-                        yield Input(value="us-east-1", placeholder="region", id="test-region")
-                        yield Input(placeholder="endpoint URL (S3-compatible only)", id="test-endpoint")
+                        yield Field("Region", TextInput(value="us-east-1", placeholder="e.g. us-east-1",
+                                                        id="test-region"))
+                        yield Field("Endpoint URL", TextInput(placeholder="S3-compatible servers only",
+                                                              id="test-endpoint"))
                     yield Button("Test connection (t)", id="test", variant="success")
                     yield Static("", id="test-result")
-            with VerticalScroll(id="credential-form", classes="panel") as form:
+            with Body(id="credential-form", classes="panel") as form:
                 form.border_title = "New credential"
-                yield Label("Name")
-                yield with_help(Input(placeholder="e.g. optimizely", id="cred-name"),
-                                "A short name couriers refer to: letters, digits, '.', '_' or '-'.")
-                yield Label("Kind")
-                yield with_help(Select([(k, k) for k in KIND_FIELDS], value="iam-credential", allow_blank=False,
-                                       id="cred-kind"), "\n".join(f"- **{k}**: {v}" for k, v in KIND_HELP.items()))
+                yield Field("Name", with_help(TextInput(placeholder="e.g. optimizely", id="cred-name"),
+                                              "A short name couriers refer to: letters, digits, '.', '_' or '-'."))
+                yield Field("Kind", with_help(Select([(k, k) for k in KIND_FIELDS], value="iam-credential",
+                                                     allow_blank=False, id="cred-kind"),
+                                              "\n".join(f"- **{k}**: {v}" for k, v in KIND_HELP.items())))
                 yield Static(KIND_HELP["iam-credential"], id="kind-help", classes="muted")
                 for name, label in FIELD_LABELS.items():
-                    yield Label(label, id=f"label-{name}")
-                    yield Input(password=name in SECRET_FIELDS, id=f"cred-{name}",
-                                placeholder="typed here, stored encrypted" if name in SECRET_FIELDS else "")
+                    yield Field(label, TextInput(password=name in SECRET_FIELDS, id=f"cred-{name}",
+                                                 placeholder="typed here, stored encrypted" if name in SECRET_FIELDS
+                                                 else ""), id=f"label-{name}")
                 yield Static("", id="cred-error", classes="error")
                 with Horizontal(classes="buttons"):
                     yield Button("Save (ctrl+s)", id="save", variant="primary")
@@ -119,6 +122,7 @@ class CredentialsScreen(CourierScreen):
         for cred in list_credentials(self.catalog):
             checked = cred.name in self.courier_app.checked_credentials
             table.add_row(cell(cred.name + (" ✓" if checked else "")), cred.kind, cell(describe(cred)), key=cred.name)
+        self.refresh_bindings()
 
     # form ---------------------------------------------------------------------------------
 
@@ -157,6 +161,8 @@ class CredentialsScreen(CourierScreen):
         self._prefill_test(name)
         self.query_one("#cred-error", Static).update("")
         self.query_one("#cred-name", Input).focus()
+        self.mark_saved()
+        self.refresh_bindings()
 
     def _prefill_test(self, name: str) -> None:
         target = credential_target(self.catalog, name)
@@ -175,6 +181,27 @@ class CredentialsScreen(CourierScreen):
             self.query_one(f"#cred-{field}", Input).placeholder = "typed here, stored encrypted"
         self.query_one("#cred-error", Static).update("")
         self.query_one("#cred-name", Input).focus()
+        self.mark_saved()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers Test only for a saved credential and Remove only when there is one."""
+        if action == "test":
+            return self.test_target() is not None
+        if action == "remove":
+            return self.is_mounted and self.query_one("#credential-table", DataTable).row_count > 0
+        return True
+
+    def test_target(self) -> str | None:
+        """The credential Test connection checks: the one being edited, else the highlighted one."""
+        if self.editing:
+            return self.editing
+        if not self.is_mounted:
+            return None
+        table = self.query_one("#credential-table", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def _form_values(self) -> tuple[str, str, dict[str, str]]:
         name = self.query_one("#cred-name", Input).value.strip()
@@ -227,7 +254,7 @@ class CredentialsScreen(CourierScreen):
     # test connection ------------------------------------------------------------------------
 
     def action_test(self) -> None:
-        name = self.editing or self.query_one("#cred-name", Input).value.strip()
+        name = self.test_target() or self.query_one("#cred-name", Input).value.strip()
         result = self.query_one("#test-result", Static)
         if not name or name not in credential_names(self.catalog):
             result.update(Text("✗ save the credential first, then test it", style="bold"))
@@ -269,7 +296,3 @@ class CredentialsScreen(CourierScreen):
         actions = {"save": self.action_save, "new": self.action_new, "test": self.action_test}
         if event.button.id in actions:
             actions[event.button.id]()
-
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("New credential", "n", self.action_new), ("Save credential", "ctrl+s", self.action_save),
-                ("Test connection", "t", self.action_test)]

@@ -11,15 +11,16 @@ from courier.core.errors import CourierError
 from courier.core.text import printable
 from courier.tui.formatting import cell, error_block, literal
 from courier.tui.screens import CourierScreen
+from courier.tui.widgets.forms import Body, Field, TextInput
 from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import Suggester
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 CRON_HELP = ("Five fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week "
@@ -84,10 +85,13 @@ class CronScreen(CourierScreen):
             "below). In the groups list, Enter loads a group's schedule and ctrl+g runs the group now and "
             "follows it in the live run view.")
     BINDINGS = [
-        Binding("ctrl+s", "save_group", "Save as group", id="cron.save_group"),
-        Binding("ctrl+g", "run_group", "Run group now", id="cron.run_group"),
-        Binding("ctrl+r", "reload", "Refresh groups", id="cron.refresh"),
+        Binding("ctrl+s", "save_group", "Save as group", id="cron.save_group",
+                tooltip="Save the schedule as a courier group"),
+        Binding("ctrl+g", "run_group", "Run group now", id="cron.run_group",
+                tooltip="Run the highlighted courier group now"),
+        Binding("ctrl+r", "reload", "Refresh groups", id="cron.refresh", tooltip="Refresh courier groups"),
     ]
+    FORM = "#group-form Input"
 
     class GroupRunStarted(Message):
         """The group-run worker saw its first courier run start (or the group run ended first)."""
@@ -108,15 +112,15 @@ class CronScreen(CourierScreen):
         return self.fixed_now or self.courier_app.fixed_now or datetime.now(UTC)
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="cron-body"):
+        with Body(id="cron-body"):
             with Vertical(id="cron-form", classes="panel") as form:
                 form.border_title = "Cron expression"
-                yield with_help(Input(self.expression, placeholder="minute hour day-of-month month day-of-week",
-                                      id="cron-expr"), CRON_HELP)
+                yield Field("Expression", with_help(
+                    TextInput(self.expression, placeholder="minute hour day-of-month month day-of-week",
+                              id="cron-expr"), CRON_HELP))
                 yield Static("", id="cron-error", classes="error")
-                yield Label("Time zone")
-                yield with_help(Input(self.timezone, placeholder="e.g. America/New_York", id="cron-zone",
-                                      suggester=ZoneSuggester()), ZONE_HELP)
+                yield Field("Time zone", with_help(TextInput(self.timezone, placeholder="e.g. America/New_York",
+                                                             id="cron-zone", suggester=ZoneSuggester()), ZONE_HELP))
                 yield Static("", id="zone-matches", classes="muted")
             with Vertical(id="cron-output", classes="panel") as out:
                 out.border_title = "Schedule"
@@ -126,15 +130,18 @@ class CronScreen(CourierScreen):
             with Vertical(id="group-form", classes="panel") as new:
                 new.border_title = "Save as a courier group (ctrl+s)"
                 with Horizontal(classes="pair"):
-                    yield with_help(Input(placeholder="group name, e.g. nightly", id="group-name"),
-                                    "The courier group's name: letters, digits, . _ -")
-                    yield with_help(Input(placeholder="couriers (comma-separated; empty = all)", id="group-couriers"),
-                                    "Couriers in the group, in run order. Empty means every courier.")
+                    yield Field("Group name", with_help(TextInput(placeholder="e.g. nightly", id="group-name"),
+                                                        "The courier group's name: letters, digits, . _ -"))
+                    yield Field("Couriers", with_help(
+                        TextInput(placeholder="comma-separated; empty = all", id="group-couriers"),
+                        "Couriers in the group, in run order. Empty means every courier."))
                 with Horizontal(classes="pair"):
-                    yield with_help(Input(placeholder="wait, e.g. 2h (default 0)", id="group-wait"),
-                                    "How long to keep polling for missing files or ready markers after the fire time.")
-                    yield with_help(Input(placeholder="offset, e.g. 24h (default)", id="group-offset"),
-                                    "How far back from the fire time the window of days ends (typically 24h).")
+                    yield Field("Wait", with_help(TextInput(placeholder="e.g. 2h (default 0)", id="group-wait"),
+                                                  "How long to keep polling for missing files or ready markers "
+                                                  "after the fire time."))
+                    yield Field("Offset", with_help(TextInput(placeholder="e.g. 24h (default)", id="group-offset"),
+                                                    "How far back from the fire time the window of days ends "
+                                                    "(typically 24h)."))
                 yield Static("", id="group-error", classes="error")
             with Vertical(id="groups-panel", classes="panel") as groups:
                 groups.border_title = "Courier groups"
@@ -157,6 +164,13 @@ class CronScreen(CourierScreen):
             table.add_row(*(cell(value) for value in row), key=row[0])  # missing files, errors: escaped
         if not rows:
             table.add_row("no courier groups yet", "courier groups add NAME --cron ... --courier C", "", "", "", "")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Run group now is offered only when there is a group to run (rows keyed by a group name)."""
+        if action == "run_group":
+            return self.is_mounted and any(key.value for key in self.query_one("#groups-table", DataTable).rows)
+        return True
 
     @on(Input.Changed, "#cron-expr, #cron-zone")
     def _typed(self, event: Input.Changed) -> None:
@@ -228,6 +242,7 @@ class CronScreen(CourierScreen):
         error.update("")
         self.notify(f"courier group {group.name} saved: {', '.join(group.couriers)}")
         self.refresh_data()
+        self.mark_saved()
 
     def action_run_group(self) -> None:
         """Run the highlighted group now: the engine's rule (its latest window; none without a schedule)."""
@@ -286,8 +301,3 @@ class CronScreen(CourierScreen):
         from courier.tui.screens.run_progress import RunProgressScreen
 
         self.app.push_screen(RunProgressScreen(self.workspace, self.catalog, run_id=message.run_id))
-
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("Save the schedule as a courier group", "ctrl+s", self.action_save_group),
-                ("Run the highlighted courier group now", "ctrl+g", self.action_run_group),
-                ("Refresh courier groups", "ctrl+r", self.action_reload)]

@@ -39,20 +39,17 @@ class ExplorerScreen(CourierScreen):
     DEFAULT_CSS = """
     ExplorerScreen #explorer-main { height: 1fr; }
     ExplorerScreen #tables { width: 34; border: round $primary; }
-    ExplorerScreen #tables:focus { border: round $accent; }
     ExplorerScreen #rows { width: 1fr; border: round $primary; }
-    ExplorerScreen #rows:focus { border: round $accent; }
     ExplorerScreen #busy { height: auto; padding: 0 1; background: $warning 30%; text-style: bold; display: none; }
     ExplorerScreen #busy.shown { display: block; }
     ExplorerScreen #sql-box { height: auto; }
     ExplorerScreen #sql { border: round $primary; }
-    ExplorerScreen #sql:focus { border: round $accent; }
     ExplorerScreen #sql-error { height: auto; padding: 0 1; color: $error; }
     ExplorerScreen #sql-status { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("colon,slash", "focus_sql", "SQL", id="explorer.sql", key_display=":"),
-        Binding("f5", "reload", "Reload", id="explorer.reload"),
+        Binding("colon,slash", "focus_sql", "SQL", id="explorer.sql", tooltip="Explorer: SQL prompt"),
+        Binding("f5", "reload", "Reload", id="explorer.reload", tooltip="Explorer: reload tables"),
     ]
 
     class TablesLoaded(Message):
@@ -215,8 +212,5 @@ class ExplorerScreen(CourierScreen):
 
     def action_reload(self) -> None:
         self._load_tables()
-
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("Explorer: SQL prompt", ":", self.action_focus_sql), ("Explorer: reload tables", "F5", self.action_reload)]
 
 

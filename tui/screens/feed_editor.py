@@ -18,6 +18,7 @@ from courier.core.status.files import sample_origin
 from courier.core.text import printable
 from courier.tui.formatting import cell, error_text, literal
 from courier.tui.screens import ConfirmScreen, CourierScreen
+from courier.tui.widgets.forms import GlyphCheckbox, TextInput
 from courier.tui.widgets.tag_picker import CLEAR, TagPicker
 from rich.text import Text
 from textual import on, work
@@ -42,17 +43,18 @@ class FeedEditorScreen(CourierScreen):
     FeedEditorScreen #feed-info { height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap;
                                   text-overflow: ellipsis; }
     FeedEditorScreen #columns { height: 1fr; border: round $primary; }
-    FeedEditorScreen #columns:focus { border: round $accent; }
     FeedEditorScreen #feed-options { height: auto; }
     FeedEditorScreen #feed-error { height: auto; padding: 0 1; color: $error; }
     FeedEditorScreen #feed-result { height: auto; padding: 0 1; color: $success; }
     """
     BINDINGS = [
-        Binding("k", "toggle_key", "Primary key", id="feed.key"),
-        Binding("u", "last_updated", "Last updated", id="feed.last_updated"),
-        Binding("t", "tag", "Tag", id="feed.tag"),
-        Binding("a", "activate", "Activate", id="feed.activate"),
+        Binding("k", "toggle_key", "Primary key", id="feed.key", tooltip="Feed: toggle primary key"),
+        Binding("u", "last_updated", "Last updated", id="feed.last_updated", tooltip="Feed: set last-updated column"),
+        Binding("t", "tag", "Tag", id="feed.tag", tooltip="Feed: tag the column"),
+        Binding("a", "activate", "Activate", id="feed.activate", tooltip="Feed: activate"),
     ]
+    FORM = "#source, #name, #stitch, #generate"
+    COLUMN_ACTIONS = ("toggle_key", "last_updated", "tag", "activate")
 
     class SampleRead(Message):
         def __init__(self, columns: list[Any], info: dict[str, Any], error: str | None = None) -> None:
@@ -86,16 +88,16 @@ class FeedEditorScreen(CourierScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="feed-bar"):
             yield Label("Source")
-            yield Input("Optimizely", id="source")
+            yield TextInput("Optimizely", id="source")
             yield Label("Feed")
-            yield Input(placeholder="feed name, e.g. Decisions", id="name")
+            yield TextInput(placeholder="feed name, e.g. Decisions", id="name")
         yield Static("reading the sample…", id="feed-info")
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="columns")
         table.border_title = "Columns · k key · u last updated · t tag · a activate"
         yield table
         with Horizontal(id="feed-options"):
-            yield Checkbox("Make available to Stitch", id="stitch")
-            yield Checkbox("Generate updated field", value=True, id="generate")
+            yield GlyphCheckbox("Make available to Stitch", id="stitch")
+            yield GlyphCheckbox("Generate updated field", value=True, id="generate")
         yield Static("", id="feed-error")
         yield Static("", id="feed-result")
 
@@ -166,6 +168,8 @@ class FeedEditorScreen(CourierScreen):
         self.query_one("#generate", Checkbox).value = self.last_updated is None
         self._fill()
         self._show_info()
+        self.mark_saved()
+        self.refresh_bindings()
 
     def _show_info(self) -> None:
         source = self.query_one("#source", Input).value.strip()
@@ -206,6 +210,16 @@ class FeedEditorScreen(CourierScreen):
             )
         if self.columns:
             table.move_cursor(row=min(max(cursor, 0), len(self.columns) - 1))
+
+    def form_state(self) -> tuple[object, ...]:
+        """The fields plus the tagging, which lives in the screen, not in a control."""
+        return (*super().form_state(), tuple(self.primary_key), tuple(sorted(self.tags.items())), self.last_updated)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Column keys work once the sample's columns are there."""
+        if action in self.COLUMN_ACTIONS:
+            return bool(self.columns)
+        return True
 
     def _cursor_column(self) -> Any | None:
         table = self.query_one("#columns", DataTable)
@@ -333,6 +347,7 @@ class FeedEditorScreen(CourierScreen):
         self.info["feed"] = feed
         rows = f", {message.rows:,} sample rows loaded" if message.rows is not None else ""
         result.update(literal(f"✓ feed {feed.id} is active: table {feed.table_name}{rows}"))
+        self.mark_saved()
         self._offer_wiring(feed.id)
 
     def _offer_wiring(self, feed_id: str) -> None:
@@ -378,10 +393,5 @@ class FeedEditorScreen(CourierScreen):
         self.query_one("#feed-result", Static).update(literal(message.text))
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [
-            ("Feed: toggle primary key", "k", self.action_toggle_key),
-            ("Feed: set last-updated column", "u", self.action_last_updated),
-            ("Feed: tag the column", "t", self.action_tag),
-            ("Feed: apply the suggested tags", "untagged columns only", self.action_apply_suggestions),
-            ("Feed: activate", "a", self.action_activate),
-        ]
+        """The one command without a key (the others come from the live bindings)."""
+        return [("Feed: apply the suggested tags", "untagged columns only", self.action_apply_suggestions)]

@@ -29,6 +29,7 @@ from courier.core.text import printable
 from courier.tui.formatting import error_text, human_bytes, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, Prepared, displayable, empty_table, prepare
+from courier.tui.widgets.forms import TextInput
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -66,23 +67,21 @@ class FilesScreen(CourierScreen):
     DEFAULT_CSS = """
     FilesScreen #files-bar { height: 3; }
     FilesScreen #files-bar Label { padding: 1 1 0 1; }
-    FilesScreen #courier { width: 26; }
+    FilesScreen #courier { width: 24; }
     FilesScreen #day { width: 16; }
     FilesScreen #filter { width: 1fr; }
     FilesScreen #files { height: 1fr; border: round $primary; }
-    FilesScreen #files:focus { border: round $accent; }
     FilesScreen #preview { height: 1fr; }
     FilesScreen #schema { width: 38%; border: round $primary; overflow-y: auto; }
     FilesScreen #preview-rows { width: 1fr; border: round $primary; }
-    FilesScreen #preview-rows:focus { border: round $accent; }
     FilesScreen #files-status { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", id="files.filter", key_display="/"),
-        Binding("t", "toggle_source", "Landed/remote", id="files.toggle"),
-        Binding("d", "focus_day", "Day", id="files.day"),
-        Binding("n", "new_feed", "Use as sample", id="files.new_feed"),
-        Binding("f5", "reload", "Reload", id="files.reload"),
+        Binding("slash", "focus_filter", "Filter", id="files.filter", tooltip="Files: filter"),
+        Binding("t", "toggle_source", "Landed/remote", id="files.toggle", tooltip="Files: toggle landed / remote"),
+        Binding("d", "focus_day", "Day", id="files.day", tooltip="Files: the day of the remote files"),
+        Binding("n", "new_feed", "Use as sample", id="files.new_feed", tooltip="Files: use as sample for a new feed"),
+        Binding("f5", "reload", "Reload", id="files.reload", tooltip="Files: reload the list"),
     ]
 
     class Listed(Message):
@@ -119,10 +118,12 @@ class FilesScreen(CourierScreen):
         options = [("all couriers", ALL), *[(n, n) for n in names]]
         value = self.courier if self.courier in names else ALL
         with Horizontal(id="files-bar"):
+            yield Label("courier")
             yield Select(options, value=value, allow_blank=False, id="courier")
             yield Label("day")
-            yield Input(self._default_day(), placeholder="YYYY-MM-DD", id="day", disabled=True)
-            yield Input(placeholder="/ filter: key, tag, partition, day…", id="filter")
+            yield TextInput(self._default_day(), placeholder="YYYY-MM-DD", id="day", disabled=True)
+            yield Label("filter")
+            yield TextInput(placeholder="key, tag, partition, day…", id="filter")
         table = ArrowTable(drawn(empty_files_table()), cells=CELLS, id="files")
         table.border_title = "Landed files (newest first)"
         yield table
@@ -347,8 +348,17 @@ class FilesScreen(CourierScreen):
             return
         day.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The day applies to remote files only; only a landed file can be a feed's sample."""
+        if action == "focus_day":
+            return self.source == "remote"
+        if action == "new_feed":
+            return self.source == "landed"
+        return True
+
     def action_toggle_source(self) -> None:
         self.source = "remote" if self.source == "landed" else "landed"
+        self.refresh_bindings()
         self.query_one("#day", Input).disabled = self.source == "landed"
         self._preview_key = None
         self._list()
@@ -368,12 +378,5 @@ class FilesScreen(CourierScreen):
         from courier.tui.screens.feed_editor import FeedEditorScreen
 
         self.app.push_screen(FeedEditorScreen(self.workspace, self.catalog, sample=row["key"]))
-
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [
-            ("Files: filter", "/", self.action_focus_filter),
-            ("Files: toggle landed / remote", "t", self.action_toggle_source),
-            ("Files: use as sample for a new feed", "n", self.action_new_feed),
-        ]
 
 

@@ -65,9 +65,7 @@ class HistoryScreen(CourierScreen):
             "by the CLI or the scheduler); on a finished run it shows that run's events below.")
     DEFAULT_CSS = """
     HistoryScreen #runs { height: 1fr; border: round $primary; }
-    HistoryScreen #runs:focus { border: round $accent; }
     HistoryScreen #events { height: 1fr; border: round $primary; }
-    HistoryScreen #events:focus { border: round $accent; }
     HistoryScreen #history-status { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [

@@ -18,12 +18,13 @@ from courier.core.status.onboarding import next_step, onboarding_steps
 from courier.core.text import printable
 from courier.tui.formatting import cell
 from courier.tui.screens import CourierScreen
+from courier.tui.widgets.forms import Body
 from courier.tui.widgets.help import with_help
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -52,7 +53,7 @@ class HomeScreen(CourierScreen):
 
     HELP = ("Home shows every courier with its last run, every feed with its domain table and row count, and "
             "what needs attention. Letters in the footer open the other screens; o walks through onboarding.")
-    BINDINGS = [Binding("ctrl+r", "reload", "Refresh", id="home.refresh")]
+    BINDINGS = [Binding("ctrl+r", "reload", "Refresh", id="home.refresh", tooltip="Refresh home")]
 
     class RowCounts(Message):
         def __init__(self, counts: dict[str, int] | None, note: str = "") -> None:
@@ -61,7 +62,7 @@ class HomeScreen(CourierScreen):
             self.note = note
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="home-body"):
+        with Body(id="home-body"):
             demo = self.courier_app.demo_info
             if demo:
                 box = Static(self._demo_text(demo), id="demo-info")
@@ -163,6 +164,3 @@ class HomeScreen(CourierScreen):
 
     def action_reload(self) -> None:
         self.refresh_data()
-
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("Refresh home", "ctrl+r", self.action_reload)]

@@ -12,8 +12,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
@@ -21,7 +22,8 @@ from courier.core.errors import Busy, CourierError, Fix
 from courier.core.status.choices import courier_names
 from courier.core.text import printable
 from courier.tui.formatting import error_text, literal, tui_fix
-from courier.tui.screens import ConfirmScreen, CourierScreen
+from courier.tui.screens import ConfirmScreen, CourierScreen, leave_field
+from courier.tui.widgets.forms import GlyphCheckbox, GlyphRadioButton, TextInput
 from courier.tui.widgets.progress_panel import ProgressPanel, RunState
 from rich.text import Text
 from textual import on, work
@@ -29,20 +31,35 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
     Checkbox,
     Input,
     Label,
-    RadioButton,
     RadioSet,
     RichLog,
     Select,
     Static,
 )
 
+if TYPE_CHECKING:
+    from courier.tui.app import CourierApp
+
 REFRESH_SECONDS = 0.1  # ~10 Hz: the most often the live view redraws
+MODES = ("day", "period", "all")
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    """What the run dialog last ran with, so the next dialog (after a failed run, say) starts there."""
+
+    courier: str | None
+    mode: str
+    day: str
+    from_day: str
+    to_day: str
+    skip_missing: bool
 
 
 class RunDialog(ModalScreen[Any]):
@@ -71,26 +88,38 @@ class RunDialog(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         yesterday = (self._today() - timedelta(days=1)).isoformat()
+        app = _courier_app(self)
+        last: RunChoice | None = app.run_choice if app is not None else None
+        mode = last.mode if last else "day"
         with Vertical(id="run-dialog") as box:
             box.border_title = f"Run courier {self.courier}" if self.courier else "Run a courier"
             if not self.courier:
                 names = courier_names(self.catalog)
                 with Horizontal():
                     yield Label("Courier", classes="field-label")
-                    yield Select([(n, n) for n in names], value=names[0] if names else Select.BLANK,
-                                 prompt="no courier yet: add one in Courier setup", id="courier")
+                    if names:  # a run needs a courier: the Select offers no blank
+                        chosen = last.courier if last and last.courier in names else names[0]
+                        yield Select([(n, n) for n in names], value=chosen, allow_blank=False, id="courier")
+                    else:
+                        yield Static("no courier yet: add one in Courier setup (s)", id="no-courier",
+                                     classes="field-label")
             with RadioSet(id="mode"):
-                yield RadioButton("A specific day", value=True, id="mode-day")
-                yield RadioButton("A period: from (inclusive) to (exclusive)", id="mode-period")
-                yield RadioButton("All available data", id="mode-all")
+                yield GlyphRadioButton("A specific day", value=mode == "day", id="mode-day")
+                yield GlyphRadioButton("A period: from (inclusive) to (exclusive)", value=mode == "period",
+                                       id="mode-period")
+                yield GlyphRadioButton("All available data", value=mode == "all", id="mode-all")
             with Horizontal():
                 yield Label("Day", classes="field-label")
-                yield Input(yesterday, placeholder="YYYY-MM-DD", id="day")
+                yield TextInput(last.day if last else yesterday, placeholder="YYYY-MM-DD", id="day",
+                                disabled=mode != "day")
             with Horizontal():
                 yield Label("From / to", classes="field-label")
-                yield Input(placeholder="from (incl.)", id="from-day", disabled=True)
-                yield Input(placeholder="to (excl.)", id="to-day", disabled=True)
-            yield Checkbox("Skip missing required files (continue with a warning)", id="skip-missing")
+                yield TextInput(last.from_day if last else "", placeholder="from (incl.)", id="from-day",
+                                disabled=mode != "period")
+                yield TextInput(last.to_day if last else "", placeholder="to (excl.)", id="to-day",
+                                disabled=mode != "period")
+            yield GlyphCheckbox("Skip missing required files (continue with a warning)",
+                                value=last.skip_missing if last else False, id="skip-missing")
             yield Static("", id="run-error")
             with Horizontal():
                 yield Button("Run (F5)", variant="primary", id="run")
@@ -108,7 +137,16 @@ class RunDialog(ModalScreen[Any]):
 
     def mode(self) -> str:
         index = self.query_one("#mode", RadioSet).pressed_index
-        return ("day", "period", "all")[max(index, 0)]
+        return MODES[max(index, 0)]
+
+    def choice(self) -> RunChoice:
+        """The dialog's fields as they are (kept by the app for the next dialog)."""
+        picked = self.query("#courier")
+        chosen = picked.first(Select).value if picked else None
+        return RunChoice(courier=self.courier or (chosen if isinstance(chosen, str) else None), mode=self.mode(),
+                         day=self.query_one("#day", Input).value, from_day=self.query_one("#from-day", Input).value,
+                         to_day=self.query_one("#to-day", Input).value,
+                         skip_missing=self.query_one("#skip-missing", Checkbox).value)
 
     def build_request(self) -> Any:
         """The engine's RunRequest, validated by the engine (errors are ConfigError)."""
@@ -118,7 +156,8 @@ class RunDialog(ModalScreen[Any]):
         mode = self.mode()
         courier = self.courier
         if not courier:
-            chosen = self.query_one("#courier", Select).value
+            picked = self.query("#courier")
+            chosen = picked.first(Select).value if picked else None
             if not isinstance(chosen, str):
                 raise ConfigError("no courier chosen", hint="add a courier in Courier setup first")
             courier = chosen
@@ -148,10 +187,16 @@ class RunDialog(ModalScreen[Any]):
             error.update(literal(error_text(exc)))
             return
         error.update("")
+        app = _courier_app(self)
+        if app is not None:
+            app.run_choice = self.choice()
         self.dismiss(request)
         self.app.push_screen(RunProgressScreen(self.workspace, self.catalog, request=request))
 
     def action_dismiss_dialog(self) -> None:
+        """esc: leave a date field first (as everywhere), then close the dialog."""
+        if leave_field(self):
+            return
         self.dismiss(None)
 
     @on(Input.Submitted)
@@ -173,7 +218,6 @@ class RunProgressScreen(CourierScreen):
     RunProgressScreen #run-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     RunProgressScreen ProgressPanel { border: round $primary; padding: 0 1; }
     RunProgressScreen #log { height: 1fr; min-height: 3; border: round $primary; }
-    RunProgressScreen #log:focus { border: round $accent; }
     RunProgressScreen #outcome { height: auto; padding: 0 1; text-style: bold; }
     RunProgressScreen #outcome.ok { color: $success; }
     RunProgressScreen #outcome.failed { color: $error; }
@@ -304,6 +348,7 @@ class RunProgressScreen(CourierScreen):
         if message.running_id:
             # the courier is busy with another process's run: follow that one instead
             self.attached = True
+            self.refresh_bindings()
             self.run_id = message.running_id
             self.state = RunState(run_id=message.running_id)
             self.query_one("#log", RichLog).write(literal(f"{message.error}; following it instead"))
@@ -350,8 +395,10 @@ class RunProgressScreen(CourierScreen):
             outcome.update(literal(f"✗ {self.state.status}: {text}{advice}"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel is offered only for a run this screen started and that is still going: an attached
+        run belongs to another process, a finished one has nothing left to cancel."""
         if action == "cancel_run":
-            return not self._ended
+            return not self._ended and not self.attached
         return True
 
     def action_cancel_run(self) -> None:
@@ -389,3 +436,11 @@ class RunProgressScreen(CourierScreen):
             return
         self._stop.set()
         self.dismiss()
+
+
+def _courier_app(screen: Screen[Any]) -> CourierApp | None:
+    """The running CourierApp (the run dialog is a modal, not a CourierScreen), None in a bare host."""
+    from courier.tui.app import CourierApp
+
+    app = screen.app
+    return app if isinstance(app, CourierApp) else None

@@ -37,15 +37,15 @@ class ArrowTable(DataTable, inherit_bindings=False):
     """A read-only, row-cursor view of a pyarrow.Table."""
 
     BINDINGS: list[BindingType] = [
-        Binding("enter", "select_cursor", "Select", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("right", "cursor_right", "Right", show=False),
-        Binding("left", "cursor_left", "Left", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_table_start", "First row", show=False),
-        Binding("end", "cursor_table_end", "Last row", show=False),
+        Binding("enter", "select_cursor", "Select", show=False, id="arrow_table.select_cursor"),
+        Binding("up", "cursor_up", "Up", show=False, id="arrow_table.cursor_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="arrow_table.cursor_down"),
+        Binding("right", "cursor_right", "Right", show=False, id="arrow_table.cursor_right"),
+        Binding("left", "cursor_left", "Left", show=False, id="arrow_table.cursor_left"),
+        Binding("pageup", "page_up", "Page up", show=False, id="arrow_table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="arrow_table.page_down"),
+        Binding("home", "cursor_table_start", "First row", show=False, id="arrow_table.cursor_table_start"),
+        Binding("end", "cursor_table_end", "Last row", show=False, id="arrow_table.cursor_table_end"),
     ]
 
     DEFAULT_CSS = """

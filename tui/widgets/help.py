@@ -1,6 +1,14 @@
-"""F1 / `?` help for the focused widget: what it is for and which keys act on it (Posting's habit)."""
+"""F1 / `?` help for the focused widget: what it is for and which keys act on it (Posting's habit).
+
+A widget explains itself by being `Helpable` (a typed protocol: it has `help_data`); `with_help`
+gives any widget its text. F1 walks from the focused widget up to the screen and shows the first
+help found, with the keys that work there right now and their binding ids (for the keymap file).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, TypeVar, runtime_checkable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,12 +17,29 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Markdown
 
-HELP_ATTR = "courier_help"
+
+@dataclass(frozen=True)
+class HelpData:
+    """What F1 says about a widget: what it is for (Markdown), and a title when its panel has none."""
+
+    text: str
+    title: str = ""
 
 
-def with_help(widget: Widget, text: str) -> Widget:
-    """Attach help text to a widget (shown by F1/? while it has focus); returns the widget."""
-    setattr(widget, HELP_ATTR, text)
+@runtime_checkable
+class Helpable(Protocol):
+    """A widget that explains itself to F1 while it (or a widget inside it) has focus."""
+
+    @property
+    def help_data(self) -> HelpData: ...
+
+
+W = TypeVar("W", bound=Widget)
+
+
+def with_help(widget: W, text: str) -> W:
+    """Give `widget` its F1 help text (it becomes Helpable); returns the widget."""
+    widget.help_data = HelpData(text)  # type: ignore[attr-defined]
     return widget
 
 
@@ -26,9 +51,12 @@ def help_for(widget: Widget | None) -> tuple[str, str]:
     while node is not None:
         if not title and getattr(node, "border_title", None):
             title = str(node.border_title)
-        own = getattr(node, HELP_ATTR, None) or getattr(type(node), "HELP", None)
-        if own and not text:
-            text = str(own)
+        if not text:
+            if isinstance(node, Helpable):
+                text = node.help_data.text
+                title = title or node.help_data.title
+            elif getattr(type(node), "HELP", None):
+                text = str(type(node).HELP)
         if title and text:
             break
         node = node.parent if isinstance(node.parent, Widget) else None
@@ -38,21 +66,27 @@ def help_for(widget: Widget | None) -> tuple[str, str]:
 
 
 def keys_markdown(widget: Widget | None) -> str:
-    """The keys that are active right now, as a Markdown table (from the screen's active bindings)."""
+    """The keys that work right now (the screen's active bindings, keymap applied) with their binding ids."""
     if widget is None:
         return ""
     rows = []
-    seen: set[str] = set()
+    seen: dict[tuple[str, str], int] = {}
     for key, active in widget.screen.active_bindings.items():
         binding = active.binding
-        if not binding.description or binding.description in seen:
+        if not binding.description or not active.enabled:
             continue
-        seen.add(binding.description)
-        shown = binding.key_display or widget.app.get_key_display(binding)
-        rows.append(f"| `{shown or key}` | {binding.description} |")
+        shown = binding.key_display or widget.app.get_key_display(binding) or key
+        index = seen.get((binding.description, binding.id or ""))
+        if index is not None:  # one row per action: "F1 / ?"
+            rows[index][0] = f"{rows[index][0]} / {shown}" if shown not in rows[index][0] else rows[index][0]
+            continue
+        seen[(binding.description, binding.id or "")] = len(rows)
+        rows.append([shown, binding.description, binding.id or ""])
     if not rows:
         return ""
-    return "\n\n### Keys\n\n| key | does |\n|---|---|\n" + "\n".join(rows)
+    rows.sort(key=lambda row: not row[2])  # courier's keys (they have ids) before a widget's own cursor keys
+    table = "\n".join(f"| `{k}` | {d} | {f'`{i}`' if i else ''} |" for k, d, i in rows)
+    return "\n\n### Keys\n\n| key | does | id (keymap) |\n|---|---|---|\n" + table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -73,7 +107,7 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys_markdown(widget)
 
     def compose(self) -> ComposeResult:
-        scroll = VerticalScroll()
+        scroll = VerticalScroll(id="help-body")
         scroll.border_title = f"Help: {self.title_text}"
         scroll.border_subtitle = "esc closes"
         with scroll:

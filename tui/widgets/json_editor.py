@@ -3,22 +3,68 @@ JSON pointer, and warnings (things that parse but look wrong) below that.
 
 The validator is an engine function wrapped by the screen: it returns warnings or raises a
 CourierError; nothing about entities or load operations is decided here.
+
+Tab leaves the editor like any other field (a form must be walkable with Tab); ctrl+f indents:
+it lays the JSON out with two-space indentation, or, while the text does not parse, indents the
+cursor's line(s) by two spaces.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from courier.core.errors import CourierError
 from courier.core.text import printable
 from courier.tui.formatting import literal
+from courier.tui.widgets.help import HelpData
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
+from textual.widgets.text_area import Selection
 
 Validator = Callable[[str], list[str]]
+INDENT = "  "
+
+
+class JsonTextArea(TextArea):
+    """The editor's text: Tab moves focus on, the indent key (ctrl+f unless remapped) indents."""
+
+    BINDINGS = [Binding("ctrl+f", "indent", "Indent", id="json_editor.indent",
+                        tooltip="Lay the JSON out with two-space indentation")]
+
+    def __init__(self, text: str, *, help_text: str, **kwargs: object) -> None:
+        super().__init__(text, tab_behavior="focus", show_line_numbers=True, soft_wrap=False, **kwargs)  # type: ignore[arg-type]
+        self.help_text = help_text
+
+    @property
+    def help_data(self) -> HelpData:
+        """F1: the field's help, then the keys that differ from a plain text field (the live ones)."""
+        from courier.tui.app import CourierApp
+
+        app = self.app
+        indent = app.keys_of(self.BINDINGS[0]) if isinstance(app, CourierApp) else "ctrl+f"
+        return HelpData(f"{self.help_text}\n\n**{indent}** indents: it lays the JSON out with two-space "
+                        "indentation (while the text does not parse, it indents the cursor's lines). "
+                        "**Tab** moves to the next field, **shift+Tab** to the previous one, **esc** leaves the editor.")
+
+    def action_indent(self) -> None:
+        try:
+            laid_out = json.dumps(json.loads(self.text), indent=len(INDENT), ensure_ascii=False)
+        except ValueError:
+            self._indent_lines()
+            return
+        if laid_out != self.text:
+            self.replace(laid_out, self.document.start, self.document.end)
+
+    def _indent_lines(self) -> None:
+        start, end = sorted((self.selection.start, self.selection.end))
+        for row in range(start[0], end[0] + 1):
+            self.insert(INDENT, (row, 0))
+        self.selection = Selection((start[0], start[1] + len(INDENT)), (end[0], end[1] + len(INDENT)))
 
 
 class JsonEditor(Vertical):
@@ -50,15 +96,12 @@ class JsonEditor(Vertical):
         self.initial = text
         self.validator = validator
         self.border_title = title
-        self.courier_help = help_text
+        self.help_text = help_text
         self.error: CourierError | None = None
         self.warnings: list[str] = []
 
     def compose(self) -> ComposeResult:
-        area = TextArea(self.initial, tab_behavior="indent", show_line_numbers=True, soft_wrap=False,
-                        classes="json-text")
-        area.courier_help = self.courier_help  # type: ignore[attr-defined]
-        yield area
+        yield JsonTextArea(self.initial, help_text=self.help_text, classes="json-text")
         yield Static("", classes="json-status")
         yield Static("", classes="json-warnings")
 

@@ -1,0 +1,68 @@
+"""The footer: the keys that work now, with Help and Quit pinned on the right, and no key cut in
+half: at 80 columns the screen keys that do not fit whole are left out (the palette, ctrl+p, and
+F1 still list them), never the way to get help or out."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalGroup
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+PINNED_ACTIONS = ("help", "request_quit")  # app.help, app.quit (q, or ctrl+q while a field takes q)
+
+
+def key_width(key: FooterKey) -> int:
+    """Cells a footer key takes: its key and description with their padding (Textual's defaults)."""
+    return cell_len(key.key_display) + 2 + (cell_len(key.description) + 1 if key.description else 0)
+
+
+class CourierFooter(Footer):
+    """Textual's footer with Help, Quit and the palette key in one group docked right."""
+
+    DEFAULT_CSS = """
+    CourierFooter #footer-pinned { dock: right; width: auto; height: 1; background: $footer-background; }
+    CourierFooter #footer-pinned FooterKey.-palette { border-left: vkey $foreground 20%; padding-right: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        keys = [k for k in super().compose() if isinstance(k, FooterKey)]
+        palette = [k for k in keys if k.has_class("-command-palette")]
+        for key in palette:
+            key.remove_class("-command-palette")
+            key.add_class("-palette")
+        pinned = self._pinned()
+        room = self.app.size.width - sum(key_width(k) for k in pinned) - sum(key_width(k) + 2 for k in palette)
+        for key in keys:
+            if key in palette or key.action in PINNED_ACTIONS:
+                continue
+            room -= key_width(key)
+            if room < 0:
+                break  # the rest would be cut off: leave them out whole
+            yield key
+        with HorizontalGroup(id="footer-pinned"):
+            yield from pinned
+            yield from palette
+
+    def _pinned(self) -> list[FooterKey]:
+        """Help, then Quit, each by its shortest key that works now (f1 rather than ?, q rather than
+        ctrl+q unless a text field takes the q)."""
+        chosen: list[FooterKey] = []
+        active = self.screen.active_bindings
+        for action in PINNED_ACTIONS:
+            candidates: list[tuple[Binding, bool, str]] = [
+                (a.binding, a.enabled, a.tooltip) for a in active.values() if a.binding.action == action]
+            if not candidates:
+                continue
+            binding, enabled, tooltip = min(candidates, key=lambda c: len(c[0].key))
+            key = FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                            disabled=not enabled, tooltip=tooltip or binding.description)
+            chosen.append(key.data_bind(compact=Footer.compact))
+        return chosen
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.recompose)  # what fits follows the terminal's width
