@@ -164,11 +164,12 @@ class CourierApp(App[None]):
         """Show a section's screen. Reopening a section replaces its earlier instance so esc
         walks back through distinct places and the stack stays short."""
         section = SECTIONS[name]
-        cls = self.section_class(name)
+        cls: Any = self.section_class(name)  # a CourierScreen: (workspace, catalog, **context)
         if name == "feed_editor" and not kwargs:
-            kwargs = self._feed_editor_context()
-            if kwargs is None:
+            context = self._feed_editor_context()
+            if context is None:
                 return None
+            kwargs = context
         try:
             screen = cls(self.workspace, self.catalog, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a screen that cannot open must not end the session
@@ -222,7 +223,7 @@ class CourierApp(App[None]):
     def action_open(self, name: str) -> None:
         self.open_section(name)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         """esc: leave the text field first; then go back a screen (asking if edits are not saved)."""
         if leave_field(self.screen):
             return

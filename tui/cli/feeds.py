@@ -96,7 +96,7 @@ def add(ctx: CliContext, source: str, name: str, sample: str, primary_key: str |
         last_updated: str | None, generate_updated: bool, stitch: bool, activate: bool, content_type: str | None,
         separator: str | None, header_rows: int, quote: str | None) -> None:
     """Add a feed from a sample file; prints only the new feed id."""
-    options = {k: v for k, v in (("separator", separator), ("quote", quote)) if v}
+    options: dict[str, Any] = {k: v for k, v in (("separator", separator), ("quote", quote)) if v}
     if header_rows != 1:
         options["header_rows"] = header_rows
     fields: dict[str, Any] = {"source": source, "name": name, "sample": sample, "primary_key": _keys(primary_key),

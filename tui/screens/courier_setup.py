@@ -213,7 +213,7 @@ class CourierSetupScreen(CourierScreen):
     @on(Select.Changed, "#courier-pick")
     def _picked(self, event: Select.Changed) -> None:
         value = event.select.value  # the pick as it is now (a queued event may be older)
-        current = self.courier_name or NEW
+        current: Any = self.courier_name or NEW
         if not isinstance(value, str) or value == current:
             return
 
@@ -252,6 +252,7 @@ class CourierSetupScreen(CourierScreen):
         result = self.query_one("#setup-result", Static)
         credential = self.query_one("#courier-credential", Select).value
         if not self.query_one("#preset-account", Input).value.strip() and isinstance(credential, str):
+            kind: str
             try:
                 kind = get_credential(self.catalog, credential).kind
             except CourierError:

@@ -203,7 +203,7 @@ class CredentialsScreen(CourierScreen):
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
-    def _form_values(self) -> tuple[str, str, dict[str, str]]:
+    def _form_values(self) -> tuple[str, str, dict[str, Any]]:
         name = self.query_one("#cred-name", Input).value.strip()
         kind = str(self.query_one("#cred-kind", Select).value)
         values = {f: self.query_one(f"#cred-{f}", Input).value.strip() for f in KIND_FIELDS.get(kind, ())}

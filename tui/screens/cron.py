@@ -52,7 +52,7 @@ def fmt(moment: datetime) -> str:
     return moment.strftime("%a %Y-%m-%d %H:%M %Z")
 
 
-def group_rows(catalog: Any, now: datetime) -> list[tuple[str, ...]]:
+def group_rows(catalog: Any, now: datetime) -> list[tuple[Any, ...]]:
     """One row per courier group (the engine's group_status): schedule, couriers, next fire, last
     result, late/missing."""
     from courier.core.schedule.groups import group_status, list_groups

@@ -368,8 +368,11 @@ class FeedEditorScreen(CourierScreen):
         what = f"replacing the placeholder {replaced}" if replaced else "added to the existing ones"
         question = (f"Put {feed_id} into courier {courier_name}'s load operations ({what})?\n\n"
                     f"{json.dumps(new, indent=1)}\n\n{LOAD_ALONE_NOTE}")
-        self.app.push_screen(ConfirmScreen(question, yes="Update load operations", no="Not now"),
-                             lambda yes: self._wire(courier_name, new) if yes else None)
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._wire(courier_name, new)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Update load operations", no="Not now"), answered)
 
     @work(thread=True, exclusive=True, group="feed-wire", exit_on_error=False)
     def _wire(self, courier_name: str, operations: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,7 +36,7 @@ _UNSAFE_RE2 = r"[\x00-\x1f\x7f-\x{9f}\x{61c}\x{200e}\x{200f}\x{2028}-\x{202e}\x{
 class ArrowTable(DataTable, inherit_bindings=False):
     """A read-only, row-cursor view of a pyarrow.Table."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Select", show=False, id="arrow_table.select_cursor"),
         Binding("up", "cursor_up", "Up", show=False, id="arrow_table.cursor_up"),
         Binding("down", "cursor_down", "Down", show=False, id="arrow_table.cursor_down"),

@@ -8,7 +8,7 @@ help found, with the keys that work there right now and their binding ids (for t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -69,7 +69,7 @@ def keys_markdown(widget: Widget | None) -> str:
     """The keys that work right now (the screen's active bindings, keymap applied) with their binding ids."""
     if widget is None:
         return ""
-    rows = []
+    rows: list[Any] = []
     seen: dict[tuple[str, str], int] = {}
     for key, active in widget.screen.active_bindings.items():
         binding = active.binding

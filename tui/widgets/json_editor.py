@@ -46,7 +46,8 @@ class JsonTextArea(TextArea):
         from courier.tui.app import CourierApp
 
         app = self.app
-        indent = app.keys_of(self.BINDINGS[0]) if isinstance(app, CourierApp) else "ctrl+f"
+        binding = self.BINDINGS[0]
+        indent = app.keys_of(binding) if isinstance(app, CourierApp) and isinstance(binding, Binding) else "ctrl+f"
         return HelpData(f"{self.help_text}\n\n**{indent}** indents: it lays the JSON out with two-space "
                         "indentation (while the text does not parse, it indents the cursor's lines). "
                         "**Tab** moves to the next field, **shift+Tab** to the previous one, **esc** leaves the editor.")
