@@ -16,8 +16,11 @@ from typing import Any
 
 from courier.core.catalog.catalog import Catalog, dumps, now
 from courier.core.catalog.workspace import Workspace
+from courier.core.config.couriers import Courier
+from courier.core.config.entities import Entity
+from courier.core.config.load_operations import Operation
 from courier.core.errors import Cancelled, CourierError, DiskFull, Fix, FixKind, RunFailed
-from courier.core.feeds.model import list_feeds
+from courier.core.feeds.model import Feed, list_feeds
 from courier.core.runs.events import (
     BatchLoaded,
     DayChecked,
@@ -28,6 +31,7 @@ from courier.core.runs.events import (
     FileListed,
     RunWarning,
 )
+from courier.core.runs.request import RunRequest
 from courier.core.runs.stats import DayReadiness, FeedStats, RunStats
 from courier.core.source.aws import s3_client, translate_error
 from courier.core.source.landing import LandingResult, land
@@ -41,7 +45,7 @@ from courier.core.source.listing import (
 from courier.core.types import RunMode
 from courier.core.warehouse.backend import WarehouseBackend
 from courier.core.warehouse.duckdb import Warehouse
-from courier.core.warehouse.spec import LoadStats, SourceFile
+from courier.core.warehouse.spec import LoadProgress, LoadStats, SourceFile
 
 POLL_START, POLL_MAX = 2.0, 60.0
 
@@ -57,7 +61,7 @@ def missing_reason(status: DayStatus) -> str:
 class FeedLoad:
     """One feed's part of a run's loads: truncate or not, the landed files it loads, its stats once loaded."""
 
-    feed: Any
+    feed: Feed
     truncate: bool
     files: list[LandingResult]
     sources: list[SourceFile]
@@ -65,7 +69,7 @@ class FeedLoad:
 
 
 class RunSteps:
-    def __init__(self, catalog: Catalog, workspace: Workspace, courier: Any, request: Any, log: EventLog,
+    def __init__(self, catalog: Catalog, workspace: Workspace, courier: Courier, request: RunRequest, log: EventLog,
                  cancel: threading.Event, run_id: str) -> None:
         self.catalog, self.workspace, self.courier, self.request = catalog, workspace, courier, request
         self.log, self.cancel, self.run_id = log, cancel, run_id
@@ -183,7 +187,7 @@ class RunSteps:
         return land(self.catalog, self.workspace, self.client, self.courier.name, objects, self.run_id,
                     on_file=on_file, cancel=self.cancel, on_skipped=on_skipped)
 
-    def run_load_operations(self, operations: dict[str, list[Any]], landed: list[LandingResult]) -> None:
+    def run_load_operations(self, operations: dict[str, list[Operation]], landed: list[LandingResult]) -> None:
         """Every feed's truncate + load in ONE warehouse transaction: the run changes all its tables or none.
 
         (A backend that commits per table says so with `atomic_runs`; then each table counts as committed
@@ -235,7 +239,7 @@ class RunSteps:
         if done:
             self._committed(done)
 
-    def _plan_feed(self, feed: Any, ops: list[Any], landed: list[LandingResult]) -> FeedLoad:
+    def _plan_feed(self, feed: Feed, ops: list[Operation], landed: list[LandingResult]) -> FeedLoad:
         truncate = any(op.type == "truncate" for op in ops)
         tags = [op.file for op in ops if op.type == "load"]
         entities = {e.tag: e for e in self.courier.entities}
@@ -259,7 +263,7 @@ class RunSteps:
             self.log.emit(FeedLoaded, feed_id=feed.id, table=feed.table_name, rows_read=0, inserted=0, updated=0)
             return
 
-        def on_progress(progress: Any) -> None:
+        def on_progress(progress: LoadProgress) -> None:
             self.check_cancel()
             self.log.emit(BatchLoaded, feed_id=feed.id, rows=getattr(progress, "rows", 0))
 
@@ -306,7 +310,7 @@ class RunSteps:
         return row is not None and row["etag"] == result.etag
 
 
-def _format_options(entity: Any) -> dict[str, Any]:
+def _format_options(entity: Entity) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for name in ("separator", "quote", "escape", "header_rows"):
         value = getattr(entity, name, None)

@@ -249,7 +249,7 @@ class GroupRun:
             result.error = "; ".join(f"{c.courier}: {c.error or c.status}" for c in bad)
         return self._finish(result)
 
-    def _one(self, request: Any) -> CourierOutcome:
+    def _one(self, request: RunRequest) -> CourierOutcome:
         try:
             run = self.runner(self.catalog, request, sink=self._sink_for(request.courier), cancel=self.cancel)
         except CourierError as exc:
