@@ -163,7 +163,7 @@ class Warehouse:
                     self.con.execute("ROLLBACK")
             raise
         finally:
-            self._transaction = False
+            self._transaction = self._aborted = False
 
     def _commit(self) -> None:
         try:

@@ -5,9 +5,9 @@ are all Parquet we let DuckDB's reader do both passes over the landed files inst
 
 1. a narrow pass reads only the key, the last-updated value, the file and the row number of every
    row, and finds the losers: rows without a key, the older versions of keys that repeat in the load
-   (greatest `_updated`, then later file, then later row wins), and incoming rows older than the
-   stored ones;
-2. stored rows that the winners replace are deleted;
+   (greatest `_updated`, then later file, then later row wins);
+2. the winners meet the stored rows of their keys once (only the stored rows of the load's days,
+   core/warehouse/lookback.py): older winners lose, the stored rows the others replace are deleted;
 3. one wide `read_parquet([all files])`, minus the losers, is inserted into the domain table.
 
 Same semantics as core/warehouse/staging.py's staging path (its tests cover both), same single transaction.
@@ -43,6 +43,7 @@ from courier.core.warehouse.table import TableSpec
 FILES = "__courier_files"
 KEYS = "__courier_keys"
 LOSERS = "__courier_losers"
+MATCHED = "__courier_matched"
 
 
 def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], stats: LoadStats,
@@ -94,16 +95,19 @@ def load_parquet(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Seque
         f"WHERE _pk IS NOT NULL GROUP BY _pk HAVING count(*) > 1) QUALIFY row_number() OVER (PARTITION BY _pk "
         f"ORDER BY _updated DESC NULLS LAST, file DESC, row DESC) > 1")
     stored = bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
-    if stored:  # incoming winners older than what the table holds lose too
-        bound = stored_bound(columns, partitions, in_files, qualifier="t.")  # the stored rows keys can match
-        near = f" AND {bound}" if bound else ""
+    if stored:  # the load's winners meet the stored rows of their keys ONCE (one pass over the stored keys,
+        # within the lookback bound): older winners lose, the others replace the stored row (by rowid)
+        bound = stored_bound(columns, partitions, in_files, qualifier="t.")
         con.execute(
-            f"INSERT INTO {LOSERS} SELECT k.file, k.row FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
-            f"ON k.file = l.file AND k.row = l.row JOIN {table} AS t ON k._pk = t._pk "
-            f"WHERE coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED}){near}")
+            f"CREATE TEMP TABLE {MATCHED} AS SELECT k.file, k.row, t.rowid AS stored_row, "
+            f"coalesce(k._updated, {MIN_UPDATED}) < coalesce(t._updated, {MIN_UPDATED}) AS older "
+            f"FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l ON k.file = l.file AND k.row = l.row "
+            f"JOIN {table} AS t ON k._pk = t._pk WHERE {bound or 'true'}")
+        con.execute(f"INSERT INTO {LOSERS} SELECT file, row FROM {MATCHED} WHERE older")
         replaced = con.execute(
-            f"DELETE FROM {table} AS t WHERE _pk IN (SELECT k._pk FROM {KEYS} AS k ANTI JOIN {LOSERS} AS l "
-            f"ON k.file = l.file AND k.row = l.row){near}").fetchall()[0][0]
+            f"DELETE FROM {table} WHERE rowid IN (SELECT m.stored_row FROM {MATCHED} AS m ANTI JOIN {LOSERS} AS l "
+            f"ON m.file = l.file AND m.row = l.row)").fetchall()[0][0]
+        con.execute(f"DROP TABLE {MATCHED}")
     else:
         replaced = 0
     select = _wide_select(columns, part_names, in_files, pk, updated)

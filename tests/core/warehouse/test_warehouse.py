@@ -323,6 +323,30 @@ def test_a_failure_reported_after_the_truncate_keeps_the_old_rows(wh: Warehouse,
     assert stats.inserted == 1 and table(wh, f'SELECT k FROM "{T}"') == [("c",)]
 
 
+def test_a_transaction_commits_every_load_or_none(wh: Warehouse, tmp_path: Path) -> None:
+    one = rows_file(tmp_path / "one.parquet", k=["a"], v=[1])
+    other = feed_for(one, ["k"], source="Test", name="Other")
+    feed = feed_for(one, ["k"])
+    with wh.transaction():
+        wh.load(feed, [src(one)], truncate=False, run_id="r1")
+        wh.load(other, [src(one)], truncate=False, run_id="r1")
+    assert wh.tables() == [("Test:Other", 1), (T, 1)]
+    two = rows_file(tmp_path / "two.parquet", k=["b"], v=[2])
+    clash = rows_file(tmp_path / "clash.parquet", k=["c"], v=["x"])  # v changed type: this load fails
+    with pytest.raises(RunFailed) as err:
+        with wh.transaction():
+            wh.load(feed, [src(two)], truncate=True, run_id="r2")
+            with pytest.raises(RunFailed, match="column v changed type"):
+                wh.load(other, [src(clash)], truncate=False, run_id="r2")
+            wh.load(other, [src(two)], truncate=False, run_id="r2")  # refused: the transaction is gone
+    assert err.value.message == "a load of this run failed, so the warehouse rolled back all of its loads"
+    assert table(wh, f'SELECT k, _run_id FROM "{T}"') == [("a", "r1")]
+    assert table(wh, 'SELECT k, _run_id FROM "Test:Other"') == [("a", "r1")]
+    with wh.transaction():  # the warehouse is usable again
+        wh.load(feed, [src(two)], truncate=False, run_id="r3")
+    assert wh.row_count(T) == 2
+
+
 def test_truncate_empties_but_keeps_the_table(wh: Warehouse, tmp_path: Path) -> None:
     path = rows_file(tmp_path / "a.parquet", k=["a"], v=["1"])
     feed = feed_for(path, ["k"])
