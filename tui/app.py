@@ -116,6 +116,7 @@ class CourierApp(App[None]):
         self.demo_info = demo_info
         self.checked_credentials: set[str] = set()  # passed Test connection in this session
         self.fixed_now: datetime | None = None  # tests and screenshots pin the clock
+        self.run_choice: Any = None  # the run dialog's last choice (RunChoice), its next start
 
     def on_mount(self) -> None:
         self.open_section("home")
