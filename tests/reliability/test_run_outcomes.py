@@ -76,12 +76,12 @@ def test_a_cancel_while_the_second_feed_loads_changes_neither_table(reliability_
     assert env.checksums() == before, "a cancelled run changed a table"
     assert _loaded_files(env) == ledger, "files of a cancelled run count as loaded"
     record = get_run(env.catalog, result.id)
-    assert record.stats["tables_committed"] == [] and record.error == result.error
-    assert record.stats["feeds"] == {}  # nothing this run loaded was kept, so it reports no rows
+    assert record.stats.tables_committed == [] and record.error == result.error
+    assert record.stats.feeds == {}  # nothing this run loaded was kept, so it reports no rows
     again = env.run()
     assert again.status == "succeeded", again.error
     assert env.checksums() == reference_checksums(env)
-    assert again.stats["tables_committed"] == [DECISIONS, CONVERSIONS]
+    assert again.stats.tables_committed == [DECISIONS, CONVERSIONS]
 
 
 def test_a_failure_in_the_second_feed_leaves_the_first_feed_unchanged(reliability_env: ReliabilityEnv) -> None:
@@ -99,7 +99,7 @@ def test_a_failure_in_the_second_feed_leaves_the_first_feed_unchanged(reliabilit
     assert error.endswith("; tables were left as they were"), error
     assert env.checksums() == before, "the first feed's load was kept although the run failed"
     assert _loaded_files(env) == ledger
-    assert get_run(env.catalog, result.id).stats["tables_committed"] == []
+    assert get_run(env.catalog, result.id).stats.tables_committed == []
     env.put(key, good)
     assert env.run().status == "succeeded"
     assert env.checksums() == reference_checksums(env)
@@ -122,8 +122,8 @@ def test_a_backend_that_commits_per_table_says_which_tables_it_changed(
     assert after[DECISIONS] == reference_checksums(env)[DECISIONS] != before[DECISIONS]
     assert after[CONVERSIONS] == before[CONVERSIONS]
     record = get_run(env.catalog, result.id)
-    assert record.stats["tables_committed"] == [DECISIONS]
-    assert set(record.stats["feeds"]) == {env.feeds["decisions"].id}
+    assert record.stats.tables_committed == [DECISIONS]
+    assert set(record.stats.feeds) == {env.feeds["decisions"].id}
     assert cancel_outcome() == "Tables the run has already committed keep its changes; the others stay as they were."
 
 

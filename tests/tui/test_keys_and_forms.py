@@ -116,6 +116,10 @@ async def test_leaving_a_screen_with_unsaved_edits_asks_first(setup) -> None:
         assert "Courier setup has edits that are not saved" in str(app.screen.question)
         await pilot.press("n")  # stay: the edit is still there
         assert app.screen is screen and bucket.value == "optimizely-events-data-copy"
+        await pilot.press("q")  # quitting asks too
+        assert isinstance(app.screen, ConfirmScreen) and "Leave and lose them?" in str(app.screen.question)
+        await pilot.press("n")
+        assert app.is_running and app.screen is screen
         await pilot.press("h")  # a section key leaves too: it asks the same way
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

@@ -7,8 +7,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import HorizontalGroup
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 PINNED_ACTIONS = ("help", "request_quit")  # app.help, app.quit (q, or ctrl+q while a field takes q)
@@ -20,11 +19,11 @@ def key_width(key: FooterKey) -> int:
 
 
 class CourierFooter(Footer):
-    """Textual's footer with Help, Quit and the palette key in one group docked right."""
+    """Textual's footer with Help, Quit and the palette key at the right edge."""
 
     DEFAULT_CSS = """
-    CourierFooter #footer-pinned { dock: right; width: auto; height: 1; background: $footer-background; }
-    CourierFooter #footer-pinned FooterKey.-palette { border-left: vkey $foreground 20%; padding-right: 1; }
+    CourierFooter > #footer-gap { width: 1fr; height: 1; }
+    CourierFooter > FooterKey.-palette { border-left: vkey $foreground 20%; padding-right: 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -36,6 +35,7 @@ class CourierFooter(Footer):
             key.remove_class("-command-palette")
             key.add_class("-palette")
         pinned = self._pinned()
+        self._composed_width = self.app.size.width
         room = self.app.size.width - sum(key_width(k) for k in pinned) - sum(key_width(k) + 2 for k in palette)
         for key in keys:
             if key in palette or key.action in PINNED_ACTIONS:
@@ -44,9 +44,9 @@ class CourierFooter(Footer):
             if room < 0:
                 break  # the rest would be cut off: leave them out whole
             yield key
-        with HorizontalGroup(id="footer-pinned"):
-            yield from pinned
-            yield from palette
+        yield Static("", id="footer-gap")  # pushes Help, Quit and the palette key to the right edge
+        yield from pinned
+        yield from palette
 
     def _pinned(self) -> list[FooterKey]:
         """Help, then Quit, each by its shortest key that works now (f1 rather than ?, q rather than
@@ -64,5 +64,8 @@ class CourierFooter(Footer):
             chosen.append(key.data_bind(compact=Footer.compact))
         return chosen
 
+    _composed_width = 0
+
     def on_resize(self) -> None:
-        self.call_after_refresh(self.recompose)  # what fits follows the terminal's width
+        if self.app.size.width != self._composed_width:  # what fits follows the terminal's width
+            self.call_after_refresh(self.recompose)
