@@ -132,9 +132,9 @@ async def test_quitting_during_a_group_run_cancels_it_and_closes_its_connection(
                            rounds=1200)
             run_id = app.screen.run_id
 
-            def loading() -> bool:
+            def loading() -> bool:  # landing is done: the run's one warehouse transaction waits for the lock
                 return bool(_peek(setup.workspace, "SELECT 1 FROM run_events WHERE run_id = ? AND type = ?",
-                                  (run_id, "feed_load_started")))
+                                  (run_id, "file_landed")))
 
             await wait_for(pilot, loading, "the load to wait for the warehouse", rounds=1200)
             group_runs = [w for w in screen.workers if w.group == "run"]
