@@ -8,14 +8,10 @@ imports textual (tests/test_layers.py enforces it), so the engine runs headless 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["Workspace"]
-
-if TYPE_CHECKING:
-    from courier.core.api import Workspace
-
 
 def __getattr__(name: str) -> Any:
     if name == "Workspace":

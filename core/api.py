@@ -1,6 +1,6 @@
 """courier's public API: one workspace, opened as a context manager that owns its catalog.
 
-    from courier.core import Workspace
+Import it as `from courier.core import Workspace`, then:
 
     with Workspace.open("~/courier") as ws:
         result = ws.run("optimizely", day=date(2026, 11, 3))

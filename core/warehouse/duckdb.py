@@ -79,6 +79,9 @@ READER_CONFIG: dict[str, str | bool | int | float | list[str]] = {
 _READ_KINDS = {duckdb.StatementType.SELECT}
 
 
+EXAMPLE_QUERY = 'SELECT * FROM "Optimizely:Decisions" LIMIT 10'  # what the query faces offer as a start
+
+
 class Warehouse:
     """A connection to the warehouse file; use as a context manager so it is always closed."""
 

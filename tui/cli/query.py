@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import click
 import pyarrow as pa
 from courier.core.errors import ConfigError, CourierError
-from courier.core.warehouse.duckdb import Warehouse
+from courier.core.warehouse.duckdb import EXAMPLE_QUERY, Warehouse
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 
-EXAMPLE = "courier query 'SELECT count(*) FROM \"Optimizely:Decisions\"'"
+EXAMPLE = f"courier query '{EXAMPLE_QUERY}'"
 
 
 @click.command(name="query")

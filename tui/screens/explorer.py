@@ -13,6 +13,7 @@ import pyarrow as pa
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace
 from courier.core.errors import Busy
+from courier.core.warehouse.duckdb import EXAMPLE_QUERY
 from courier.tui.formatting import error_text, literal
 from courier.tui.screens import CourierScreen
 from courier.tui.widgets.arrow_table import ArrowTable, displayable, empty_table
@@ -82,7 +83,7 @@ class ExplorerScreen(CourierScreen):
             rows.border_title = "Rows"
             yield rows
         with Vertical(id="sql-box"):
-            sql = Input(placeholder='SELECT * FROM "Optimizely:Decisions" LIMIT 10', id="sql")
+            sql = Input(placeholder=EXAMPLE_QUERY, id="sql")
             sql.border_title = "SQL (read-only) · enter runs"
             yield sql
             yield Static("", id="sql-error")
