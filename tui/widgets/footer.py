@@ -7,8 +7,11 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
+
+Shown = tuple[tuple[str, str, str, bool, bool, str], ...]  # per active binding: key, description, action, …
 
 PINNED_ACTIONS = ("help", "request_quit")  # app.help, app.quit (q, or ctrl+q while a field takes q)
 
@@ -26,9 +29,44 @@ class CourierFooter(Footer):
     CourierFooter > FooterKey.-palette { border-left: vkey $foreground 20%; padding-right: 1; }
     """
 
+    _composed_width = 0
+    _shown: Shown | None = None  # the bindings the keys on screen were composed from
+    _pending = False  # a recompose check is queued for after the next refresh
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Recompose only when what the footer shows changed, at most once per refresh.
+
+        Textual's footer rebuilds all its keys (new widgets, CSS applied to each) on every focus move and
+        every `refresh_bindings()`, even when the same keys result: a screen switch or a key press paid
+        for several rebuilds. Comparing what the keys are made of keeps the rebuild for real changes.
+        """
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._check_later()
+
+    def _check_later(self) -> None:
+        if not self._pending:
+            self._pending = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._pending = False
+        if not (self.is_attached and self._bindings_ready):
+            return
+        if self._current() != self._shown or self.app.size.width != self._composed_width:
+            await self.recompose()
+
+    def _current(self) -> Shown:
+        """What the keys would be made of now: the shown bindings, the pinned ones and the palette's."""
+        palette = self.app.COMMAND_PALETTE_BINDING
+        return tuple((binding.key, binding.description, binding.action, binding.show, enabled, tooltip)
+                     for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+                     if binding.show or binding.action in PINNED_ACTIONS or key == palette)
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
+        self._shown = self._current()
         keys = [k for k in super().compose() if isinstance(k, FooterKey)]
         palette = [k for k in keys if k.has_class("-command-palette")]
         for key in palette:
@@ -64,8 +102,5 @@ class CourierFooter(Footer):
             chosen.append(key.data_bind(compact=Footer.compact))
         return chosen
 
-    _composed_width = 0
-
     def on_resize(self) -> None:
-        if self.app.size.width != self._composed_width:  # what fits follows the terminal's width
-            self.call_after_refresh(self.recompose)
+        self._check_later()  # what fits follows the terminal's width
