@@ -42,7 +42,8 @@ def _prepare(server: Any, root: Path) -> dict[str, Any]:
 
 def _add_feed(catalog: Any, workspace: Any, courier: str, day: date) -> None:
     """Decisions feed from the newest landed decisions file, activated and wired (best effort)."""
-    from courier.core.config.couriers import edit_courier
+    from courier.core.config.couriers import edit_courier, get_courier
+    from courier.core.config.load_operations import merged_load_operations
     from courier.core.errors import CourierError
     from courier.core.feeds.model import activate_feed, add_feed
     from courier.core.runs.records import start_run
@@ -55,8 +56,9 @@ def _add_feed(catalog: Any, workspace: Any, courier: str, day: date) -> None:
         feed = add_feed(catalog, source="Optimizely", name="Decisions", sample=row["key"],
                         primary_key=["uuid"], generate_updated=True)
         activate_feed(catalog, workspace, feed.id, load_sample=True)
-        edit_courier(catalog, courier, load_operations={feed.id: [{"type": "truncate"},
-                                                                  {"type": "load", "file": "decisions"}]})
+        existing = dict(get_courier(catalog, courier).load_operations_json or {})
+        operations, _ = merged_load_operations(existing, feed.id, "decisions")  # load alone, onboarding's default
+        edit_courier(catalog, courier, load_operations=operations)
         start_run(catalog, RunRequest(courier=courier, mode="day", day=day))
     except CourierError as exc:
         print(f"screenshots: feed step skipped ({exc.one_line()})", file=sys.stderr)

@@ -32,6 +32,7 @@ the last fire time.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import string
 import threading
@@ -507,7 +508,10 @@ def scheduler_lock(workspace: Workspace) -> Iterator[None]:
 
 
 def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:
-    """The scheduler's log: <workspace>/logs/scheduler.log (UTC timestamps), optionally echoed to stderr."""
+    """The scheduler's log: <workspace>/logs/scheduler.log (UTC timestamps), optionally echoed to stderr.
+
+    The file is the operator's alone (0600): it names buckets, couriers and the errors runs hit.
+    """
     path = catalog.workspace.logs_dir / LOG_FILE
     log = logging.getLogger(f"courier.scheduler.{path}")
     log.setLevel(logging.INFO)
@@ -515,6 +519,12 @@ def scheduler_logger(catalog: Catalog, echo: bool = False) -> logging.Logger:
     if not log.handlers:
         formatter = PrintableFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
         formatter.converter = time.gmtime
+        # private like crash.log and the catalog: 0600 whatever the umask (an existing file is narrowed too)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
         handler = logging.FileHandler(path)
         handler.setFormatter(formatter)
         log.addHandler(handler)

@@ -177,16 +177,16 @@ def assert_one_line_refusal(code: int, err: str, fragment: str) -> None:
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (("run", "optimizely", "--from", "1000-01-01", "--to", "9999-12-31"), "--from: 1000-01-01 is outside"),
+    (("run", "optimizely", "--from", "1000-01-01", "--to", "9999-12-31"), "error: first day 1000-01-01 is outside"),
     (("run", "optimizely", "--from", "2000-01-01", "--to", "2015-01-01"), "5479 days, more than the 3660 days"),
-    (("run", "optimizely", "--day", "9999-12-31"), "--day: 9999-12-31 is outside the dates courier loads"),
-    (("run", "optimizely", "--day", "1969-12-31"), "--day: 1969-12-31 is outside"),
-    (("groups", "run", "daily", "--day", "9999-12-31"), "--day: 9999-12-31 is outside"),
+    (("run", "optimizely", "--day", "9999-12-31"), "error: day 9999-12-31 is outside the dates courier loads"),
+    (("run", "optimizely", "--day", "1969-12-31"), "error: day 1969-12-31 is outside"),
+    (("groups", "run", "daily", "--day", "9999-12-31"), "error: day 9999-12-31 is outside"),
     (("groups", "run", "daily", "--from", "1970-01-01", "--to", "2199-12-31"), "more than the 3660 days"),
     (("files", "optimizely", "--remote", "--from", "1970-01-01", "--to", "2200-01-01"), "more than the 3660 days"),
     (("files", "optimizely", "--remote", "--day", "0001-01-01"), "0001-01-01 is outside"),
     (("couriers", "validate", "optimizely", "--day", "9999-12-31"), "9999-12-31 is outside"),
-    (("cron", "0 0 * * *", "--now", "9999-12-31T23:59"), "--now: 9999-12-31T23:59:00+00:00 is outside"),
+    (("cron", "0 0 * * *", "--now", "9999-12-31T23:59"), "error: 9999-12-31T23:59:00+00:00 is outside"),
     (("cron", "0 0 * * *", "--now", "0001-01-01T00:00+05:00"), "is outside the times courier schedules"),
     (("scheduler", "--once", "--now", "9999-12-31T23:59"), "is outside the times courier schedules"),
 ])

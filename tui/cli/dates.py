@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from courier.core.dates import check_day
+from courier.core.dates import FIELDS, check_day
 
 
 class DayType(click.ParamType):
@@ -29,8 +29,9 @@ class DayType(click.ParamType):
             day = date.fromisoformat(text)
         except ValueError:
             self.fail(f"{value!r} is not a date; use YYYY-MM-DD (e.g. 2026-11-03), today or yesterday", param, ctx)
-        where = param.opts[0] if param is not None and param.opts else "date"
-        return check_day(day, where, exclusive_end=param is not None and param.name == "to_day")
+        name = param.name if param is not None else None  # --from fills from_day, --to to_day
+        setting = name if name is not None and name in FIELDS else "day"
+        return check_day(day, setting, exclusive_end=setting == "to_day")
 
 
 DAY = DayType()

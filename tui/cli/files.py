@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import click
-from courier.core.dates import check_period
 from courier.core.errors import ConfigError
+from courier.core.runs.request import RunRequest
 from courier.core.source.landing import landed_files
 from courier.core.source.listing import list_remote
 from courier.core.text import printable
@@ -30,7 +30,11 @@ def _partition_text(partition: dict[str, str | None]) -> str:
 @pass_ctx
 def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_day: date | None,
             to_day: date | None, as_json: bool) -> None:
-    """Files for COURIER, newest first: landed ones by default, S3's with --remote."""
+    """Files for COURIER, newest first: landed ones by default, S3's with --remote.
+
+    The days of a remote listing are chosen as a run's are (RunRequest.from_selection), so the same
+    dates give the same errors as `courier run`.
+    """
     from courier.core.config.couriers import get_courier
 
     get_courier(ctx.catalog, courier)
@@ -50,18 +54,10 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
             rows = "" if f.rows is None else f"{f.rows:,} rows"
             click.echo(f"{printable(f.tag):<12} {human_bytes(f.size):>9} {rows:>12}  landed {landed}  {printable(f.key)}")
         return
-    if day is not None and (from_day or to_day):
-        raise ConfigError("use either --day or --from/--to", hint="--from is inclusive, --to exclusive")
-    if day is not None:
-        days = [day]
-    elif from_day and to_day:
-        if to_day <= from_day:
-            raise ConfigError(f"--to {to_day} is not after --from {from_day}", hint="--to is exclusive")
-        check_period(from_day, to_day)
-        days = [from_day + timedelta(days=i) for i in range((to_day - from_day).days)]
-    else:
+    if day is None and from_day is None and to_day is None:  # `files` has no --all: S3 is listed day by day
         raise ConfigError("--remote needs --day D or --from D --to D",
                           hint="listing only the days asked for keeps it cheap")
+    days = RunRequest.from_selection(courier, day=day, from_day=from_day, to_day=to_day).days()
     listing = list_remote(ctx.catalog, courier, days)
     objects = listing.newest_first()
     if as_json:

@@ -6,6 +6,8 @@ from typing import Any
 
 from courier.core.errors import CourierError
 from courier.tui.formatting import error_text, literal
+from courier.tui.screens import leave_field
+from courier.tui.widgets.forms import Field, TextInput
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,7 +29,7 @@ class TagPicker(ModalScreen[str | None]):
     TagPicker OptionList { height: 1fr; }
     TagPicker #tag-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel")]  # leaves the search field first
 
     def __init__(self, column: str, suggestions: list[str], current: str | None) -> None:
         super().__init__()
@@ -36,7 +38,8 @@ class TagPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = literal(f"Semantic tag for {self.column}", newlines=False)  # a file's column name
-            yield Input(placeholder="search tags, or type a tag (custom/<name>, fk-<ns>, …) and enter", id="tag-search")
+            yield Field("Search tags", TextInput(
+                placeholder="search tags, or type a tag (custom/<name>, fk-<ns>, …) and enter", id="tag-search"))
             yield OptionList(id="tag-options")
             yield Static("", id="tag-error")
 
@@ -101,4 +104,7 @@ class TagPicker(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
+        """esc: leave the search field first (as on every screen), then close without a tag."""
+        if leave_field(self):
+            return
         self.dismiss(None)
