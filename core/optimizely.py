@@ -11,11 +11,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import pyarrow as pa
+from courier.core import lazy
 from courier.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    pa = lazy.module("pyarrow")
 
 DEFAULT_BUCKET = "optimizely-events-data"
 DEFAULT_REGION = "us-east-1"
@@ -29,71 +34,101 @@ NULL_PARTITION_VALUES = frozenset({"NULL", "__HIVE_DEFAULT_PARTITION__"})
 # Optimizely stopped filling session_id and the conversions' `experiments` on this day.
 SESSION_ID_CUTOFF = date(2023, 10, 9)
 
-ATTRIBUTE_TYPE = pa.struct(
-    [("id", pa.string()), ("name", pa.string()), ("type", pa.string()), ("value", pa.string())]
-)
-EXPERIMENT_TYPE = pa.struct(
-    [
-        ("campaign_id", pa.string()),
-        ("experiment_id", pa.string()),
-        ("variation_id", pa.string()),
-        ("is_holdback", pa.bool_()),
-    ]
-)
-ATTRIBUTES_LIST = pa.list_(pa.field("element", ATTRIBUTE_TYPE))
-EXPERIMENTS_LIST = pa.list_(pa.field("element", EXPERIMENT_TYPE))
-TAGS_MAP = pa.map_(pa.string(), pa.string())
-_TS = pa.timestamp("ms", tz="UTC")
+# Both datasets' Arrow types. Landing needs none of them (nor pyarrow), so they are built on first
+# use (PEP 562 `__getattr__` below); the names are declared here for type checkers.
+ATTRIBUTE_TYPE: pa.StructType
+EXPERIMENT_TYPE: pa.StructType
+ATTRIBUTES_LIST: pa.ListType
+EXPERIMENTS_LIST: pa.ListType
+TAGS_MAP: pa.MapType
+DECISIONS_SCHEMA: pa.Schema
+CONVERSIONS_SCHEMA: pa.Schema
+SCHEMAS: dict[str, pa.Schema]
+_ARROW_NAMES = frozenset({"ATTRIBUTE_TYPE", "EXPERIMENT_TYPE", "ATTRIBUTES_LIST", "EXPERIMENTS_LIST", "TAGS_MAP",
+                          "DECISIONS_SCHEMA", "CONVERSIONS_SCHEMA", "SCHEMAS"})
 
-DECISIONS_SCHEMA: pa.Schema = pa.schema(
-    [
-        ("uuid", pa.string()),
-        ("timestamp", _TS),
-        ("process_timestamp", _TS),
-        ("visitor_id", pa.string()),
-        ("session_id", pa.string()),
-        ("account_id", pa.string()),
-        ("campaign_id", pa.string()),
-        ("experiment_id", pa.string()),
-        ("variation_id", pa.string()),
-        ("attributes", ATTRIBUTES_LIST),
-        ("user_ip", pa.string()),
-        ("user_agent", pa.string()),
-        ("referer", pa.string()),
-        ("is_holdback", pa.bool_()),
-        ("revision", pa.string()),
-        ("client_engine", pa.string()),
-        ("client_version", pa.string()),
-    ]
-)
 
-CONVERSIONS_SCHEMA: pa.Schema = pa.schema(
-    [
-        ("uuid", pa.string()),
-        ("timestamp", _TS),
-        ("process_timestamp", _TS),
-        ("visitor_id", pa.string()),
-        ("session_id", pa.string()),
-        ("account_id", pa.string()),
-        ("experiments", EXPERIMENTS_LIST),
-        ("entity_id", pa.string()),
-        ("attributes", ATTRIBUTES_LIST),
-        ("user_ip", pa.string()),
-        ("user_agent", pa.string()),
-        ("referer", pa.string()),
-        ("event_type", pa.string()),
-        ("event_name", pa.string()),
-        ("revenue", pa.int64()),
-        ("value", pa.float64()),
-        ("quantity", pa.int64()),
-        ("tags", TAGS_MAP),
-        ("revision", pa.string()),
-        ("client_engine", pa.string()),
-        ("client_version", pa.string()),
-    ]
-)
+def _arrow_types() -> dict[str, Any]:
+    """The Arrow types and schemas of both datasets, by module attribute name."""
+    ATTRIBUTE_TYPE = pa.struct(
+        [("id", pa.string()), ("name", pa.string()), ("type", pa.string()), ("value", pa.string())]
+    )
+    EXPERIMENT_TYPE = pa.struct(
+        [
+            ("campaign_id", pa.string()),
+            ("experiment_id", pa.string()),
+            ("variation_id", pa.string()),
+            ("is_holdback", pa.bool_()),
+        ]
+    )
+    ATTRIBUTES_LIST = pa.list_(pa.field("element", ATTRIBUTE_TYPE))
+    EXPERIMENTS_LIST = pa.list_(pa.field("element", EXPERIMENT_TYPE))
+    TAGS_MAP = pa.map_(pa.string(), pa.string())
+    _TS = pa.timestamp("ms", tz="UTC")
 
-SCHEMAS: dict[str, pa.Schema] = {DECISIONS: DECISIONS_SCHEMA, EVENTS: CONVERSIONS_SCHEMA}
+    DECISIONS_SCHEMA = pa.schema(
+        [
+            ("uuid", pa.string()),
+            ("timestamp", _TS),
+            ("process_timestamp", _TS),
+            ("visitor_id", pa.string()),
+            ("session_id", pa.string()),
+            ("account_id", pa.string()),
+            ("campaign_id", pa.string()),
+            ("experiment_id", pa.string()),
+            ("variation_id", pa.string()),
+            ("attributes", ATTRIBUTES_LIST),
+            ("user_ip", pa.string()),
+            ("user_agent", pa.string()),
+            ("referer", pa.string()),
+            ("is_holdback", pa.bool_()),
+            ("revision", pa.string()),
+            ("client_engine", pa.string()),
+            ("client_version", pa.string()),
+        ]
+    )
+
+    CONVERSIONS_SCHEMA = pa.schema(
+        [
+            ("uuid", pa.string()),
+            ("timestamp", _TS),
+            ("process_timestamp", _TS),
+            ("visitor_id", pa.string()),
+            ("session_id", pa.string()),
+            ("account_id", pa.string()),
+            ("experiments", EXPERIMENTS_LIST),
+            ("entity_id", pa.string()),
+            ("attributes", ATTRIBUTES_LIST),
+            ("user_ip", pa.string()),
+            ("user_agent", pa.string()),
+            ("referer", pa.string()),
+            ("event_type", pa.string()),
+            ("event_name", pa.string()),
+            ("revenue", pa.int64()),
+            ("value", pa.float64()),
+            ("quantity", pa.int64()),
+            ("tags", TAGS_MAP),
+            ("revision", pa.string()),
+            ("client_engine", pa.string()),
+            ("client_version", pa.string()),
+        ]
+    )
+    SCHEMAS = {DECISIONS: DECISIONS_SCHEMA, EVENTS: CONVERSIONS_SCHEMA}
+    return {"ATTRIBUTE_TYPE": ATTRIBUTE_TYPE, "EXPERIMENT_TYPE": EXPERIMENT_TYPE, "ATTRIBUTES_LIST": ATTRIBUTES_LIST,
+            "EXPERIMENTS_LIST": EXPERIMENTS_LIST, "TAGS_MAP": TAGS_MAP, "DECISIONS_SCHEMA": DECISIONS_SCHEMA,
+            "CONVERSIONS_SCHEMA": CONVERSIONS_SCHEMA, "SCHEMAS": SCHEMAS}
+
+
+def __getattr__(name: str) -> Any:
+    """Build the Arrow types once, on the first read of one of them; they are module globals from then on."""
+    if name in _ARROW_NAMES:
+        built = _arrow_types()
+        assert built.keys() == _ARROW_NAMES
+        globals().update(built)
+        return built[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 PARTITION_KEYS: dict[str, str] = {DECISIONS: "experiment", EVENTS: "event"}
 
 _ACCOUNT_ID = re.compile(r"[0-9]+")

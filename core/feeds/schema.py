@@ -11,9 +11,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+from courier.core import lazy
 from courier.core.errors import ConfigError
 from courier.core.optimizely import partition_of
 from courier.core.types import ContentType
@@ -26,6 +26,11 @@ from courier.core.warehouse.files import (
     parquet_row_count,
     parse_content_type,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    pa = lazy.module("pyarrow")
 
 SAMPLE_VALUES = 5
 SAMPLE_ROWS = 1000

@@ -34,6 +34,7 @@ from courier.core.catalog.workspace import Workspace
 from courier.core.errors import CourierError, RunFailed, first_line
 from courier.core.optimizely import partition_of
 from courier.core.source.aws import translate_error
+from courier.core.source.footer import FooterError, parquet_num_rows
 from courier.core.source.listing import RemoteObject
 from courier.core.text import iso_utc
 
@@ -136,7 +137,14 @@ def _md5(path: Path) -> str:
 
 
 def _parquet_rows(path: Path, name: str | None = None) -> int | None:
+    """The ledger's row count: from the footer (no pyarrow import), pyarrow for a footer it cannot read."""
     if not (name or path.name).endswith(".parquet"):
+        return None
+    try:
+        return parquet_num_rows(path)
+    except FooterError:
+        pass
+    except OSError:
         return None
     try:
         import pyarrow.parquet as pq

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
+from courier.core import lazy
 from courier.core.errors import ConfigError, CourierError, RunFailed
 from courier.core.warehouse.files import (
     PARQUET,
@@ -48,6 +47,13 @@ from courier.core.warehouse.spec import (
     table_type,
 )
 from courier.core.warehouse.table import TableSpec
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    duckdb = lazy.module("duckdb")
+    pa = lazy.module("pyarrow")
 
 
 def generated_base(con: duckdb.DuckDBPyConnection, feed: TableSpec) -> int:

@@ -27,9 +27,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import pyarrow as pa
+from courier.core import lazy
 from courier.core.catalog.workspace import ReaderMark, Workspace
 from courier.core.errors import (
     Busy,
@@ -58,6 +58,13 @@ from courier.core.warehouse.spec import (
 from courier.core.warehouse.staging import load_staged
 from courier.core.warehouse.table import TableSpec
 
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    duckdb = lazy.module("duckdb")
+    pa = lazy.module("pyarrow")
+
 WRITER_WAIT_SECONDS = 10.0
 QUERY_TIMEOUT_ENV = "COURIER_QUERY_TIMEOUT"
 DEFAULT_QUERY_TIMEOUT = 60.0  # seconds; a forgotten query must not keep loads waiting for ever
@@ -75,8 +82,9 @@ READER_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "lock_configuration": True,
 }
 # What ad-hoc SQL may be, by DuckDB's statement type: SELECT covers FROM-first, WITH, VALUES, DESCRIBE,
-# SHOW, SUMMARIZE and PIVOT with an IN list; EXPLAIN only of such a statement.
-_READ_KINDS = {duckdb.StatementType.SELECT}
+# SHOW, SUMMARIZE and PIVOT with an IN list; EXPLAIN only of such a statement. Names of
+# duckdb.StatementType members, so reading this module does not import DuckDB.
+_READ_KINDS = frozenset({"SELECT"})
 
 
 EXAMPLE_QUERY = 'SELECT * FROM "Optimizely:Decisions" LIMIT 10'  # what the query faces offer as a start
@@ -349,12 +357,12 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
     if statement.type == duckdb.StatementType.EXPLAIN:
         inner = _EXPLAIN.sub("", _without_leading_comments(statement.query), count=1)
         explained = _statements(con, inner) if inner.strip() else []
-        if len(explained) == 1 and explained[0].type in _READ_KINDS:
+        if len(explained) == 1 and _reads(explained[0]):
             return True
         what = _kind(explained[0]) if len(explained) == 1 else "that statement"
         raise ConfigError(f"query refused: EXPLAIN of {what} is not allowed; queries are read-only",
                           hint=_REFUSED_HINT)
-    if statement.type not in _READ_KINDS:
+    if not _reads(statement):
         raise ConfigError(f"query refused: {_kind(statement)} statements are not allowed; queries are read-only",
                           hint=_REFUSED_HINT)
     return True
@@ -400,6 +408,11 @@ def _without_leading_comments(text: str) -> str:
     while (match := _COMMENT.match(text)) is not None:
         text = text[match.end():]
     return text
+
+
+def _reads(statement: _Statement) -> bool:
+    """The statement is of a read-only kind (its StatementType is in _READ_KINDS)."""
+    return statement.type is not None and statement.type.name in _READ_KINDS
 
 
 def _kind(statement: _Statement) -> str:

@@ -10,15 +10,24 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.json as pajson
-import pyarrow.parquet as pq
+from courier.core import lazy
 from courier.core.errors import ConfigError, did_you_mean, first_line
 from courier.core.types import UNSUPPORTED_CONTENT_TYPES, ContentType
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.json as pajson
+    import pyarrow.parquet as pq
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    duckdb = lazy.module("duckdb")
+    pa = lazy.module("pyarrow")
+    pacsv = lazy.module("pyarrow.csv")
+    pajson = lazy.module("pyarrow.json")
+    pq = lazy.module("pyarrow.parquet")
 
 PARQUET = ContentType.PARQUET
 CSV = ContentType.CSV

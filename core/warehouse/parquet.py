@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow.parquet as pq
+from courier.core import lazy
 from courier.core.errors import first_line
 from courier.core.warehouse.conform import FileLoad
 from courier.core.warehouse.keys import key_sql, updated_sql
@@ -39,6 +38,13 @@ from courier.core.warehouse.spec import (
     quote,
 )
 from courier.core.warehouse.table import TableSpec
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow.parquet as pq
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    duckdb = lazy.module("duckdb")
+    pq = lazy.module("pyarrow.parquet")
 
 FILES = "__courier_files"
 KEYS = "__courier_keys"

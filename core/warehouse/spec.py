@@ -9,9 +9,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+from courier.core import lazy
 from courier.core.errors import (
     ConfigError,
     CourierError,
@@ -24,6 +24,11 @@ from courier.core.errors import (
 from courier.core.types import ContentType
 from courier.core.warehouse.files import PARQUET, infer_content_type
 from courier.core.warehouse.table import TableSpec
+
+if TYPE_CHECKING:
+    import duckdb
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    duckdb = lazy.module("duckdb")
 
 SYSTEM_COLUMNS = ("_pk", "_updated", "_source_file", "_run_id")
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+from courier.core import lazy
 from courier.core.warehouse.conform import FileLoad
 from courier.core.warehouse.lookback import stored_bound
 from courier.core.warehouse.spec import (
@@ -35,6 +36,11 @@ from courier.core.warehouse.spec import (
     quote,
 )
 from courier.core.warehouse.table import TableSpec
+
+if TYPE_CHECKING:
+    import duckdb
+else:  # stand-ins imported on first use (core/lazy.py), so landing never imports them
+    duckdb = lazy.module("duckdb")
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, feed: TableSpec, ordered: Sequence[SourceFile], stats: LoadStats,

@@ -184,8 +184,11 @@ def test_the_secret_is_never_in_argv(flow: Workflow) -> None:
 def _options(command: click.Command, path: str = "courier") -> Iterator[tuple[str, click.Parameter]]:
     for param in command.params:
         yield path, param
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+    if isinstance(command, click.Group):  # list_commands/get_command: the top group loads its commands lazily
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None, f"{path} lists {name} but has no such command"
             yield from _options(sub, f"{path} {name}")
 
 

@@ -14,10 +14,11 @@ import click
 from courier.core.catalog.workspace import default_workspace_dir
 from courier.core.errors import CourierError, disk_full
 from courier.core.text import printable
+from courier.tui.cli.commands import LazyGroup
 from courier.tui.cli.context import CliContext, cli_advice, print_json
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--workspace", "workspace", metavar="DIR", envvar=None,
               help="Workspace folder (default: $COURIER_HOME, else the user data dir).")
 @click.version_option(package_name="courier")
@@ -29,16 +30,6 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
         from courier.tui.launch import open_tui
 
         open_tui(ctx.obj.workspace)
-
-
-def _register() -> None:
-    from courier.tui.cli import commands
-
-    for command in commands.ALL:
-        cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from courier.core.runs.events import BatchLoaded, Event, FileLanded, FileListed, RunFinished
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class RunPrinter:
-    """Turns run events into a progress display on stderr (stdout stays for results)."""
+    """Turns run events into a progress display on stderr (stdout stays for results).
+
+    rich is imported only for the bars on a terminal: a run under cron prints lines without it.
+    """
 
     def __init__(self, interactive: bool) -> None:
         self.interactive = interactive
-        self.console = Console(stderr=True)
         self.progress: Progress | None = None
         self.files: TaskID | None = None
         self.bytes: TaskID | None = None
@@ -21,8 +26,11 @@ class RunPrinter:
 
     def __enter__(self) -> RunPrinter:
         if self.interactive:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
             self.progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.completed:>10,.0f}"),
-                                     TimeElapsedColumn(), console=self.console, transient=False)
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=False)
             self.progress.start()
             self.files = self.progress.add_task("files", total=None)
             self.bytes = self.progress.add_task("bytes", total=None)
