@@ -3,19 +3,31 @@
 A widget explains itself by being `Helpable` (a typed protocol: it has `help_data`); `with_help`
 gives any widget its text. F1 walks from the focused widget up to the screen and shows the first
 help found, with the keys that work there right now and their binding ids (for the keymap file).
+
+The modal is one Static holding a Rich renderable (the text as Rich Markdown, the keys as a Rich
+table), not Textual's Markdown widget: that builds a widget per block and per table cell, and its
+layout and styling cost hundreds of milliseconds per open on a busy machine. The parsed text is
+cached, so reopening help for the same widget parses nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from functools import lru_cache
+from typing import Protocol, TypeVar, runtime_checkable
 
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Markdown
+from textual.widgets import Static
+
+KeyRow = tuple[str, str, str]  # the key(s) as shown, what it does, its binding id ("" for a widget's own)
 
 
 @dataclass(frozen=True)
@@ -65,11 +77,12 @@ def help_for(widget: Widget | None) -> tuple[str, str]:
     return title or "courier", text or "No help for this widget yet."
 
 
-def keys_markdown(widget: Widget | None) -> str:
-    """The keys that work right now (the screen's active bindings, keymap applied) with their binding ids."""
+def key_rows(widget: Widget | None) -> tuple[KeyRow, ...]:
+    """The keys that work right now (the screen's active bindings, keymap applied) with their binding
+    ids, one row per action ("F1 / ?"); courier's keys (they have ids) before a widget's own."""
     if widget is None:
-        return ""
-    rows: list[Any] = []
+        return ()
+    rows: list[list[str]] = []
     seen: dict[tuple[str, str], int] = {}
     for key, active in widget.screen.active_bindings.items():
         binding = active.binding
@@ -77,16 +90,38 @@ def keys_markdown(widget: Widget | None) -> str:
             continue
         shown = binding.key_display or widget.app.get_key_display(binding) or key
         index = seen.get((binding.description, binding.id or ""))
-        if index is not None:  # one row per action: "F1 / ?"
-            rows[index][0] = f"{rows[index][0]} / {shown}" if shown not in rows[index][0] else rows[index][0]
+        if index is not None:
+            if shown not in rows[index][0]:
+                rows[index][0] = f"{rows[index][0]} / {shown}"
             continue
         seen[(binding.description, binding.id or "")] = len(rows)
         rows.append([shown, binding.description, binding.id or ""])
+    rows.sort(key=lambda row: not row[2])
+    return tuple((k, d, i) for k, d, i in rows)
+
+
+def keys_markdown(rows: tuple[KeyRow, ...]) -> str:
+    """The key rows as a Markdown table (the help's text form, for the record and for tests)."""
     if not rows:
         return ""
-    rows.sort(key=lambda row: not row[2])  # courier's keys (they have ids) before a widget's own cursor keys
     table = "\n".join(f"| `{k}` | {d} | {f'`{i}`' if i else ''} |" for k, d, i in rows)
     return "\n\n### Keys\n\n| key | does | id (keymap) |\n|---|---|---|\n" + table
+
+
+@lru_cache(maxsize=64)
+def help_renderable(body: str, rows: tuple[KeyRow, ...]) -> RenderableType:
+    """The help's one renderable: the text (Markdown, parsed once per distinct text) and the keys
+    table. Cached: reopening help where nothing changed builds nothing."""
+    parts: list[RenderableType] = [Markdown(body)]
+    if rows:
+        table = Table(box=None, pad_edge=False, show_edge=False, expand=False, header_style="bold")
+        table.add_column("key", style="bold")
+        table.add_column("does")
+        table.add_column("id (keymap)", style="dim")
+        for key, does, binding_id in rows:
+            table.add_row(Text(key), Text(does), Text(binding_id))
+        parts += [Text(""), Text("Keys", style="bold underline"), table]
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -104,14 +139,15 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, widget: Widget | None) -> None:
         super().__init__()
         self.title_text, self.body = help_for(widget)
-        self.keys = keys_markdown(widget)
+        self.rows = key_rows(widget)
+        self.keys = keys_markdown(self.rows)
 
     def compose(self) -> ComposeResult:
         scroll = VerticalScroll(id="help-body")
         scroll.border_title = f"Help: {self.title_text}"
         scroll.border_subtitle = "esc closes"
         with scroll:
-            yield Markdown(f"{self.body}{self.keys}")
+            yield Static(help_renderable(self.body, self.rows), id="help-text")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
