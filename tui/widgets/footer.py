@@ -4,9 +4,12 @@ F1 still list them), never the way to get help or out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
@@ -29,6 +32,7 @@ class CourierFooter(Footer):
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
+        self._composed_keys = self._keys_now()
         keys = [k for k in super().compose() if isinstance(k, FooterKey)]
         palette = [k for k in keys if k.has_class("-command-palette")]
         for key in palette:
@@ -65,6 +69,20 @@ class CourierFooter(Footer):
         return chosen
 
     _composed_width = 0
+    _composed_keys: tuple[Any, ...] | None = None
+
+    def _keys_now(self) -> tuple[Any, ...]:
+        """What the footer would show: each active binding's key, label, action, state and tooltip."""
+        return tuple((b.key, self.app.get_key_display(b), b.description, b.action, b.show, enabled, tooltip)
+                     for b, enabled, tooltip in ((a.binding, a.enabled, a.tooltip)
+                                                 for a in self.screen.active_bindings.values()))
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Recompose only when the keys changed: focus moving back from a modal (help, say) leaves
+        them as they were, and rebuilding a dozen keys is most of what closing help costs."""
+        if self._composed_keys is not None and screen is self.screen and self._keys_now() == self._composed_keys:
+            return
+        super().bindings_changed(screen)
 
     def on_resize(self) -> None:
         if self.app.size.width != self._composed_width:  # what fits follows the terminal's width
