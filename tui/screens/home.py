@@ -104,6 +104,7 @@ class HomeScreen(CourierScreen):
         super().__init__(*args, **kwargs)
         self.view: HomeView | None = None  # what is on screen now
         self.redraws: dict[str, int] = {"couriers": 0, "feeds": 0, "attention": 0, "next": 0}  # per part
+        self.reads = 0  # background re-reads handled (tests wait for this)
         self._counts: dict[str, int] = {}
         self._count_note = ""
         self._noted = ""  # the warehouse note last shown as a notification (said once, not per re-read)
@@ -161,6 +162,7 @@ class HomeScreen(CourierScreen):
     @on(Read)
     def _read(self, message: Read) -> None:
         self._show(message.view)
+        self.reads += 1
 
     def _show(self, view: HomeView) -> None:
         """Redraw the parts whose data differs from what is on screen (a table refill re-lays it out)."""
