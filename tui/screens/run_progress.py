@@ -283,7 +283,7 @@ class RunProgressScreen(CourierScreen):
         panel = ProgressPanel(id="progress")
         panel.border_title = "Progress"
         yield panel
-        log = RunLog(max_lines=500, wrap=False, markup=False, id="log")
+        log = RunLog(max_lines=500, markup=False, id="log")
         log.border_title = "Log"
         yield log
         yield Static("", id="outcome")

@@ -243,22 +243,49 @@ _NOTHING = object()  # no part has been drawn yet
 
 class RunLog(RichLog):
     """The run's log: each write lands on the last line at once (no deferred or animated scroll),
-    and the log stays anchored to its end through every layout until the operator scrolls up."""
+    and the log stays anchored to its end through every layout until the operator scrolls up.
+
+    Lines wrap and the vertical scrollbar is always there, so no scrollbar appears later and moves
+    the end by a line after the scroll (with a horizontal bar coming and going, "at the end" was a
+    race between a write and the next layout)."""
+
+    DEFAULT_CSS = """
+    RunLog { overflow-y: scroll; overflow-x: hidden; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(wrap=True, **kwargs)
+        self._pending: list[Text] = []  # lines that came before the log had its size
 
     def on_mount(self) -> None:
         self.anchor()
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._flush)  # after the layout: the scrollbar's room is known
+
+    def _flush(self) -> None:
+        lines, self._pending = self._pending, []
+        self.add_lines(lines)
+
     def add_lines(self, lines: list[Text]) -> None:
-        """Append lines, then show the last one now if the operator has not scrolled away."""
+        """Append lines wrapped to the room beside the scrollbar, then show the last one now if the
+        operator has not scrolled away."""
+        if not lines:
+            return
+        if not self._size_known or self._pending:  # in order, once the width is known
+            self._pending.extend(lines)
+            return
+        width = max(1, self.content_region.width - self.styles.scrollbar_size_vertical)
         for line in lines:
-            self.write(line, scroll_end=False)
-        if lines and not self._anchor_released:
+            self.write(line, width=width, scroll_end=False)
+        if not self._anchor_released:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     @property
     def at_end(self) -> bool:
-        """Every write is rendered (none waits for the log's size) and the last line is in view."""
-        return self._size_known and not self._deferred_renders and self.scroll_y >= self.max_scroll_y
+        """Every line is written (none waits for the log's size) and the last one is in view."""
+        return (self._size_known and not self._pending and not self._deferred_renders
+                and self.scroll_y >= self.max_scroll_y)
 
 
 def _phase_text(state: RunState, elapsed: str) -> Text:
