@@ -28,6 +28,7 @@ from courier.core.text import printable
 from courier.tui.formatting import human_bytes
 from rich.table import Table
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, RichLog, Static
@@ -260,7 +261,8 @@ class RunLog(RichLog):
     def on_mount(self) -> None:
         self.anchor()
 
-    def on_resize(self) -> None:
+    @on(events.Resize)
+    def _resized(self) -> None:
         self.call_after_refresh(self._flush)  # after the layout: the scrollbar's room is known
 
     def _flush(self) -> None:
