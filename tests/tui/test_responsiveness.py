@@ -14,7 +14,7 @@ from typing import Any
 from courier.core.catalog.catalog import Catalog
 from courier.tui.screens.home import HomeScreen
 from courier.tui.screens.run_progress import RunProgressScreen
-from courier.tui.widgets.help import HelpScreen, help_renderable
+from courier.tui.widgets.help import HelpScreen, HelpText, help_lines, help_renderable
 from courier.tui.widgets.progress_panel import ProgressPanel, RunLog
 from textual.app import App
 from textual.widgets import DataTable, Markdown, Static
@@ -49,16 +49,17 @@ async def test_help_is_one_widget_and_reopening_it_parses_nothing(tmp_path) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         help_screen = app.screen
         body = help_screen.query_one("#help-body")
-        assert [type(w) for w in body.children] == [Static]  # one widget holds text and keys
+        assert [type(w) for w in body.children] == [HelpText]  # one widget holds text and keys
         assert not help_screen.query(Markdown)  # no widget per block and per table cell
         assert "Help" in str(help_screen.keys)  # the keys that work here are listed
-        misses = help_renderable.cache_info().misses
+        misses, laid_out = help_renderable.cache_info().misses, help_lines.cache_info().misses
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home again")
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help again")
         assert app.screen is not help_screen
         assert help_renderable.cache_info().misses == misses  # the same help: nothing parsed again
+        assert help_lines.cache_info().misses == laid_out  # nor laid out again: cached lines are drawn
 
 
 async def test_home_coming_back_redraws_only_what_changed(tmp_path) -> None:
@@ -179,3 +180,16 @@ async def test_a_run_that_ends_takes_cancel_out_of_the_footer(workspace, catalog
         await wait_for(pilot, lambda: "back" in footer_actions(app) and "cancel_run" not in footer_actions(app),
                        "the footer without Cancel run")
         assert "no courier named" in str(screen.query_one("#outcome", Static).render())
+
+
+def test_esc_waits_25_ms_for_a_key_sequence_unless_escdelay_says(tmp_path, monkeypatch) -> None:
+    from textual import constants
+
+    setup = offline_workspace(tmp_path / "ws")
+    setup.close()
+    monkeypatch.delenv("ESCDELAY", raising=False)
+    assert make_app(setup.workspace).escape_delay == 0.025 == constants.ESCAPE_DELAY  # not Textual's 100 ms
+    monkeypatch.setenv("ESCDELAY", "150")  # the curses convention: a slow link that splits sequences
+    assert make_app(setup.workspace).escape_delay == 0.15 == constants.ESCAPE_DELAY
+    monkeypatch.setenv("ESCDELAY", "soon")
+    assert make_app(setup.workspace).escape_delay == 0.025

@@ -4,10 +4,11 @@ A widget explains itself by being `Helpable` (a typed protocol: it has `help_dat
 gives any widget its text. F1 walks from the focused widget up to the screen and shows the first
 help found, with the keys that work there right now and their binding ids (for the keymap file).
 
-The modal is one Static holding a Rich renderable (the text as Rich Markdown, the keys as a Rich
-table), not Textual's Markdown widget: that builds a widget per block and per table cell, and its
-layout and styling cost hundreds of milliseconds per open on a busy machine. The parsed text is
-cached, so reopening help for the same widget parses nothing.
+The modal is one widget (`HelpText`) drawing a Rich renderable (the text as Rich Markdown, the
+keys as a Rich table), not Textual's Markdown widget: that builds a widget per block and per table
+cell, and its layout and styling cost hundreds of milliseconds per open on a busy machine. The
+parsed text and its lines at each width are cached, so reopening help for the same widget parses
+and lays out nothing: it draws cached lines.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, TypeVar, runtime_checkable
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
 KeyRow = tuple[str, str, str]  # the key(s) as shown, what it does, its binding id ("" for a widget's own)
 
@@ -124,6 +126,37 @@ def help_renderable(body: str, rows: tuple[KeyRow, ...]) -> RenderableType:
     return Group(*parts)
 
 
+@lru_cache(maxsize=64)
+def help_lines(body: str, rows: tuple[KeyRow, ...], width: int, console: Console) -> tuple[Strip, ...]:
+    """The help laid out at `width` once: the lines every later open (and every layout pass) draws."""
+    options = console.options.update_width(width).update(highlight=False)
+    return tuple(Strip(line, width) for line in console.render_lines(help_renderable(body, rows), options, pad=True))
+
+
+class HelpText(Widget):
+    """The help's text and keys as lines drawn from `help_lines` (a Line API widget: no Visual is
+    rebuilt per layout pass, and the lines outlive the screen)."""
+
+    DEFAULT_CSS = "HelpText { width: 1fr; height: auto; }"
+
+    def __init__(self, body: str, rows: tuple[KeyRow, ...], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.body, self.rows = body, rows
+
+    def lines(self, width: int) -> tuple[Strip, ...]:
+        return help_lines(self.body, self.rows, max(1, width), self.app.console)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        lines = self.lines(self.size.width)
+        style = self.rich_style
+        if y >= len(lines):
+            return Strip.blank(self.size.width, style)
+        return lines[y].apply_style(style)
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal with the focused widget's help and the active keys; esc, q or F1 closes it."""
 
@@ -147,7 +180,7 @@ class HelpScreen(ModalScreen[None]):
         scroll.border_title = f"Help: {self.title_text}"
         scroll.border_subtitle = "esc closes"
         with scroll:
-            yield Static(help_renderable(self.body, self.rows), id="help-text")
+            yield HelpText(self.body, self.rows, id="help-text")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
