@@ -62,6 +62,14 @@ async def test_help_is_one_widget_and_reopening_it_parses_nothing(tmp_path) -> N
         assert help_lines.cache_info().misses == laid_out  # nor laid out again: cached lines are drawn
 
 
+async def help_round_trip(pilot: Any, app: App[Any]) -> None:
+    """Open help, then close it, each once the screen before has the keys."""
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home again")
+
+
 async def test_home_coming_back_redraws_only_what_changed(tmp_path) -> None:
     setup = offline_workspace(tmp_path / "ws")
     app = make_app(setup.workspace)
@@ -72,20 +80,20 @@ async def test_home_coming_back_redraws_only_what_changed(tmp_path) -> None:
             assert isinstance(home, HomeScreen)
             couriers = home.query_one("#couriers-table", DataTable)
             assert home.redraws == {"couriers": 1, "feeds": 1, "attention": 1, "next": 1}  # the opening read
+            await help_round_trip(pilot, app)
+            await wait_for(pilot, lambda: home.reads == 1, "home's re-read after help")
+            assert home.redraws == {"couriers": 1, "feeds": 1, "attention": 1, "next": 1}  # nothing changed
+            assert home.query_one("#couriers-table", DataTable) is couriers and couriers.row_count == 1
             await wait_for(pilot, lambda: bool(home.query(FooterKey)), "the footer")
             keys = list(home.query(FooterKey))
-            await pilot.press("question_mark", "escape")
-            await wait_for(pilot, lambda: home.reads == 1, "home's re-read after help")
-            await pilot.pause()
-            assert home.redraws == {"couriers": 1, "feeds": 1, "attention": 1, "next": 1}  # nothing changed
-            assert list(home.query(FooterKey)) == keys  # the same keys work: the footer was not rebuilt
-            assert home.query_one("#couriers-table", DataTable) is couriers and couriers.row_count == 1
 
             add_courier(setup.catalog, "http://127.0.0.1:9", name="second")  # another process adds one
-            await pilot.press("question_mark", "escape")
+            await help_round_trip(pilot, app)
             await wait_for(pilot, lambda: home.reads == 2, "home's second re-read")
             assert home.redraws["couriers"] == 2 and couriers.row_count == 2
             assert home.redraws["feeds"] == 1  # the feeds did not change: not redrawn
+            await pilot.pause()
+            assert list(home.query(FooterKey)) == keys  # the same keys work: the footer was not rebuilt
     finally:
         setup.close()
 
@@ -193,3 +201,19 @@ def test_esc_waits_25_ms_for_a_key_sequence_unless_escdelay_says(tmp_path, monke
     assert make_app(setup.workspace).escape_delay == 0.15 == constants.ESCAPE_DELAY
     monkeypatch.setenv("ESCDELAY", "soon")
     assert make_app(setup.workspace).escape_delay == 0.025
+
+
+def test_the_terminal_driver_reports_esc_when_its_wait_ends_unless_textual_driver_is_set(tmp_path, monkeypatch) -> None:
+    import sys
+
+    from courier.tui.terminal import QuickEscapeDriver
+    from textual import constants
+    from textual.drivers.linux_driver import LinuxDriver
+
+    setup = offline_workspace(tmp_path / "ws")
+    setup.close()
+    app = make_app(setup.workspace)
+    if sys.platform != "win32":
+        assert app.get_driver_class() is QuickEscapeDriver and issubclass(QuickEscapeDriver, LinuxDriver)
+    monkeypatch.setattr(constants, "DRIVER", "textual.drivers.linux_driver:LinuxDriver")  # TEXTUAL_DRIVER
+    assert app.get_driver_class() is LinuxDriver
