@@ -150,28 +150,32 @@ async def test_live_log_is_at_its_end_after_many_events(workspace, catalog) -> N
 
 
 async def test_live_view_redraws_only_the_parts_an_event_changed(workspace, catalog) -> None:
+    from courier.core.catalog.workspace import lock_name
+
     record_run(catalog, [STARTED, landed(0)])
     app = Host(lambda: RunProgressScreen(workspace, catalog, run_id=RUN_ID))
-    async with app.run_test(size=(100, 34)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, RunProgressScreen)
-        await wait_for(pilot, lambda: screen.state.files_done == 1 and screen.log_at_end, "the first file")
-        title = screen.query_one("#run-title", Static)
-        panel = screen.query_one(ProgressPanel)
-        phase = panel.query_one("#phase", Static)
-        before = dict(panel.redraws)
-        append_events(catalog, [landed(1)], first_seq=3)
-        await wait_for(pilot, lambda: screen.state.files_done == 2 and screen.log_at_end, "the second file")
-        assert screen.query_one("#run-title", Static) is title and screen.query_one(ProgressPanel) is panel
-        assert panel.query_one("#phase", Static) is phase  # nothing recomposed
-        changed = {part for part, count in panel.redraws.items() if count != before.get(part, 0)}
-        assert "detail-files" in changed and "detail-bytes" in changed  # what a landed file moves
-        assert not changed & {"feeds", "warnings", "bar-rows", "detail-rows"}  # what it does not
-        assert "cancel_run" not in footer_actions(app)  # attached: the run is another process's to stop
-        append_events(catalog, [("run_finished", {"status": "succeeded", "notification": "Completed in 1 second",
-                                                  "error": None})], first_seq=4)
-        await wait_for(pilot, lambda: screen._ended and screen.log_at_end, "the end of the run")
-        assert panel.redraws["feeds"] == before["feeds"] + 1  # "no feeds loading yet" -> "no feeds loaded"
+    # the courier's lock held, as by the process running it: the follower must not take it for dead
+    with workspace.lock(lock_name("courier", "optimizely"), "run"):
+        async with app.run_test(size=(100, 34)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, RunProgressScreen)
+            await wait_for(pilot, lambda: screen.state.files_done == 1 and screen.log_at_end, "the first file")
+            title = screen.query_one("#run-title", Static)
+            panel = screen.query_one(ProgressPanel)
+            phase = panel.query_one("#phase", Static)
+            before = dict(panel.redraws)
+            append_events(catalog, [landed(1)], first_seq=3)
+            await wait_for(pilot, lambda: screen.state.files_done == 2 and screen.log_at_end, "the second file")
+            assert screen.query_one("#run-title", Static) is title and screen.query_one(ProgressPanel) is panel
+            assert panel.query_one("#phase", Static) is phase  # nothing recomposed
+            changed = {part for part, count in panel.redraws.items() if count != before.get(part, 0)}
+            assert "detail-files" in changed and "detail-bytes" in changed  # what a landed file moves
+            assert not changed & {"feeds", "warnings", "bar-rows", "detail-rows"}  # what it does not
+            assert "cancel_run" not in footer_actions(app)  # attached: the run is another process's to stop
+            append_events(catalog, [("run_finished", {"status": "succeeded", "notification": "Completed in 1 second",
+                                                      "error": None})], first_seq=4)
+            await wait_for(pilot, lambda: screen._ended and screen.log_at_end, "the end of the run")
+            assert panel.redraws["feeds"] == before["feeds"] + 1  # "no feeds loading yet" -> "no feeds loaded"
 
 
 async def test_a_run_that_ends_takes_cancel_out_of_the_footer(workspace, catalog) -> None:
