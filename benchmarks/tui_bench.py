@@ -154,11 +154,13 @@ def _press_help(tmux: Tmux, name: str) -> list[float]:
     return samples
 
 
-def keys_during_load(tmux: Tmux, workspace: Path, run_argv: list[str], presses: int = 20) -> dict[str, Any]:
+def keys_during_load(tmux: Tmux, workspace: Path, run_argv: list[str], presses: int = 20,
+                     tui_prefix: list[str] | None = None) -> dict[str, Any]:
     """Open and close help while the TUI is idle, then while `run_argv` (a courier run) loads in
-    another process; the first open/close (imports, first layout) is a warm-up, not measured."""
+    another process; the first open/close (imports, first layout) is a warm-up, not measured.
+    `tui_prefix` runs the TUI under another command (a profiler, say)."""
     name = "keys"
-    tmux.start(name, [COURIER, "--workspace", str(workspace)])
+    tmux.start(name, [*(tui_prefix or []), COURIER, "--workspace", str(workspace)])
     tmux.wait(name, lambda s: HEADER in s)
     time.sleep(0.5)
     _press_help(tmux, name)  # warm-up
@@ -203,17 +205,67 @@ def files_screen_alone(count: int, runs: int) -> dict[str, Any]:
             return files_screen(tmux, workspace.root, count, runs)
 
 
+def keys_alone(scale_name: str, runs: int, cache: Path, tui_prefix: list[str] | None = None) -> dict[str, Any]:
+    """The key-press figure by itself: a local S3 with the scale's measured day, and `runs` rounds,
+    each on a fresh workspace whose `courier run --day` (landing, then loading) is the load."""
+    import tempfile
+
+    from courier.core.devtools.s3server import LocalS3
+
+    from benchmarks import scenarios
+    from benchmarks.scales import SCALES, START
+    from benchmarks.seed import generated, upload
+
+    scale = SCALES[scale_name]
+    rounds: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="courier-tui-keys-") as scratch, LocalS3() as server:
+        work = Path(scratch)
+        _isolate(work)
+        day = generated(scale.day_spec(), cache)
+        bench = scenarios.Bench(server, work, cache, scale, lambda m: print(f"[keys] {m}", file=sys.stderr))
+        upload(day, bench.client(), scenarios.EXPORT_BUCKET, threads=16)
+        exports = scenarios.Exports(day=day, double=day, history=day)
+        with tmux_server(work) as tmux:
+            for i in range(runs):
+                ws = scenarios.workspace(bench, exports, f"ws-keys-{i}", load=True)
+                rounds.append(keys_during_load(tmux, ws.root, scenarios.run_argv(ws, START), tui_prefix=tui_prefix))
+    worst = [r["max_s"] for r in rounds if r["max_s"] is not None]
+    return {"scale": scale_name, "rounds": rounds, "max_s_range": [min(worst), max(worst)] if worst else None}
+
+
+def _isolate(work: Path) -> None:
+    """The runs inherit a throwaway secret key and no AWS config (never the user's)."""
+    from cryptography.fernet import Fernet
+
+    os.environ["COURIER_SECRET_KEY"] = Fernet.generate_key().decode()
+    os.environ["AWS_CONFIG_FILE"] = str(work / "aws-config")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(work / "aws-credentials")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    os.environ.pop("AWS_PROFILE", None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m benchmarks.tui_bench [--files N] [--runs N]`: only the sample-files figure (tmux needed)."""
+    """`python -m benchmarks.tui_bench [--files N] [--runs N]`: the sample-files figure;
+    `--keys [--scale S] [--runs N]`: the key presses while a load runs (tmux needed for both)."""
     import argparse
     import json
+    import shlex
 
     from benchmarks.report import TUI_FILES_S
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tui_bench", description=main.__doc__)
     parser.add_argument("--files", type=int, default=100_000, help="landed files in the ledger (default 100,000)")
-    parser.add_argument("--runs", type=int, default=5, help="TUI starts to take the median of (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="TUI starts to take the median of (default 5; "
+                        "with --keys: rounds, each on a fresh workspace)")
+    parser.add_argument("--keys", action="store_true", help="measure key presses while a load runs instead")
+    parser.add_argument("--scale", default="small", help="with --keys: the scale of the loaded day (default small)")
+    parser.add_argument("--cache", type=Path, default=Path(".bench/cache"), help="generated exports (with --keys)")
+    parser.add_argument("--tui-prefix", default="", help="with --keys: run the TUI under this command "
+                        "(e.g. 'pyinstrument -o /tmp/p.html -r html')")
     args = parser.parse_args(argv)
+    if args.keys:
+        print(json.dumps(keys_alone(args.scale, args.runs, args.cache, shlex.split(args.tui_prefix) or None)))
+        return 0
     figure = files_screen_alone(args.files, args.runs)
     figure["target_s"] = TUI_FILES_S
     figure["verdict"] = "met" if figure["median_s"] <= TUI_FILES_S else "MISSED"

@@ -8,6 +8,7 @@ missing one is a real error, never hidden). Screens reach the app's session stat
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from collections.abc import Callable
@@ -24,16 +25,32 @@ from courier.tui.formatting import error_text
 from courier.tui.keymap import key_text, keymap_path, load_keymap, unknown_ids
 from courier.tui.screens import ConfirmScreen, CourierScreen, leave_field
 from courier.tui.widgets.help import HelpScreen
-from textual.app import App
+from textual import constants
+from textual.app import WINDOWS, App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.screen import Screen
 
 if TYPE_CHECKING:
     from courier.tui.screens.run_progress import RunChoice
 
 Command = tuple[str, str, Callable[[], Any]]  # palette title, its keys (help line), what it does
+
+ESCAPE_DELAY_MS = 25
+"""How long a lone Esc byte waits for the rest of a key's escape sequence before it counts as the
+Esc key. Textual waits 100 ms, most of a key press's budget (esc closes help, leaves a field, goes
+back); a terminal writes a key's sequence at once, so 25 ms tells them apart. The curses
+convention wins when set: `ESCDELAY=100 courier` on a link that splits key sequences."""
+
+
+def use_escape_delay() -> float:
+    """Apply the Esc wait: ESCDELAY (whole milliseconds, 1 or more) if set, else courier's; seconds."""
+    raw = os.environ.get("ESCDELAY", "").strip()
+    milliseconds = int(raw) if raw.isdigit() and int(raw) >= 1 else ESCAPE_DELAY_MS
+    constants.ESCAPE_DELAY = milliseconds / 1000  # type: ignore[misc]  # Final there; the parser reads it per key
+    return milliseconds / 1000
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,7 @@ class CourierApp(App[None]):
 
     def __init__(self, workspace: Workspace, *, demo_info: dict[str, Any] | None = None) -> None:
         super().__init__()
+        self.escape_delay = use_escape_delay()
         self.workspace = workspace
         path = keymap_path()
         self.keymap: dict[str, str] = load_keymap(path) if path else {}  # a bad file stops here (exit 2)
@@ -132,13 +150,30 @@ class CourierApp(App[None]):
         self.run_choice = None
         self.fixed_now = None
 
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux and macOS terminals, the driver that reports a lone Esc without delay beyond
+        the Esc wait (courier.tui.terminal); TEXTUAL_DRIVER and other platforms as Textual has it."""
+        if constants.DRIVER is None and not WINDOWS:
+            from courier.tui.terminal import QuickEscapeDriver
+
+            return QuickEscapeDriver
+        return super().get_driver_class()
+
     def on_mount(self) -> None:
         self.open_section("home")
+        self.call_after_refresh(self._freeze_startup_objects)
         unknown = unknown_ids(self.keymap, self.binding_ids())
         if unknown:
             self.notify(printable(f"keymap {self.keymap_file}: no binding has the id {', '.join(unknown)}; "
                                   "F1 lists the ids of the keys where the focus is"),
                         severity="warning", timeout=15, markup=False)
+
+    @staticmethod
+    def _freeze_startup_objects() -> None:
+        """Once the first screen is up, move what start-up made (modules, classes, stylesheets) out
+        of the collector's sight: a full collection then walks only what came after, so it cannot
+        stall a key press for tens of milliseconds."""
+        gc.freeze()
 
     def binding_ids(self) -> set[str]:
         """Every binding id the keymap may name: the app's, every screen's and widget's."""

@@ -1,15 +1,26 @@
 """Home: couriers with their last run, feeds with their tables and row counts, and what needs
-attention (failed runs, days not ready, placeholder load operations)."""
+attention (failed runs, days not ready, placeholder load operations).
+
+Home is read in full when it opens. When it comes back into view (after help, a dialog, another
+screen) it re-reads on a thread worker with its own read-only catalog connection and redraws only
+the parts whose data changed, so closing a modal repaints at once even while another process
+is loading and writing the catalog.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from courier.core.catalog.catalog import Catalog
 from courier.core.errors import CourierError
 from courier.core.status.home import (
     Attention,
     AttentionKind,
+    CourierRow,
+    FeedRow,
     courier_rows,
     feed_rows,
     needs_attention,
@@ -21,7 +32,7 @@ from courier.tui.screens import CourierScreen
 from courier.tui.widgets.forms import Body
 from courier.tui.widgets.help import with_help
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -48,6 +59,25 @@ def attention_line(item: Attention) -> str:
     return f"! {name}: load operations name unknown feed {item.detail} (setup: s)"
 
 
+@dataclass(frozen=True)
+class HomeView:
+    """What home shows from the catalog, read in one go (compared part by part before redrawing)."""
+
+    couriers: tuple[CourierRow, ...]
+    feeds: tuple[FeedRow, ...]
+    attention: tuple[str, ...]
+    next_step: str | None  # None: every onboarding step is done
+
+
+def read_home(catalog: Catalog, checked_credentials: Iterable[str]) -> HomeView:
+    """Home's catalog reads (status read models only)."""
+    step = next_step(onboarding_steps(catalog, checked_credentials=checked_credentials))
+    return HomeView(
+        couriers=tuple(courier_rows(catalog)), feeds=tuple(feed_rows(catalog)),
+        attention=tuple(printable(attention_line(item)) for item in needs_attention(catalog)),
+        next_step=f"Step {step.number} of 8: {step.title} — press o for the checklist" if step else None)
+
+
 class HomeScreen(CourierScreen):
     """The overview an operator lands on."""
 
@@ -56,10 +86,28 @@ class HomeScreen(CourierScreen):
     BINDINGS = [Binding("ctrl+r", "reload", "Refresh", id="home.refresh", tooltip="Refresh home")]
 
     class RowCounts(Message):
+        """The domain tables' row counts (None with a note when the warehouse could not be read)."""
+
         def __init__(self, counts: dict[str, int] | None, note: str = "") -> None:
             super().__init__()
             self.counts = counts
             self.note = note
+
+    class Read(Message):
+        """A re-read of the catalog, done on a worker thread."""
+
+        def __init__(self, view: HomeView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.view: HomeView | None = None  # what is on screen now
+        self.redraws: dict[str, int] = {"couriers": 0, "feeds": 0, "attention": 0, "next": 0}  # per part
+        self.reads = 0  # background re-reads handled (tests wait for this)
+        self._counts: dict[str, int] = {}
+        self._count_note = ""
+        self._noted = ""  # the warehouse note last shown as a notification (said once, not per re-read)
 
     def compose_body(self) -> ComposeResult:
         with Body(id="home-body"):
@@ -95,26 +143,52 @@ class HomeScreen(CourierScreen):
         return text
 
     def refresh_data(self) -> None:
-        self._fill_couriers()
-        self._fill_feeds({})
-        attention = [attention_line(item) for item in needs_attention(self.catalog)]
-        self.query_one("#attention", Static).update(  # run errors quote keys and S3's texts
-            Text("\n".join(printable(a) for a in attention)) if attention
-            else Text("Nothing needs attention.", style="italic"))
-        checked = self.courier_app.checked_credentials
-        step = next_step(onboarding_steps(self.catalog, checked_credentials=checked))
-        self.query_one("#next-step", Static).update(
-            Text(f"Step {step.number} of 8: {step.title} — press o for the checklist") if step
-            else Text("Onboarding complete: every step is done.", style="italic"))
+        """The first read happens here (the screen opens filled); later ones on a worker thread."""
+        if self.view is None:
+            self._show(read_home(self.catalog, self.courier_app.checked_credentials))
+        else:
+            self._read_in_background(frozenset(self.courier_app.checked_credentials))
         if self.workspace.warehouse_path.exists():
             self._count_rows()
 
-    def _fill_couriers(self) -> None:
+    @work(thread=True, exclusive=True, group="home-read", exit_on_error=False)
+    def _read_in_background(self, checked: frozenset[str]) -> None:
+        catalog = Catalog(self.workspace, read_only=True)  # its own connection: the UI thread's stays free
+        try:
+            self.post_message(self.Read(read_home(catalog, checked)))
+        finally:
+            catalog.close()
+
+    @on(Read)
+    def _read(self, message: Read) -> None:
+        self._show(message.view)
+        self.reads += 1
+
+    def _show(self, view: HomeView) -> None:
+        """Redraw the parts whose data differs from what is on screen (a table refill re-lays it out)."""
+        old, self.view = self.view, view
+        if old is None or old.couriers != view.couriers:
+            self._fill_couriers(view.couriers)
+        if old is None or old.feeds != view.feeds:
+            self._fill_feeds()
+        if old is None or old.attention != view.attention:
+            self.redraws["attention"] += 1
+            self.query_one("#attention", Static).update(  # run errors quote keys and S3's texts
+                Text("\n".join(view.attention)) if view.attention
+                else Text("Nothing needs attention.", style="italic"))
+        if old is None or old.next_step != view.next_step:
+            self.redraws["next"] += 1
+            self.query_one("#next-step", Static).update(
+                Text(view.next_step) if view.next_step
+                else Text("Onboarding complete: every step is done.", style="italic"))
+
+    def _fill_couriers(self, couriers: tuple[CourierRow, ...]) -> None:
+        self.redraws["couriers"] += 1
         table = self.query_one("#couriers-table", DataTable)
         if not table.columns:
             table.add_columns("courier", "bucket / prefix", "last run", "status", "load operations")
         table.clear()
-        for c in courier_rows(self.catalog):
+        for c in couriers:
             status = c.last_status or "never run"
             style = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(status, "")
             table.add_row(cell(c.name), cell(f"{c.bucket}/{c.prefix}"), stamp(c.last_started_at),
@@ -123,12 +197,14 @@ class HomeScreen(CourierScreen):
         if not table.row_count:
             table.add_row("no couriers yet", "press s to add one", "", "", "")
 
-    def _fill_feeds(self, counts: dict[str, int], note: str = "") -> None:
+    def _fill_feeds(self) -> None:
+        self.redraws["feeds"] += 1
         table = self.query_one("#feeds-table", DataTable)
         if not table.columns:
             table.add_columns("feed", "domain table", "active", "rows")
         table.clear()
-        for f in feed_rows(self.catalog):
+        counts, note = self._counts, self._count_note
+        for f in self.view.feeds if self.view else ():
             rows = f"{counts[f.table_name]:,}" if f.table_name in counts else (note or "–")
             table.add_row(cell(f.id), cell(f.table_name), "yes" if f.active else "no", rows, key=f.id)
         if not table.row_count:
@@ -146,13 +222,21 @@ class HomeScreen(CourierScreen):
         except CourierError as exc:
             self.post_message(self.RowCounts(None, note=exc.message))
 
-    def on_home_screen_row_counts(self, message: RowCounts) -> None:
+    @on(RowCounts)
+    def _row_counts(self, message: RowCounts) -> None:
+        """Refill the feeds table only when a count (or the note) changed; a warehouse that stays
+        busy is said once, not on every re-read."""
         if message.counts is None:
-            self._fill_feeds({}, note="busy" if message.note and message.note != "–" else "–")
-            if message.note and message.note != "–":
-                self.notify(printable(message.note), severity="warning", markup=False)
+            busy = bool(message.note) and message.note != "–"
+            counts, note = {}, "busy" if busy else "–"
         else:
-            self._fill_feeds(message.counts)
+            busy, counts, note = False, message.counts, ""
+        if busy and message.note != self._noted:
+            self.notify(printable(message.note), severity="warning", markup=False)
+        self._noted = message.note if busy else ""
+        if (counts, note) != (self._counts, self._count_note):
+            self._counts, self._count_note = counts, note
+            self._fill_feeds()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is None:

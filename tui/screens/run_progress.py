@@ -3,7 +3,8 @@
 The dialog collects a run request (a day, a period [from, to), or all data). The progress screen
 either starts that run in a thread worker (cancellable through a threading.Event) or attaches to
 a run started by any process by following its durable event log. Events are queued by the
-worker and drawn by a 10 Hz timer, so a fast run never floods the UI.
+worker and drawn by a 10 Hz timer, so a fast run never floods the UI; each draw touches only the
+parts that changed, and the log is pinned to its last line (`log_at_end` says it is there).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from courier.core.text import printable
 from courier.tui.formatting import error_text, literal, tui_fix
 from courier.tui.screens import ConfirmScreen, CourierScreen, leave_field
 from courier.tui.widgets.forms import GlyphCheckbox, GlyphRadioButton, TextInput
-from courier.tui.widgets.progress_panel import ProgressPanel, RunState
+from courier.tui.widgets.progress_panel import ProgressPanel, RunLog, RunState
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,7 +39,6 @@ from textual.widgets import (
     Input,
     Label,
     RadioSet,
-    RichLog,
     Select,
     Static,
 )
@@ -264,6 +264,13 @@ class RunProgressScreen(CourierScreen):
         self._ended = False
         self._worker_error: str | None = None
         self._fix: Fix | None = None
+        self._title_shown: Text | None = None
+
+    @property
+    def log_at_end(self) -> bool:
+        """Every log line of the events drawn so far is written and the log shows its last line
+        (what a test or a snapshot waits for, with `_ended`, before it looks)."""
+        return self._log_seen == self.state.log_count and self.query_one("#log", RunLog).at_end
 
     @property
     def run_in_progress(self) -> bool:
@@ -271,11 +278,12 @@ class RunProgressScreen(CourierScreen):
         return not self.attached and not self._ended
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self._title(), id="run-title")
+        self._title_shown = self._title()
+        yield Static(self._title_shown, id="run-title")
         panel = ProgressPanel(id="progress")
         panel.border_title = "Progress"
         yield panel
-        log = RichLog(max_lines=500, wrap=False, markup=False, id="log")
+        log = RunLog(max_lines=500, markup=False, id="log")
         log.border_title = "Log"
         yield log
         yield Static("", id="outcome")
@@ -351,7 +359,7 @@ class RunProgressScreen(CourierScreen):
             self.refresh_bindings()
             self.run_id = message.running_id
             self.state = RunState(run_id=message.running_id)
-            self.query_one("#log", RichLog).write(literal(f"{message.error}; following it instead"))
+            self.query_one("#log", RunLog).add_lines([literal(f"{message.error}; following it instead")])
             self._follow(message.running_id)
             return
         self._ended = True
@@ -371,11 +379,13 @@ class RunProgressScreen(CourierScreen):
             changed = True
         if not changed and (self._ended or self.state.started_at is None):
             return
-        self.query_one("#run-title", Static).update(self._title())
+        title = self._title()
+        if title != self._title_shown:  # the title changes once or twice a run: redraw it then only
+            self._title_shown = title
+            self.query_one("#run-title", Static).update(title)
         self.query_one(ProgressPanel).show(self.state, self._clock())
-        log = self.query_one("#log", RichLog)
-        for line in self.state.new_log_lines(self._log_seen):
-            log.write(Text(line))  # RunState escaped it (courier.core.text)
+        # RunState escaped the lines (courier.core.text)
+        self.query_one("#log", RunLog).add_lines([Text(line) for line in self.state.new_log_lines(self._log_seen)])
         self._log_seen = self.state.log_count
         if self.state.finished and not self._ended:
             self._ended = True
@@ -422,7 +432,7 @@ class RunProgressScreen(CourierScreen):
         self._stop.set()
         if self.run_in_progress and not self._cancel.is_set():
             self._cancel.set()
-            self.query_one("#log", RichLog).write("cancelling… (the run stops at its next step)")
+            self.query_one("#log", RunLog).add_lines([Text("cancelling… (the run stops at its next step)")])
 
     def action_back(self) -> None:
         if self.run_in_progress:

@@ -1,13 +1,15 @@
 """The live view of one run: its events folded into counters and drawn as bars and tables.
 
 `RunState` is plain Python (no Textual) so the folding of events is easy to reason about; the
-`ProgressPanel` widget draws a state when asked (the screen asks at most ~10 times a second).
+`ProgressPanel` widget draws a state when asked (the screen asks at most ~10 times a second) and
+touches only the parts whose text changed; `RunLog` is the run's log, pinned to its last line.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from courier.core.runs.events import (
     BatchLoaded,
@@ -26,9 +28,10 @@ from courier.core.text import printable
 from courier.tui.formatting import human_bytes
 from rich.table import Table
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, ProgressBar, Static
+from textual.widgets import Label, ProgressBar, RichLog, Static
 
 
 @dataclass
@@ -188,13 +191,17 @@ class ProgressPanel(Vertical):
         yield Static("", id="feeds")
         yield Static("", id="warnings")
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: dict[str, object] = {}  # part id -> what it shows now
+        self.redraws: Counter[str] = Counter()  # part id -> times it was redrawn (tests read it)
+
     def show(self, state: RunState, now: float) -> None:
-        """Redraw from `state` (called by the screen's throttled timer)."""
-        phase = Text()
-        phase.append(state.phase, style="bold")
-        phase.append(f"  ·  days checked {state.days_checked} ({state.days_ready} ready)")
-        phase.append(f"  ·  elapsed {human_duration(state.elapsed(now))}")
-        self.query_one("#phase", Static).update(phase)
+        """Draw `state` (called by the screen's throttled timer): each part is updated only when
+        what it shows changed, so an event that moves one counter repaints one line, not the panel."""
+        elapsed = human_duration(state.elapsed(now))
+        self._part("phase", (state.phase, state.days_checked, state.days_ready, elapsed),
+                   lambda: _phase_text(state, elapsed))
         files_total = max(state.files_listed, state.files_done)
         self._bar("files", state.files_done, files_total or (0 if state.finished else None),
                   f"{state.files_done}/{files_total} ({state.files_skipped} already landed)")
@@ -205,17 +212,90 @@ class ProgressPanel(Vertical):
         feeds_done = sum(1 for f in state.feeds.values() if f.done)
         rows_total = feeds_total if feeds_total else (0 if state.finished else None)
         self._bar("rows", feeds_done, rows_total, f"{state.rows:,} rows · {feeds_done}/{feeds_total} feeds")
-        self.query_one("#feeds", Static).update(_feeds_table(state))
-        warnings = "\n".join(f"⚠ {printable(w)}" for w in state.warnings[-4:])
-        self.query_one("#warnings", Static).update(Text(warnings))
+        feeds_key = (state.finished, tuple((f.feed_id, f.table, f.files, f.rows, f.inserted, f.updated, f.done)
+                                           for f in state.feeds.values()))
+        self._part("feeds", feeds_key, lambda: _feeds_table(state))
+        warnings = tuple(state.warnings[-4:])
+        self._part("warnings", warnings, lambda: Text("\n".join(f"⚠ {printable(w)}" for w in warnings)))
+
+    def _part(self, part: str, key: object, draw: Any) -> None:
+        """Update the Static `#part` with `draw()` when `key` (what it shows) differs from last time."""
+        if self._shown.get(part, _NOTHING) == key:
+            return
+        self._shown[part] = key
+        self.redraws[part] += 1
+        self.query_one(f"#{part}", Static).update(draw())
 
     def _bar(self, name: str, done: int, total: int | None, detail: str) -> None:
-        bar = self.query_one(f"#bar-{name}", ProgressBar)
-        if total == 0:
-            bar.update(total=1, progress=1)
-        else:
-            bar.update(total=total, progress=done)
-        self.query_one(f"#detail-{name}", Static).update(Text(detail))
+        key = (done, total)
+        if self._shown.get(f"bar-{name}", _NOTHING) != key:
+            self._shown[f"bar-{name}"] = key
+            self.redraws[f"bar-{name}"] += 1
+            bar = self.query_one(f"#bar-{name}", ProgressBar)
+            if total == 0:
+                bar.update(total=1, progress=1)
+            else:
+                bar.update(total=total, progress=done)
+        self._part(f"detail-{name}", detail, lambda: Text(detail))
+
+
+_NOTHING = object()  # no part has been drawn yet
+
+
+class RunLog(RichLog):
+    """The run's log: each write lands on the last line at once (no deferred or animated scroll),
+    and the log stays anchored to its end through every layout until the operator scrolls up.
+
+    Lines wrap and the vertical scrollbar is always there, so no scrollbar appears later and moves
+    the end by a line after the scroll (with a horizontal bar coming and going, "at the end" was a
+    race between a write and the next layout)."""
+
+    DEFAULT_CSS = """
+    RunLog { overflow-y: scroll; overflow-x: hidden; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(wrap=True, **kwargs)
+        self._pending: list[Text] = []  # lines that came before the log had its size
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    @on(events.Resize)
+    def _resized(self) -> None:
+        self.call_after_refresh(self._flush)  # after the layout: the scrollbar's room is known
+
+    def _flush(self) -> None:
+        lines, self._pending = self._pending, []
+        self.add_lines(lines)
+
+    def add_lines(self, lines: list[Text]) -> None:
+        """Append lines wrapped to the room beside the scrollbar, then show the last one now if the
+        operator has not scrolled away."""
+        if not lines:
+            return
+        if not self._size_known or self._pending:  # in order, once the width is known
+            self._pending.extend(lines)
+            return
+        width = max(1, self.content_region.width - self.styles.scrollbar_size_vertical)
+        for line in lines:
+            self.write(line, width=width, scroll_end=False)
+        if not self._anchor_released:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    @property
+    def at_end(self) -> bool:
+        """Every line is written (none waits for the log's size) and the last one is in view."""
+        return (self._size_known and not self._pending and not self._deferred_renders
+                and self.scroll_y >= self.max_scroll_y)
+
+
+def _phase_text(state: RunState, elapsed: str) -> Text:
+    phase = Text()
+    phase.append(state.phase, style="bold")
+    phase.append(f"  ·  days checked {state.days_checked} ({state.days_ready} ready)")
+    phase.append(f"  ·  elapsed {elapsed}")
+    return phase
 
 
 def _feeds_table(state: RunState) -> Table | Text:
