@@ -132,7 +132,8 @@ async def settle(pilot: Any) -> None:
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], object], *, what: str, timeout: float = WAIT_SECONDS) -> None:
-    """Let the app work, one message cycle at a time, until `predicate()` holds, then settle.
+    """Let the app work, one message cycle at a time, until `predicate()` holds and still holds once
+    the screen has settled (a layout pass after it may undo it: a log that shrinks after scrolling).
 
     A widget the predicate queries that is not mounted yet counts as "not yet". `timeout` only
     stops a test that would hang: a busy machine makes the wait longer, never wrong; past it the
@@ -140,17 +141,21 @@ async def wait_for(pilot: Any, predicate: Callable[[], object], *, what: str, ti
     """
     from textual.css.query import NoMatches
 
+    def holds() -> bool:
+        try:
+            return bool(predicate())
+        except NoMatches:
+            return False
+
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            if predicate():
-                break
-        except NoMatches:
-            pass
+        if holds():
+            await settle(pilot)
+            if holds():
+                return
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
         await pilot.pause()
-    await settle(pilot)
 
 
 def log_text(log: Any) -> str:

@@ -61,6 +61,21 @@ async def test_when_the_state_holds_at_once_it_still_lets_the_screen_settle() ->
         assert app.after_refresh_ran and "mounted late" in screen_text(app)
 
 
+async def test_a_state_the_settling_undoes_is_not_taken() -> None:
+    app = Stepper()
+    async with app.run_test(size=(40, 10)) as pilot:
+        app.steps = Stepper.STEPS  # holds now, but the refresh after it undoes it
+        app.call_after_refresh(setattr, app, "steps", 0)
+
+        def last_step() -> bool:  # each look finds the app working again if it is not there
+            if app.steps == 0:
+                app.call_later(app.step)
+            return app.steps == Stepper.STEPS
+
+        await wait_for(pilot, last_step, what="the last step")
+        assert app.steps == Stepper.STEPS  # looked again after the settling, and waited for the steps
+
+
 async def test_a_widget_not_mounted_yet_counts_as_not_yet() -> None:
     app = Stepper()
     async with app.run_test(size=(40, 10)) as pilot:
