@@ -158,6 +158,12 @@ async def wait_for(pilot: Any, predicate: Callable[[], object], *, what: str, ti
         await pilot.pause()
 
 
+def workers_idle(app: Any) -> bool:
+    """Whether every worker the app started (screens read in threads) has ended: what they post
+    arrives before the next wait_for settles."""
+    return all(worker.is_finished for worker in app.workers)
+
+
 def log_text(log: Any) -> str:
     """What a RichLog holds, one line per line (rendered lines, not the deferred ones)."""
     return "\n".join(line.text for line in log.lines)
