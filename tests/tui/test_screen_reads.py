@@ -10,8 +10,9 @@ from courier.tui.widgets.arrow_table import ArrowTable
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tests.tui.helpers import wait_for
 from tests.tui.test_files_screen import insert_ledger_rows
-from tests.tui.test_run_progress import Host, wait_for
+from tests.tui.test_run_progress import Host
 
 
 class Counting(CourierScreen):
@@ -33,7 +34,7 @@ async def test_a_pushed_screen_reads_once_and_again_when_it_is_back(workspace, c
         await app.push_screen(Screen())
         await pilot.pause()
         app.pop_screen()
-        await wait_for(pilot, lambda: screen.reads == 2, "the read on coming back")
+        await wait_for(pilot, lambda: screen.reads == 2, what="the read on coming back")
         await pilot.pause()
         assert screen.reads == 2
 
@@ -45,7 +46,7 @@ async def test_the_files_screen_lists_the_ledger_once_when_it_opens(workspace, c
         screen = app.screen
         assert isinstance(screen, FilesScreen)
         await wait_for(pilot, lambda: "50 landed file(s)" in str(screen.query_one("#files-status", Static).render()),
-                       "the listing")
+                       what="the listing")
         await pilot.pause()
         assert screen._list_seq == 1  # not again for the screen's resume, nor for the courier Select's first value
         assert screen.query_one("#files", ArrowTable).row_count == 50
