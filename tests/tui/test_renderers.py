@@ -67,28 +67,30 @@ async def test_tui_errors_name_controls_never_flags(tmp_path) -> None:  # type: 
     """The run dialog, the credential form and the connection test phrase the engine's fix as a control."""
     from textual.widgets import Input
 
-    from tests.tui.helpers import make_app, offline_workspace
+    from tests.tui.helpers import make_app, offline_workspace, wait_for, wait_for_screen
     from tests.tui.test_setup_screens import fill, static_text, type_into
 
     setup = offline_workspace(tmp_path / "ws")
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
-        await pilot.pause()
+        await wait_for_screen(pilot, "RunDialog")
         app.screen.query_one("#day", Input).value = ""
         await pilot.press("f5")
-        await pilot.pause()
+        await wait_for(pilot, lambda: static_text(app, "#run-error") != "", what="the run dialog's error")
         shown = static_text(app, "#run-error")
         assert "a day run needs a day" in shown and "fill in the Day field" in shown and "--" not in shown
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for_screen(pilot, "HomeScreen")
 
         await pilot.press("c", "n")
+        await wait_for(pilot, lambda: str(app.screen.query_one("#credential-form").border_title) == "New credential",
+                       what="the new credential form")
         await type_into(pilot, "#cred-name", setup.credential)  # a name that exists already
         await fill(pilot, "#cred-access_key_id", "AKIAIOSFODNN7EXAMPLE")
         await fill(pilot, "#cred-secret_access_key", "x" * 40)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: static_text(app, "#cred-error") != "", what="the credential form's error")
         shown = static_text(app, "#cred-error")
         assert "already exists" in shown and "--" not in shown and "select the stored credential" in shown
     setup.close()
