@@ -16,7 +16,7 @@ from courier.tui.screens import ConfirmScreen
 from courier.tui.screens.feed_editor import FeedEditorScreen, TagPicker
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from tests.tui.helpers import wait_for
+from tests.tui.helpers import settle, wait_for
 from tests.tui.test_run_progress import START, Host, seed_courier
 
 
@@ -40,8 +40,9 @@ def cell(screen: FeedEditorScreen, column: str, label: str) -> str:
 async def move_to(pilot, screen: FeedEditorScreen, column: str) -> None:  # type: ignore[no-untyped-def]
     table = screen.query_one("#columns", DataTable)
     table.focus()
-    table.move_cursor(row=[c.name for c in screen.columns].index(column))
-    await pilot.pause()
+    row = [c.name for c in screen.columns].index(column)
+    table.move_cursor(row=row)
+    await wait_for(pilot, lambda: pilot.app.focused is table and table.cursor_row == row, what=f"the cursor on {column}")
 
 
 async def test_keys_last_updated_tags_and_activation_from_a_local_sample(workspace, catalog, tmp_path) -> None:
@@ -162,6 +163,6 @@ async def test_the_palette_applies_the_suggested_tags_to_the_untagged_columns(wo
         screen.tags["updated_at"] = "custom/changed"
         command = dict((title, cb) for title, _key, cb in screen.palette_commands())["Feed: apply the suggested tags"]
         command()
-        await pilot.pause()
+        await settle(pilot)
         assert screen.tags == {"email": "email", "updated_at": "custom/changed"}  # a given tag stays
         assert "PII" in cell(screen, "email", "tag")

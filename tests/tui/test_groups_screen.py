@@ -29,11 +29,11 @@ async def test_save_a_group_then_run_it_and_follow_the_run(s3, tmp_path: Path) -
         screen.query_one("#group-name", Input).value = "nightly"
         screen.query_one("#group-wait", Input).value = "nonsense"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: str(screen.query_one("#group-error").render()) != "", what="the refusal")
         assert "wait" in str(screen.query_one("#group-error").render()).lower()
         screen.query_one("#group-wait", Input).value = "30m"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.query_one("#groups-table", DataTable).row_count == 1, what="the saved group")
         group = get_group(setup.catalog, "nightly")
         assert group.cron == "0 14 * * *" and group.timezone == "Europe/London"
         assert group.couriers == [setup.courier] and group.wait.total_seconds() == 1800
@@ -145,7 +145,7 @@ async def test_quitting_during_a_group_run_cancels_it_and_closes_its_connection(
     deadline = time.monotonic() + 120
     while _open_catalog_files(setup.workspace) > 0:  # the worker ends and closes its connection
         assert time.monotonic() < deadline, "a connection to the catalog was left open"
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the poll's interval (the app has exited: no pilot); the wait ends on the count
     assert _peek(setup.workspace, "SELECT status FROM runs WHERE id = ?", (run_id,))[0]["status"] == "cancelled"
     last = _peek(setup.workspace, "SELECT settings FROM groups WHERE name = 'nightly'")[0]["settings"]
     assert json.loads(last)["last"]["status"] == "cancelled"
