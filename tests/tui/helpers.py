@@ -180,6 +180,14 @@ def log_at_end(log: Any, last: str) -> bool:
             and log.scroll_y == log.max_scroll_y)
 
 
+async def steady_cursors(pilot: Any) -> None:
+    """Stop the text cursors blinking, shown where a field has focus: a blink flips every 0.5 s, so a
+    snapshot of a focused field would depend on how long the machine took to get there."""
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
+    await settle(pilot)
+
+
 async def wait_for_screen(pilot: Any, name: str, *, timeout: float = WAIT_SECONDS) -> Any:
     """Wait until the app shows the screen class `name`; returns it."""
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, what=f"the {name}", timeout=timeout)

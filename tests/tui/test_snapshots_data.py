@@ -23,7 +23,7 @@ from courier.tui.screens.files import FilesScreen
 from courier.tui.screens.history import HistoryScreen
 from courier.tui.screens.run_progress import RunDialog, RunProgressScreen
 
-from tests.tui.helpers import log_at_end, wait_for, workers_idle
+from tests.tui.helpers import log_at_end, steady_cursors, wait_for, workers_idle
 from tests.tui.test_run_progress import START, Host, seed_courier
 
 SIZES = [(80, 24), (120, 40)]
@@ -143,6 +143,7 @@ def test_files_screen(snap_compare: Any, s3: Any, workspace: Any, catalog: Catal
 
     async def ready(pilot: Any) -> None:
         await wait_for(pilot, lambda: listed_and_previewed(pilot), what="the landed files and the newest one's preview")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -162,6 +163,7 @@ def test_feed_editor(snap_compare: Any, s3: Any, workspace: Any, catalog: Catalo
         await wait_for(pilot, lambda: third in screen.primary_key and "PK" in str(
             screen.query_one("#columns").get_cell(third, "key")) and workers_idle(pilot.app),
             what=f"{third} marked as a key")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -173,6 +175,7 @@ def test_run_dialog(snap_compare: Any, workspace: Any, catalog: Catalog, size: t
     async def ready(pilot: Any) -> None:
         await wait_for(pilot, lambda: shown(pilot, RunDialog).query_one("#mode").has_focus_within,
                        what="the run dialog with its mode choice focused")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -190,6 +193,7 @@ def test_run_progress_finished(snap_compare: Any, workspace: Any, catalog: Catal
 
     async def ready(pilot: Any) -> None:
         await wait_for(pilot, lambda: finished_and_at_the_end(pilot), what="the finished run, its log at its end")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -209,6 +213,7 @@ def test_history(snap_compare: Any, workspace: Any, catalog: Catalog, size: tupl
                        and workers_idle(pilot.app), what="the runs")
         await pilot.press("end", "enter")
         await wait_for(pilot, lambda: events_at_the_end(pilot), what="the oldest run's events, at their end")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -226,5 +231,6 @@ def test_explorer(snap_compare: Any, workspace: Any, catalog: Catalog, size: tup
 
     async def ready(pilot: Any) -> None:
         await wait_for(pilot, lambda: sampled(pilot), what="the tables and the first one's rows")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)

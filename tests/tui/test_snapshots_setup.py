@@ -19,6 +19,7 @@ from tests.tui.helpers import (
     make_app,
     offline_workspace,
     snapshot_root,
+    steady_cursors,
     wait_for,
     workers_idle,
 )
@@ -49,6 +50,7 @@ def opens(*keys: str, screen: str, ready: Callable[[Any], object] = lambda scree
         if keys:
             await pilot.press(*keys)
             await wait_for(pilot, lambda: shown(pilot, screen) and ready(pilot.app.screen), what=f"the {screen}")
+        await steady_cursors(pilot)
 
     return run_before
 
