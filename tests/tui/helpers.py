@@ -1,6 +1,9 @@
 """Shared helpers for TUI tests: workspaces with a credential and a courier, against the moto `s3`
 fixture (synthetic Optimizely export) or offline (fixed values, for deterministic snapshots).
 
+Also the one way TUI tests wait: `wait_for` lets the app work, a message cycle at a time, until the
+state a test checks holds, then lets the screen settle; never a wait for an amount of time.
+
 Other TUI test modules import from here; keep these signatures stable.
 """
 
@@ -8,6 +11,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -114,3 +119,76 @@ def make_app(workspace: Workspace, **kwargs: Any) -> Any:
     app = CourierApp(workspace, **kwargs)
     app.fixed_now = FIXED_NOW
     return app
+
+
+WAIT_SECONDS = 60.0  # a safety net that stops a hung test; the wait itself ends on state, never on time
+
+
+async def settle(pilot: Any) -> None:
+    """Let the screen finish what the last change set going: animations, deferred scrolls
+    (`call_after_refresh`), and the repaint after them."""
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], object], *, what: str, timeout: float = WAIT_SECONDS) -> None:
+    """Let the app work, one message cycle at a time, until `predicate()` holds and still holds once
+    the screen has settled (a layout pass after it may undo it: a log that shrinks after scrolling).
+
+    A widget the predicate queries that is not mounted yet counts as "not yet". `timeout` only
+    stops a test that would hang: a busy machine makes the wait longer, never wrong; past it the
+    test fails naming `what`.
+    """
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(predicate())
+        except NoMatches:
+            return False
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if holds():
+            await settle(pilot)
+            if holds():
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+        await pilot.pause()
+
+
+def workers_idle(app: Any) -> bool:
+    """Whether every worker the app started (screens read in threads) has ended: what they post
+    arrives before the next wait_for settles."""
+    return all(worker.is_finished for worker in app.workers)
+
+
+def log_text(log: Any) -> str:
+    """What a RichLog holds, one line per line (rendered lines, not the deferred ones)."""
+    return "\n".join(line.text for line in log.lines)
+
+
+def log_at_end(log: Any, last: str) -> bool:
+    """Whether a RichLog holds a line with `last` and is scrolled to its end, as drawn.
+
+    RichLog defers both its lines (until it knows its size) and its scroll to the end (until after
+    the next refresh): a run can be over while its log still shows the top.
+    """
+    return (any(last in line.text for line in log.lines)
+            and log.virtual_size.height == len(log.lines)
+            and log.scroll_y == log.max_scroll_y)
+
+
+async def steady_cursors(pilot: Any) -> None:
+    """Stop the text cursors blinking, shown where a field has focus: a blink flips every 0.5 s, so a
+    snapshot of a focused field would depend on how long the machine took to get there."""
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
+    await settle(pilot)
+
+
+async def wait_for_screen(pilot: Any, name: str, *, timeout: float = WAIT_SECONDS) -> Any:
+    """Wait until the app shows the screen class `name`; returns it."""
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, what=f"the {name}", timeout=timeout)
+    return pilot.app.screen

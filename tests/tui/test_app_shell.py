@@ -11,7 +11,7 @@ import pytest
 from courier.tui import app as app_module
 from courier.tui.app import SECTIONS, Section
 
-from tests.tui.helpers import make_app, offline_workspace
+from tests.tui.helpers import make_app, offline_workspace, wait_for, wait_for_screen
 
 
 @pytest.fixture
@@ -43,10 +43,10 @@ async def test_f1_shows_help_for_the_focused_widget(setup) -> None:
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c")
-        await pilot.pause()
+        await wait_for_screen(pilot, "CredentialsScreen")
         assert app.focused is not None and app.focused.id == "credential-table"
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for_screen(pilot, "HelpScreen")
         from courier.tui.widgets.help import HelpScreen
 
         assert isinstance(app.screen, HelpScreen)
@@ -66,8 +66,7 @@ async def test_palette_lists_sections_and_screen_commands(setup) -> None:
         assert all(f"Go to {s.title}" in titles for s in SECTIONS.values())
         callback = dict((t, cb) for t, _h, cb in app.palette_commands())["Go to Cron & groups"]
         callback()
-        await pilot.pause()
-        assert type(app.screen).__name__ == "CronScreen"
+        await wait_for_screen(pilot, "CronScreen")
 
 
 def test_every_section_has_its_screen_and_a_missing_module_is_an_error(setup, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,7 +97,7 @@ async def test_home_shows_demo_info_and_courier(setup) -> None:
     app = make_app(setup.workspace, demo_info={"endpoint": "http://127.0.0.1:4566", "bucket": "optimizely-events-data",
                                                "courier": "optimizely"})
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#couriers-table").row_count == 1, what="home's couriers")
         demo = app.screen.query_one("#demo-info")
         assert "http://127.0.0.1:4566" in str(demo.render())
         table = app.screen.query_one("#couriers-table")
@@ -111,22 +110,22 @@ async def test_quit_asks_while_a_run_of_this_process_is_running(setup) -> None:
                           "('r-1', 'optimizely', 'day', 'running', ?, ?)", (os.getpid(), time.time()))
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, "HomeScreen")
         await pilot.press("q")
-        await pilot.pause()
-        from courier.tui.screens import ConfirmScreen
-
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_for_screen(pilot, "ConfirmScreen")
         await pilot.press("n")
-        await pilot.pause()
-        assert app.is_running and type(app.screen).__name__ == "HomeScreen"
-        await pilot.press("q", "y")
-        await pilot.pause()
+        await wait_for_screen(pilot, "HomeScreen")
+        assert app.is_running
+        await pilot.press("q")
+        await wait_for_screen(pilot, "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to quit")
     assert app.return_code == 0
 
 
 async def test_quit_without_a_run_exits_at_once(setup) -> None:
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, "HomeScreen")
         await pilot.press("q")
-        await pilot.pause()
-        assert not app.is_running
+        await wait_for(pilot, lambda: not app.is_running, what="the app to quit at once")

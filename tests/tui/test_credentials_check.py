@@ -7,7 +7,15 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from tests.tui.helpers import BUCKET, make_app, s3_workspace
+from tests.tui.helpers import (
+    BUCKET,
+    CREDENTIAL,
+    make_app,
+    s3_workspace,
+    wait_for,
+    wait_for_screen,
+    workers_idle,
+)
 
 
 async def test_nothing_under_the_prefix_is_a_warning_not_a_pass(tmp_path: Path, s3) -> None:
@@ -15,17 +23,18 @@ async def test_nothing_under_the_prefix_is_a_warning_not_a_pass(tmp_path: Path, 
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c")
-        await pilot.pause()
+        await wait_for_screen(pilot, "CredentialsScreen")
         app.screen.query_one("#credential-table").focus()
         await pilot.press("enter")  # edit the workspace's one credential
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#cred-name", Input).value == CREDENTIAL,
+                       what="the credential in the form")
         app.screen.query_one("#test-bucket", Input).value = BUCKET
         app.screen.query_one("#test-prefix", Input).value = "v1/account_id=1234567809/"  # two digits swapped
         app.screen.query_one("#test-endpoint", Input).value = s3.endpoint_url
         app.screen.query_one("#credential-table").focus()
         await pilot.press("t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_for(pilot, lambda: workers_idle(app) and "Connection" in str(app.screen.query_one("#test-result").render()),
+                       what="the connection test's result")
         result = str(app.screen.query_one("#test-result").render())
         assert "✓ identity" in result and "✓ list" in result
         assert "– read: not run: no object under" in result and "✓ read" not in result

@@ -16,7 +16,8 @@ from courier.tui.screens import ConfirmScreen
 from courier.tui.screens.feed_editor import FeedEditorScreen, TagPicker
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
+from tests.tui.helpers import settle, wait_for
+from tests.tui.test_run_progress import START, Host, seed_courier
 
 
 def local_sample(tmp_path: Path) -> Path:
@@ -39,8 +40,9 @@ def cell(screen: FeedEditorScreen, column: str, label: str) -> str:
 async def move_to(pilot, screen: FeedEditorScreen, column: str) -> None:  # type: ignore[no-untyped-def]
     table = screen.query_one("#columns", DataTable)
     table.focus()
-    table.move_cursor(row=[c.name for c in screen.columns].index(column))
-    await pilot.pause()
+    row = [c.name for c in screen.columns].index(column)
+    table.move_cursor(row=row)
+    await wait_for(pilot, lambda: pilot.app.focused is table and table.cursor_row == row, what=f"the cursor on {column}")
 
 
 async def test_keys_last_updated_tags_and_activation_from_a_local_sample(workspace, catalog, tmp_path) -> None:
@@ -48,7 +50,7 @@ async def test_keys_last_updated_tags_and_activation_from_a_local_sample(workspa
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await wait_for(pilot, lambda: bool(screen.columns), what="the sample's columns")
         assert [c.name for c in screen.columns] == ["customer_id", "email", "signup_day", "updated_at"]
         assert cell(screen, "email", "nulls") == "33%"
 
@@ -81,7 +83,7 @@ async def test_keys_last_updated_tags_and_activation_from_a_local_sample(workspa
         await move_to(pilot, screen, "email")
         await pilot.press("a")
         await wait_for(pilot, lambda: screen.activated is not None or "✗" in str(
-            screen.query_one("#feed-error", Static).render()), "the activation")
+            screen.query_one("#feed-error", Static).render()), what="the activation")
         assert screen.activated is not None, str(screen.query_one("#feed-error", Static).render())
     feed = list_feeds(catalog)[0]
     assert feed.table_name == "Shop:Customers" and feed.active
@@ -96,7 +98,7 @@ async def test_the_tag_picker_refuses_an_unknown_typed_tag(workspace, catalog, t
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await wait_for(pilot, lambda: bool(screen.columns), what="the sample's columns")
         await move_to(pilot, screen, "customer_id")
         await pilot.press("t")
         await pilot.press(*"no-such-tag", "enter")
@@ -114,16 +116,16 @@ async def test_activate_then_wire_the_feed_in_place_of_the_placeholder_and_load(
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=sample))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await wait_for(pilot, lambda: bool(screen.columns), what="the sample's columns")
         assert screen.query_one("#name", Input).value == "Decisions"  # from the file tag
         assert screen.primary_key == ["uuid"]  # suggested for Optimizely data
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the wiring offer")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the wiring offer")
         feed_id = screen.activated.id
         assert "df-xxxxxx" in app.screen.question and feed_id in app.screen.question
         await pilot.press("y")
         await wait_for(pilot, lambda: "now loads" in str(screen.query_one("#feed-result", Static).render()),
-                       "the courier update")
+                       what="the courier update")
     assert get_courier(catalog, "optimizely").load_operations_json == {feed_id: [{"type": "load", "file": "decisions"}]}
     result = start_run(catalog, RunRequest("optimizely", "day", day=START))
     assert result.status == "succeeded", result.error
@@ -136,18 +138,18 @@ async def test_activate_without_a_key_leaves_no_draft_and_the_next_press_works(w
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await wait_for(pilot, lambda: bool(screen.columns), what="the sample's columns")
         screen.query_one("#source", Input).value = "Shop"
         screen.query_one("#name", Input).value = "Customers"
         assert screen.primary_key == []  # nothing here looks like a key
         await pilot.press("a")
-        await wait_for(pilot, lambda: "✗" in str(screen.query_one("#feed-error", Static).render()), "the refusal")
+        await wait_for(pilot, lambda: "✗" in str(screen.query_one("#feed-error", Static).render()), what="the refusal")
         assert "needs a primary key" in str(screen.query_one("#feed-error", Static).render())
         assert list_feeds(catalog) == []  # no draft left behind
         await move_to(pilot, screen, "customer_id")
         await pilot.press("k", "a")
         await wait_for(pilot, lambda: screen.activated is not None or "already exists" in str(
-            screen.query_one("#feed-error", Static).render()), "the second activation")
+            screen.query_one("#feed-error", Static).render()), what="the second activation")
         assert screen.activated is not None, str(screen.query_one("#feed-error", Static).render())
     assert [(f.table_name, f.active) for f in list_feeds(catalog)] == [("Shop:Customers", True)]
 
@@ -157,10 +159,10 @@ async def test_the_palette_applies_the_suggested_tags_to_the_untagged_columns(wo
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=str(sample)))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await wait_for(pilot, lambda: bool(screen.columns), what="the sample's columns")
         screen.tags["updated_at"] = "custom/changed"
         command = dict((title, cb) for title, _key, cb in screen.palette_commands())["Feed: apply the suggested tags"]
         command()
-        await pilot.pause()
+        await settle(pilot)
         assert screen.tags == {"email": "email", "updated_at": "custom/changed"}  # a given tag stays
         assert "PII" in cell(screen, "email", "tag")

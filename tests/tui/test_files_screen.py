@@ -12,7 +12,8 @@ from courier.tui.screens.files import SHOWN, FilesScreen
 from courier.tui.widgets.arrow_table import ArrowTable
 from textual.widgets import Input, Static
 
-from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
+from tests.tui.helpers import wait_for
+from tests.tui.test_run_progress import START, Host, seed_courier
 
 
 def landed_workspace(s3, catalog):  # type: ignore[no-untyped-def]
@@ -32,7 +33,7 @@ async def test_landed_files_newest_first_with_tag_rows_and_a_preview(s3, workspa
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, FilesScreen)
-        await wait_for(pilot, lambda: screen.query_one("#files", ArrowTable).row_count == len(ledger), "the list")
+        await wait_for(pilot, lambda: screen.query_one("#files", ArrowTable).row_count == len(ledger), what="the list")
         assert shown_column(screen, "key") == [r["key"] for r in ledger]
         assert shown_column(screen, "tag") == [r["tag"] for r in ledger]
         assert shown_column(screen, "rows") == [r["rows"] for r in ledger]
@@ -40,12 +41,12 @@ async def test_landed_files_newest_first_with_tag_rows_and_a_preview(s3, workspa
         assert set(shown_column(screen, "ready")) == {"landed"}
         first = ledger[0]["key"]
         preview = screen.query_one("#preview-rows", ArrowTable)
-        await wait_for(pilot, lambda: preview.row_count > 0, "the preview rows")
+        await wait_for(pilot, lambda: preview.row_count > 0, what="the preview rows")
         assert preview.row_count == min(200, ledger[0]["rows"])
         assert "uuid" in str(screen.query_one("#schema", Static).render())
         assert screen._preview_key == first
         await pilot.press("down")
-        await wait_for(pilot, lambda: screen._preview_key == ledger[1]["key"], "the second file's preview")
+        await wait_for(pilot, lambda: screen._preview_key == ledger[1]["key"], what="the second file's preview")
 
 
 async def test_slash_filters_the_list_and_enter_returns_to_it(s3, workspace, catalog) -> None:
@@ -56,11 +57,11 @@ async def test_slash_filters_the_list_and_enter_returns_to_it(s3, workspace, cat
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         table = screen.query_one("#files", ArrowTable)
-        await wait_for(pilot, lambda: table.row_count == total, "the list")
+        await wait_for(pilot, lambda: table.row_count == total, what="the list")
         await pilot.press("slash")
         assert app.focused is screen.query_one("#filter", Input)
         await pilot.press(*"type=events")
-        await wait_for(pilot, lambda: table.row_count == len(conversions), "the filter")
+        await wait_for(pilot, lambda: table.row_count == len(conversions), what="the filter")
         assert set(shown_column(screen, "tag")) == {"conversions"}
         assert "shown" in str(screen.query_one("#files-status", Static).render())
         await pilot.press("enter")
@@ -82,7 +83,7 @@ async def test_remote_files_of_a_day_show_its_readiness(s3, workspace, catalog) 
         day.value = newest.isoformat()
         await pilot.press("enter")
         await wait_for(pilot, lambda: table.row_count > 0 and set(shown_column(screen, "day")) == {newest.isoformat()},
-                       "the remote listing")
+                       what="the remote listing")
         assert set(shown_column(screen, "ready")) == {"NOT ready"}
         assert set(shown_column(screen, "rows")) == {None}
         status = str(screen.query_one("#files-status", Static).render())
@@ -98,9 +99,9 @@ async def test_n_opens_the_feed_editor_with_the_selected_landed_file(s3, workspa
     app = Host(lambda: FilesScreen(workspace, catalog, "optimizely"))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: screen.query_one("#files", ArrowTable).row_count > 0, "the list")
+        await wait_for(pilot, lambda: screen.query_one("#files", ArrowTable).row_count > 0, what="the list")
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, FeedEditorScreen), "the feed editor")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedEditorScreen), what="the feed editor")
         assert app.screen.sample == newest
 
 
@@ -122,7 +123,7 @@ async def test_one_hundred_thousand_landed_files_list_newest_first_and_keys_stil
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         table = screen.query_one("#files", ArrowTable)
-        await wait_for(pilot, lambda: table.row_count == 100_000, "the 100,000 landed files")
+        await wait_for(pilot, lambda: table.row_count == 100_000, what="the 100,000 landed files")
         assert "100,000 landed file(s)" in str(screen.query_one("#files-status", Static).render())
         keys = shown_column(screen, "key")
         assert keys[0].endswith("part-000000.c000.snappy.parquet") and keys[-1].endswith("part-099999.c000.snappy.parquet")
@@ -134,5 +135,5 @@ async def test_one_hundred_thousand_landed_files_list_newest_first_and_keys_stil
         await pilot.press("down", "down", "end")
         assert table.cursor_row == 99_999
         await pilot.press("slash", *"part-0999")
-        await wait_for(pilot, lambda: table.row_count == 100, "the filter over 100,000 rows")
+        await wait_for(pilot, lambda: table.row_count == 100, what="the filter over 100,000 rows")
         assert all("part-0999" in k for k in shown_column(screen, "key"))

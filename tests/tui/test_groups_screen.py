@@ -14,8 +14,7 @@ from courier.core.schedule.groups import get_group
 from courier.tui.app import CourierApp
 from textual.widgets import DataTable, Input
 
-from tests.tui.helpers import s3_workspace
-from tests.tui.test_run_progress import wait_for
+from tests.tui.helpers import s3_workspace, wait_for
 
 
 async def test_save_a_group_then_run_it_and_follow_the_run(s3, tmp_path: Path) -> None:
@@ -23,18 +22,18 @@ async def test_save_a_group_then_run_it_and_follow_the_run(s3, tmp_path: Path) -
     app = CourierApp(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("g")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "CronScreen", "the cron screen")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CronScreen", what="the cron screen")
         screen: Any = app.screen
         screen.query_one("#cron-expr", Input).value = "0 14 * * *"
         screen.query_one("#cron-zone", Input).value = "Europe/London"
         screen.query_one("#group-name", Input).value = "nightly"
         screen.query_one("#group-wait", Input).value = "nonsense"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: str(screen.query_one("#group-error").render()) != "", what="the refusal")
         assert "wait" in str(screen.query_one("#group-error").render()).lower()
         screen.query_one("#group-wait", Input).value = "30m"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.query_one("#groups-table", DataTable).row_count == 1, what="the saved group")
         group = get_group(setup.catalog, "nightly")
         assert group.cron == "0 14 * * *" and group.timezone == "Europe/London"
         assert group.couriers == [setup.courier] and group.wait.total_seconds() == 1800
@@ -42,10 +41,10 @@ async def test_save_a_group_then_run_it_and_follow_the_run(s3, tmp_path: Path) -
         assert table.row_count == 1
         table.focus()
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RunProgressScreen", "the live run view",
-                       rounds=1200)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RunProgressScreen", what="the live run view",
+                       timeout=120)
         await wait_for(pilot, lambda: str(app.screen.query_one("#outcome").render()).strip() != "",
-                       "the group's courier run to end", rounds=1200)
+                       what="the group's courier run to end", timeout=120)
     runs = setup.catalog.all("SELECT status, group_name FROM runs")
     assert [r["group_name"] for r in runs] == ["nightly"]
     setup.close()
@@ -53,7 +52,7 @@ async def test_save_a_group_then_run_it_and_follow_the_run(s3, tmp_path: Path) -
 
 async def _run_highlighted_group(pilot: Any, app: CourierApp) -> Any:
     await pilot.press("g")
-    await wait_for(pilot, lambda: type(app.screen).__name__ == "CronScreen", "the cron screen")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "CronScreen", what="the cron screen")
     screen: Any = app.screen
     screen.query_one("#groups-table", DataTable).focus()
     await pilot.press("ctrl+g")
@@ -71,7 +70,7 @@ async def test_run_now_on_a_group_without_a_schedule_is_the_engines_error(tmp_pa
     async with app.run_test(size=(120, 40)) as pilot:
         await _run_highlighted_group(pilot, app)
         await wait_for(pilot, lambda: any("has no schedule" in n.message for n in app._notifications),
-                       "the refusal")
+                       what="the refusal")
         message = next(n.message for n in app._notifications if "has no schedule" in n.message)
         assert message == ("courier group by-hand: courier group 'by-hand' has no schedule, so it has no window to"
                            " run (pass --day D, --from D --to D or --all)")  # the CLI's words: one rule
@@ -128,25 +127,25 @@ async def test_quitting_during_a_group_run_cancels_it_and_closes_its_connection(
     with setup.workspace.wait_lock("warehouse"):  # the group's load waits here until the test lets it go
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await _run_highlighted_group(pilot, app)
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "RunProgressScreen", "the live run view",
-                           rounds=1200)
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "RunProgressScreen", what="the live run view",
+                           timeout=120)
             run_id = app.screen.run_id
 
             def loading() -> bool:  # landing is done: the run's one warehouse transaction waits for the lock
                 return bool(_peek(setup.workspace, "SELECT 1 FROM run_events WHERE run_id = ? AND type = ?",
                                   (run_id, "file_landed")))
 
-            await wait_for(pilot, loading, "the load to wait for the warehouse", rounds=1200)
+            await wait_for(pilot, loading, what="the load to wait for the warehouse", timeout=120)
             group_runs = [w for w in screen.workers if w.group == "run"]
             assert len(group_runs) == 1 and not group_runs[0].cancelled_event.is_set()
             await pilot.press("q")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
             await pilot.press("y")
         assert group_runs[0].cancelled_event.is_set()  # quitting set the group run's cancel event
     deadline = time.monotonic() + 120
     while _open_catalog_files(setup.workspace) > 0:  # the worker ends and closes its connection
         assert time.monotonic() < deadline, "a connection to the catalog was left open"
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the poll's interval (the app has exited: no pilot); the wait ends on the count
     assert _peek(setup.workspace, "SELECT status FROM runs WHERE id = ?", (run_id,))[0]["status"] == "cancelled"
     last = _peek(setup.workspace, "SELECT settings FROM groups WHERE name = 'nightly'")[0]["settings"]
     assert json.loads(last)["last"]["status"] == "cancelled"

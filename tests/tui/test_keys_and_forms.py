@@ -20,8 +20,16 @@ from textual.containers import Container, Horizontal, HorizontalGroup, Vertical,
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, OptionList, RadioButton, Select, TextArea
 
-from tests.tui.helpers import COURIER, make_app, offline_workspace
-from tests.tui.test_run_progress import START, seed_courier, wait_for
+from tests.tui.helpers import (
+    COURIER,
+    make_app,
+    offline_workspace,
+    settle,
+    wait_for,
+    wait_for_screen,
+    workers_idle,
+)
+from tests.tui.test_run_progress import START, seed_courier
 
 SIZES = [(80, 24), (120, 40)]
 SECTION_KEYS = {"h": "HomeScreen", "o": "OnboardingScreen", "c": "CredentialsScreen", "s": "CourierSetupScreen",
@@ -57,19 +65,12 @@ def pixels(app: Any, widget: Widget) -> list[Any]:
     return [list(strips[y].crop(region.x, region.right)) for y in range(region.y, region.bottom)]
 
 
-async def eventually(pilot: Any, condition: Any, rounds: int = 200) -> bool:
-    """Whether `condition()` holds once the app has drawn what it was asked to (bounded wait)."""
-    for _ in range(rounds):
-        if condition():
-            return True
-        await pilot.pause(0.02)
-    return bool(condition())
-
-
 async def open_section(pilot: Any, key: str) -> Any:
+    """Press a section key; the screen it opens, once shown with its reads (workers) done."""
+    await wait_for(pilot, lambda: workers_idle(pilot.app), what="the current screen's reads")
     await pilot.press(key)
-    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == SECTION_KEYS[key], SECTION_KEYS[key])
-    await pilot.pause()
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == SECTION_KEYS[key] and workers_idle(pilot.app),
+                   what=f"the {SECTION_KEYS[key]} with its reads done")
     return pilot.app.screen
 
 
@@ -83,7 +84,7 @@ async def test_esc_in_a_text_field_leaves_the_field_before_the_screen(setup) -> 
         await pilot.press("escape")
         assert app.screen is screen and not isinstance(app.focused, Input | TextArea)
         await pilot.press("s")  # no field has focus: letters are section keys again
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "CourierSetupScreen", "courier setup")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CourierSetupScreen", what="courier setup")
         area = app.screen.query_one("#entities-editor TextArea", TextArea)
         area.focus()
         await pilot.press("escape")  # the JSON editor too
@@ -96,7 +97,7 @@ async def test_esc_in_the_run_dialogs_day_field_leaves_the_field_before_closing(
     app = make_app(setup.workspace)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
         dialog = app.screen
         dialog.query_one("#day", Input).focus()
         await pilot.press("escape")
@@ -123,12 +124,12 @@ async def test_leaving_a_screen_with_unsaved_edits_asks_first(setup) -> None:
         await pilot.press("h")  # a section key leaves too: it asks the same way
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen", "home")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen", what="home")
         # a saved form leaves without a question
         screen = await open_section(pilot, "s")
         screen.query_one("#courier-bucket", Input).value = "another-bucket"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not screen.unsaved_edits(), "the save")
+        await wait_for(pilot, lambda: not screen.unsaved_edits(), what="the save")
         screen.set_focus(None)
         await pilot.press("escape")
         assert type(app.screen).__name__ == "HomeScreen"
@@ -156,7 +157,7 @@ async def test_section_letters_type_into_every_text_field(setup, key: str) -> No
         assert fields
         for field in fields:
             field.focus()
-            await pilot.pause()
+            await wait_for(pilot, lambda f=field: app.focused is f, what=f"focus on {field.id}")
             before = field.text if isinstance(field, TextArea) else field.value
             await pilot.press("end", "s", "x", "q", "question_mark")
             assert app.screen is screen and app.is_running, field.id
@@ -205,7 +206,7 @@ async def test_tab_reaches_every_control_and_every_stop_shows_focus(setup, key: 
         chain = list(screen.focus_chain)
         assert chain
         screen.set_focus(None)
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is None, what="no focus")
         visited = []
         for _ in chain:
             await pilot.press("tab")
@@ -214,22 +215,21 @@ async def test_tab_reaches_every_control_and_every_stop_shows_focus(setup, key: 
         for widget in chain:
             assert type(widget) not in BARE_CONTAINERS, f"{widget!r} is a container, not a control"
             widget.focus()
-            await pilot.pause()
-            await pilot.wait_for_scheduled_animations()
+            await wait_for(pilot, lambda w=widget: app.focused is w, what=f"focus on {widget!r}")  # scrolled to it
             assert widget.region.intersection(screen.region).area > 0, f"{widget!r} is off screen"
             focused = pixels(app, widget)
             screen.set_focus(None)  # blurring scrolls nothing: the same cells, without focus
-            assert await eventually(pilot, lambda w=widget, f=focused: pixels(app, w) != f), \
-                f"focus on {widget!r} does not show"
+            await wait_for(pilot, lambda w=widget, f=focused: pixels(app, w) != f,
+                           what=f"{widget!r} to look different without focus (its focus must show)")
 
 
 # 4. the palette: the current screen's commands, keys from the live bindings ---------------------
 
 async def palette_prompts(pilot: Any) -> list[str]:
     await pilot.press("ctrl+p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), "the palette")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), what="the palette")
     options = pilot.app.screen.query_one("CommandList", OptionList)
-    await wait_for(pilot, lambda: options.option_count > 10, "the palette's commands")
+    await wait_for(pilot, lambda: options.option_count > 10, what="the palette's commands")
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
@@ -271,7 +271,7 @@ async def test_every_input_has_a_label(setup, key: str) -> None:
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
         assert [w.id for w in app.screen.query("Input, Select") if not labelled(w)] == []
 
 
@@ -282,7 +282,7 @@ async def select_choices(pilot: Any, select: Select[Any]) -> list[str]:
     select.focus()
     await pilot.press("enter")
     overlay = select.query_one(SelectOverlay)
-    await wait_for(pilot, lambda: select.expanded and overlay.option_count > 0, "the open Select")
+    await wait_for(pilot, lambda: select.expanded and overlay.option_count > 0, what="the open Select")
     choices = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
     await pilot.press("escape")
     return choices
@@ -295,7 +295,7 @@ async def test_required_selects_offer_no_blank_choice(setup) -> None:
         assert await select_choices(pilot, screen.query_one("#courier-credential", Select)) == ["optimizely-s3"]
         assert await select_choices(pilot, screen.query_one("#courier-pick", Select)) == ["＋ new courier", COURIER]
         await pilot.press("escape", "r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
         assert await select_choices(pilot, app.screen.query_one("#courier", Select)) == [COURIER]
 
 
@@ -305,18 +305,18 @@ async def test_run_dialog_keeps_the_last_mode_and_period_after_a_failed_run(s3, 
     first, second = START + timedelta(days=1), START + timedelta(days=2)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
         dialog = app.screen
         dialog.query_one("#mode-period", RadioButton).value = True
-        await wait_for(pilot, lambda: not dialog.query_one("#from-day", Input).disabled, "the period fields")
+        await wait_for(pilot, lambda: not dialog.query_one("#from-day", Input).disabled, what="the period fields")
         dialog.query_one("#from-day", Input).value = first.isoformat()
         dialog.query_one("#to-day", Input).value = second.isoformat()
         dialog.query_one("#skip-missing", Checkbox).value = False
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunProgressScreen) and app.screen._ended, "the run")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunProgressScreen) and app.screen._ended, what="the run")
         assert app.screen.state.status == "failed"
         await pilot.press("escape", "r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog again")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog again")
         again = app.screen
         assert again is not dialog and again.mode() == "period"
         assert again.query_one("#from-day", Input).value == first.isoformat()
@@ -359,18 +359,18 @@ async def test_cancel_is_offered_only_for_a_run_started_here_and_still_going(s3,
         assert paused.wait(30)
         app = make_app(workspace)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
+            await wait_for_screen(pilot, "HomeScreen")
             app.push_screen(RunProgressScreen(workspace, catalog, run_id=list_runs(catalog)[0].id))
-            await wait_for(pilot, lambda: isinstance(app.screen, RunProgressScreen), "the live view")
+            await wait_for(pilot, lambda: isinstance(app.screen, RunProgressScreen), what="the live view")
             screen = app.screen
-            await wait_for(pilot, lambda: screen.state.files_done >= 1, "the events so far")
+            await wait_for(pilot, lambda: screen.state.files_done >= 1, what="the events so far")
             assert screen.attached and not screen._ended
-            await wait_for(pilot, lambda: "Help" in footer_keys(app), "the footer")
+            await wait_for(pilot, lambda: "Help" in footer_keys(app), what="the footer")
             assert "Cancel run" not in footer_keys(app)  # another process's run: not ours to cancel
             assert "Quit" in footer_keys(app)
             gate.set()
-            await wait_for(pilot, lambda: screen._ended, "the run to finish")
-            await wait_for(pilot, lambda: "Help" in footer_keys(app), "the footer")
+            await wait_for(pilot, lambda: screen._ended, what="the run to finish")
+            await wait_for(pilot, lambda: "Help" in footer_keys(app), what="the footer")
             assert "Cancel run" not in footer_keys(app)  # a finished run has nothing to cancel
     finally:
         gate.set()
@@ -385,10 +385,10 @@ async def test_no_screen_is_cut_off_and_the_footer_keeps_help_and_quit(setup, ke
         await open_section(pilot, key)
         assert app.screen.max_scroll_y == 0  # the screen fits the terminal; long content scrolls inside it
         for _ in range(2):  # as the screen opens (a field may have focus), and with no focus
-            shown = await eventually(pilot, lambda: "Help" in screen_lines(app)[-1] and "Quit" in screen_lines(app)[-1])
-            assert shown, screen_lines(app)[-1]
+            await wait_for(pilot, lambda: "Help" in screen_lines(app)[-1] and "Quit" in screen_lines(app)[-1],
+                           what="Help and Quit on the footer line")
             app.screen.set_focus(None)
-            await pilot.pause()
+            await wait_for(pilot, lambda: app.focused is None, what="no focus")
 
 
 async def test_a_long_confirm_question_wraps_at_80x24(setup) -> None:
@@ -396,9 +396,10 @@ async def test_a_long_confirm_question_wraps_at_80x24(setup) -> None:
                 + json.dumps({"df-Ab12Cd": [{"type": "truncate"}, {"type": "load", "file": "decisions"}]}) + " end.")
     app = make_app(setup.workspace)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_for_screen(pilot, "HomeScreen")
         app.push_screen(ConfirmScreen(question, yes="Update load operations", no="Not now"))
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Not now (n)" in " ".join(screen_lines(app)),
+                       what="the confirm dialog drawn")
         shown = " ".join(" ".join(screen_lines(app)).split())
         for word in question.split():
             assert word in shown, word
@@ -410,7 +411,7 @@ async def test_with_no_color_toggles_differ_by_glyph(setup, monkeypatch: pytest.
     app = make_app(setup.workspace)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), "the run dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
         dialog = app.screen
         day, period = dialog.query_one("#mode-day", RadioButton), dialog.query_one("#mode-period", RadioButton)
         skip = dialog.query_one("#skip-missing", Checkbox)
@@ -418,7 +419,7 @@ async def test_with_no_color_toggles_differ_by_glyph(setup, monkeypatch: pytest.
         assert day.render().plain[:3] != period.render().plain[:3]
         unchecked = skip.render().plain[:3]
         skip.value = True
-        await pilot.pause()
+        await wait_for(pilot, lambda: skip.value, what="the box checked")
         assert skip.render().plain[:3] != unchecked
 
 
@@ -430,20 +431,20 @@ async def test_a_keymap_file_remaps_keys_by_binding_id(setup, name: str) -> None
     keymap_file(text, name)
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await wait_for_screen(pilot, "HomeScreen")
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)  # whatever c set going has run: nothing
         assert type(app.screen).__name__ == "HomeScreen"  # c is no longer the credentials key
         await pilot.press("f6")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "CredentialsScreen", "credentials")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CredentialsScreen", what="credentials")
 
 
 async def test_a_keymap_naming_no_binding_is_reported(setup) -> None:
     keymap_file('"app.credentails" = "f6"\n')
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert any("no binding has the id app.credentails" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: any("no binding has the id app.credentails" in n.message for n in app._notifications),
+                       what="the notification naming the unknown binding id")
 
 
 def test_a_keymap_that_does_not_parse_is_one_error_line_and_exit_2(setup, capsys: pytest.CaptureFixture[str]) -> None:

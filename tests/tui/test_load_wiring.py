@@ -10,7 +10,8 @@ from courier.core.runs.request import RunRequest
 from courier.tui.screens import ConfirmScreen
 from courier.tui.screens.feed_editor import FeedEditorScreen
 
-from tests.tui.test_run_progress import START, Host, seed_courier, wait_for
+from tests.tui.helpers import wait_for
+from tests.tui.test_run_progress import START, Host, seed_courier
 
 
 async def test_wiring_over_a_truncating_placeholder_writes_load_alone(s3, workspace, catalog) -> None:  # type: ignore[no-untyped-def]
@@ -22,14 +23,14 @@ async def test_wiring_over_a_truncating_placeholder_writes_load_alone(s3, worksp
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=sample))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.columns), "the sample's columns")
+        await wait_for(pilot, lambda: bool(screen.columns), what="the sample's columns")
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the wiring offer")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the wiring offer")
         feed_id = screen.activated.id
         question = app.screen.question
         assert "DECISIONS-FEED-ID" in question and feed_id in question
         assert '"truncate"' not in question and LOAD_ALONE_NOTE in question
         await pilot.press("y")
         await wait_for(pilot, lambda: get_courier(catalog, "optimizely").load_operations_json != {
-            "DECISIONS-FEED-ID": [{"type": "truncate"}, {"type": "load", "file": "decisions"}]}, "the courier update")
+            "DECISIONS-FEED-ID": [{"type": "truncate"}, {"type": "load", "file": "decisions"}]}, what="the courier update")
     assert get_courier(catalog, "optimizely").load_operations_json == {feed_id: [{"type": "load", "file": "decisions"}]}

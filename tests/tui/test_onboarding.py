@@ -14,7 +14,14 @@ from courier.core.status.onboarding import (
     onboarding_steps,
 )
 
-from tests.tui.helpers import COURIER, CREDENTIAL, make_app, offline_workspace
+from tests.tui.helpers import (
+    COURIER,
+    CREDENTIAL,
+    make_app,
+    offline_workspace,
+    wait_for,
+    wait_for_screen,
+)
 
 
 def statuses(steps: list) -> dict[str, str]:
@@ -75,19 +82,15 @@ async def test_screen_marks_add_courier_done_and_enter_opens_the_step(tmp_path: 
     app.checked_credentials.add(CREDENTIAL)  # as if Test connection had passed
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("o")
-        await pilot.pause()
-        screen = app.screen
-        assert type(screen).__name__ == "OnboardingScreen"
+        screen = await wait_for_screen(pilot, "OnboardingScreen")
         assert screen.status_of("courier") == NEXT
         # Enter on the highlighted (next) step opens courier setup
         await pilot.press("enter")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "CourierSetupScreen"
+        await wait_for_screen(pilot, "CourierSetupScreen")
         from tests.tui.helpers import OFFLINE_ENDPOINT, add_courier
 
         add_courier(setup.catalog, OFFLINE_ENDPOINT, name=COURIER)
         await pilot.press("escape", "escape")  # the first esc leaves the focused name field
-        await pilot.pause()
-        assert type(app.screen).__name__ == "OnboardingScreen"
-        assert app.screen.status_of("courier") == DONE  # refreshed on resume
+        await wait_for_screen(pilot, "OnboardingScreen")
+        await wait_for(pilot, lambda: app.screen.status_of("courier") == DONE, what="the step done on resume")
     setup.close()

@@ -18,7 +18,7 @@ from courier.core.warehouse.duckdb import Warehouse
 from courier.tui.app import CourierApp
 from textual.widgets import OptionList
 
-from tests.tui.test_run_progress import wait_for
+from tests.tui.helpers import wait_for
 
 
 def _screen_name(app: Any) -> str:
@@ -27,7 +27,7 @@ def _screen_name(app: Any) -> str:
 
 async def _open_step(app: Any, pilot: Any, key: str) -> None:
     await pilot.press("o")
-    await wait_for(pilot, lambda: _screen_name(app) == "OnboardingScreen", "the onboarding screen")
+    await wait_for(pilot, lambda: _screen_name(app) == "OnboardingScreen", what="the onboarding screen")
     screen = app.screen
     steps = screen.query_one("#onboarding-steps", OptionList)
     steps.focus()
@@ -42,41 +42,41 @@ async def test_demo_onboarding_reaches_rows_in_optimizely_decisions(s3, tmp_path
     async with app.run_test(size=(120, 40)) as pilot:
         # step 4: get sample files — a run with `{}` lands the day's files
         await _open_step(app, pilot, "samples")
-        await wait_for(pilot, lambda: _screen_name(app) == "RunDialog", "the run dialog")
+        await wait_for(pilot, lambda: _screen_name(app) == "RunDialog", what="the run dialog")
         await pilot.press("f5")
         await wait_for(pilot, lambda: "Completed in" in str(app.screen.query_one("#outcome").render()),
-                       "the sample run to finish", rounds=1200)
+                       what="the sample run to finish", timeout=120)
         await pilot.press("escape")
         await _open_step(app, pilot, "samples")  # reopen the checklist: samples are done now
         await pilot.press("escape")
-        await wait_for(pilot, lambda: _screen_name(app) == "OnboardingScreen", "the checklist again")
+        await wait_for(pilot, lambda: _screen_name(app) == "OnboardingScreen", what="the checklist again")
         assert app.screen.status_of("samples") == "done"
 
         # step 5: add feeds — the newest-first sample list; decisions files are the oldest of the day
         await _open_step(app, pilot, "feeds")
-        await wait_for(pilot, lambda: _screen_name(app) == "FilesScreen", "the files screen")
-        await wait_for(pilot, lambda: app.screen.selected_file() is not None, "landed files listed")
+        await wait_for(pilot, lambda: _screen_name(app) == "FilesScreen", what="the files screen")
+        await wait_for(pilot, lambda: app.screen.selected_file() is not None, what="landed files listed")
         await pilot.press("end")
         await wait_for(pilot, lambda: (app.screen.selected_file() or {}).get("tag") == "decisions",
-                       "a decisions sample selected")
+                       what="a decisions sample selected")
         await pilot.press("n")
-        await wait_for(pilot, lambda: _screen_name(app) == "FeedEditorScreen", "the feed editor")
+        await wait_for(pilot, lambda: _screen_name(app) == "FeedEditorScreen", what="the feed editor")
         await pilot.press("a")  # activate: creates the table and loads the sample
-        await wait_for(pilot, lambda: _screen_name(app) == "ConfirmScreen", "the offer to update load operations",
-                       rounds=1200)
+        await wait_for(pilot, lambda: _screen_name(app) == "ConfirmScreen", what="the offer to update load operations",
+                       timeout=120)
         await pilot.press("y")
-        await wait_for(pilot, lambda: _screen_name(app) == "FeedEditorScreen", "back in the editor")
+        await wait_for(pilot, lambda: _screen_name(app) == "FeedEditorScreen", what="back in the editor")
 
         # step 7: run the courier again; this time the files load
         await pilot.press("r")
-        await wait_for(pilot, lambda: _screen_name(app) == "RunDialog", "the run dialog")
+        await wait_for(pilot, lambda: _screen_name(app) == "RunDialog", what="the run dialog")
         await pilot.press("f5")
         await wait_for(pilot, lambda: "Completed in" in str(app.screen.query_one("#outcome").render()),
-                       "the loading run to finish", rounds=1200)
+                       what="the loading run to finish", timeout=120)
         await pilot.press("escape")
         await _open_step(app, pilot, "run")
         await pilot.press("escape")
-        await wait_for(pilot, lambda: _screen_name(app) == "OnboardingScreen", "the checklist")
+        await wait_for(pilot, lambda: _screen_name(app) == "OnboardingScreen", what="the checklist")
         statuses = {s.key: s.status for s in app.screen.steps}
     assert statuses["samples"] == statuses["feeds"] == statuses["load_operations"] == statuses["run"] == "done"
     catalog = Catalog(workspace)

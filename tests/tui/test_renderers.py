@@ -67,28 +67,30 @@ async def test_tui_errors_name_controls_never_flags(tmp_path) -> None:  # type: 
     """The run dialog, the credential form and the connection test phrase the engine's fix as a control."""
     from textual.widgets import Input
 
-    from tests.tui.helpers import make_app, offline_workspace
+    from tests.tui.helpers import make_app, offline_workspace, wait_for, wait_for_screen
     from tests.tui.test_setup_screens import fill, static_text, type_into
 
     setup = offline_workspace(tmp_path / "ws")
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
-        await pilot.pause()
+        await wait_for_screen(pilot, "RunDialog")
         app.screen.query_one("#day", Input).value = ""
         await pilot.press("f5")
-        await pilot.pause()
+        await wait_for(pilot, lambda: static_text(app, "#run-error") != "", what="the run dialog's error")
         shown = static_text(app, "#run-error")
         assert "a day run needs a day" in shown and "fill in the Day field" in shown and "--" not in shown
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for_screen(pilot, "HomeScreen")
 
         await pilot.press("c", "n")
+        await wait_for(pilot, lambda: str(app.screen.query_one("#credential-form").border_title) == "New credential",
+                       what="the new credential form")
         await type_into(pilot, "#cred-name", setup.credential)  # a name that exists already
         await fill(pilot, "#cred-access_key_id", "AKIAIOSFODNN7EXAMPLE")
         await fill(pilot, "#cred-secret_access_key", "x" * 40)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: static_text(app, "#cred-error") != "", what="the credential form's error")
         shown = static_text(app, "#cred-error")
         assert "already exists" in shown and "--" not in shown and "select the stored credential" in shown
     setup.close()
@@ -99,8 +101,7 @@ async def test_a_tui_notification_for_an_engine_error_has_no_flag(tmp_path) -> N
     from courier.core.schedule.groups import add_group, new_group
     from textual.widgets import DataTable
 
-    from tests.tui.helpers import make_app, offline_workspace
-    from tests.tui.test_run_progress import wait_for
+    from tests.tui.helpers import make_app, offline_workspace, wait_for
 
     setup = offline_workspace(tmp_path / "ws")
     add_group(setup.catalog, new_group("nightly", [setup.courier], cron="0 6 * * *", timezone="UTC"))
@@ -108,13 +109,13 @@ async def test_a_tui_notification_for_an_engine_error_has_no_flag(tmp_path) -> N
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("g")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "CronScreen", "the cron screen")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CronScreen", what="the cron screen")
         table = app.screen.query_one("#groups-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, "the group")
+        await wait_for(pilot, lambda: table.row_count == 1, what="the group")
         table.focus()
         await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: any("invalid stored configuration" in n.message for n in app._notifications),
-                       "the error notification", rounds=600)
+                       what="the error notification", timeout=60)
         [error] = [n.message for n in app._notifications if "invalid stored configuration" in n.message]
         assert "courier group nightly" in error and "--" not in error, error
     setup.close()
@@ -126,13 +127,14 @@ async def test_a_run_missing_files_names_the_checkbox_in_the_tui(s3, workspace, 
     from courier.core.runs.request import RunRequest
     from courier.tui.screens.run_progress import RunProgressScreen
 
-    from tests.tui.test_run_progress import START, Host, outcome, seed_courier, wait_for
+    from tests.tui.helpers import wait_for
+    from tests.tui.test_run_progress import START, Host, outcome, seed_courier
 
     seed_courier(s3, catalog)
     request = RunRequest("optimizely", "day", day=START - timedelta(days=5))  # the export has nothing then
     app = Host(lambda: RunProgressScreen(workspace, catalog, request=request))
     async with app.run_test(size=(120, 34)) as pilot:
-        await wait_for(pilot, lambda: "checkbox" in outcome(app), "the failed run's outcome and its fix")
+        await wait_for(pilot, lambda: "checkbox" in outcome(app), what="the failed run's outcome and its fix")
         shown = outcome(app)
         assert "missing required files" in shown and "--" not in shown
         assert "tick the “Skip missing required files” checkbox to continue without them" in shown

@@ -16,7 +16,11 @@ from tests.tui.helpers import (
     make_app,
     offline_workspace,
     s3_workspace,
+    settle,
     upload_synthetic,
+    wait_for,
+    wait_for_screen,
+    workers_idle,
 )
 
 
@@ -24,7 +28,7 @@ async def type_into(pilot, selector: str, text: str) -> None:  # type: ignore[no
     """Focus a field and type `text` key by key (as an operator would)."""
     widget = pilot.app.screen.query_one(selector)
     widget.focus()
-    await pilot.pause()
+    await wait_for(pilot, lambda: pilot.app.focused is widget, what=f"focus on {selector}")
     if isinstance(widget, Input):
         widget.value = ""
     await pilot.press(*text)
@@ -33,7 +37,7 @@ async def type_into(pilot, selector: str, text: str) -> None:  # type: ignore[no
 async def fill(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
     """Set a field's value at once (long values; typing them key by key only slows the test)."""
     pilot.app.screen.query_one(selector, Input).value = text
-    await pilot.pause()
+    await settle(pilot)  # the screen has handled the change (validation, suggestions)
 
 
 def static_text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -46,12 +50,15 @@ async def test_add_credential_through_the_form_then_test_connection(tmp_path: Pa
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c", "n")
+        await wait_for(pilot, lambda: str(app.screen.query_one("#credential-form").border_title) == "New credential",
+                       what="the new credential form")
         await type_into(pilot, "#cred-name", "opt-keys")
         await fill(pilot, "#cred-access_key_id", "AKIAIOSFODNN7EXAMPLE")
         await fill(pilot, "#cred-secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
         assert app.screen.query_one("#cred-secret_access_key", Input).password  # masked
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: setup.catalog.one("SELECT 1 FROM credentials WHERE name = 'opt-keys'"),
+                       what="the saved credential")
         from courier.core.config.credentials import get_credential
 
         assert get_credential(setup.catalog, "opt-keys").access_key_id == "AKIAIOSFODNN7EXAMPLE"
@@ -60,8 +67,8 @@ async def test_add_credential_through_the_form_then_test_connection(tmp_path: Pa
         await fill(pilot, "#test-endpoint", s3.endpoint_url)
         app.screen.query_one("#credential-table").focus()
         await pilot.press("t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_for(pilot, lambda: workers_idle(app) and "Connection" in static_text(app, "#test-result"),
+                       what="the connection test's result")
         result = static_text(app, "#test-result")
         assert "✓ identity" in result and "✓ list" in result and "✓ read" in result
         assert result.count("✓") == 3
@@ -75,11 +82,13 @@ async def test_credential_form_shows_the_engine_error_next_to_it(tmp_path: Path)
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c", "n")
+        await wait_for(pilot, lambda: str(app.screen.query_one("#credential-form").border_title) == "New credential",
+                       what="the new credential form")
         await type_into(pilot, "#cred-name", "bad")
         await fill(pilot, "#cred-access_key_id", "not-a-key")
         await fill(pilot, "#cred-secret_access_key", "x" * 40)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: static_text(app, "#cred-error") != "", what="the engine's error")
         assert "does not look like an AWS access key id" in static_text(app, "#cred-error")
         assert setup.catalog.one("SELECT 1 FROM credentials") is None
     setup.close()
@@ -94,13 +103,16 @@ async def test_editing_a_credential_with_the_secret_left_empty_keeps_the_stored_
     role = "arn:aws:iam::123456789012:role/export-reader"
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, "HomeScreen")
         await pilot.press("c")
+        await wait_for_screen(pilot, "CredentialsScreen")
         app.screen.edit(CREDENTIAL)
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#cred-name", Input).value == CREDENTIAL,
+                       what="the credential in the form")
         assert app.screen.query_one("#cred-secret_access_key", Input).value == ""
         await fill(pilot, "#cred-role_arn", role)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: get_credential(setup.catalog, CREDENTIAL).role_arn == role, what="the saved role")
         assert static_text(app, "#cred-error") == ""
     assert get_credential(setup.catalog, CREDENTIAL).role_arn == role
     assert load_secret(setup.catalog, CREDENTIAL) == {"secret_access_key": TEST_SECRET}
@@ -112,36 +124,35 @@ async def test_courier_setup_live_json_error_preset_and_save(tmp_path: Path) -> 
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")
-        await pilot.pause()
-        screen = app.screen
+        screen = await wait_for_screen(pilot, "CourierSetupScreen")
         entities = screen.query_one("#entities-editor")
         area = entities.query_one(TextArea)
         area.focus()
         area.load_text("")
         await pilot.press("[", "enter", *'  {"object/type": "file",,')
-        await pilot.pause()
+        await settle(pilot)
         assert not entities.ok
         shown = static_text(app, "#entities-editor .json-status")
         assert "line 2, column 26" in shown
         # the preset replaces it with a valid list for the account
         await type_into(pilot, "#preset-account", ACCOUNT)
         await pilot.press("ctrl+o")
-        await pilot.pause()
+        await wait_for(pilot, lambda: entities.ok, what="the preset's entities")
         assert entities.ok
         assert [e["object/land-as"]["file/tag"] for e in json.loads(entities.text)] == ["decisions", "conversions"]
         assert screen.query_one("#courier-bucket", Input).value == BUCKET
         # a schema error names the JSON pointer
         loadops = screen.query_one("#loadops-editor")
         loadops.text = '{"df-xxxxxx": [{"type": "load", "file": "decisons"}]}'
-        await pilot.pause()
+        await settle(pilot)
         assert not loadops.ok and "/df-xxxxxx/0/file" in static_text(app, "#loadops-editor .json-status")
         loadops.text = '{"df-xxxxxx": [{"type": "load", "file": "decisions"}]}'
-        await pilot.pause()
+        await settle(pilot)
         assert loadops.ok and "placeholder" in static_text(app, "#loadops-editor .json-warnings")
         await type_into(pilot, "#courier-name", COURIER)
         assert screen.query_one("#courier-credential", Select).value == CREDENTIAL
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: static_text(app, "#setup-result") != "", what="the save's result")
         assert "saved courier" in static_text(app, "#setup-result")
         from courier.core.config.couriers import get_courier
 
@@ -155,12 +166,12 @@ async def test_courier_validate_runs_for_a_day_in_a_worker(tmp_path: Path, s3) -
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await wait_for_screen(pilot, "CourierSetupScreen")
         assert app.screen.query_one("#courier-name", Input).value == COURIER  # the existing courier is loaded
         await fill(pilot, "#validate-day", setup.days[0].isoformat())
         await pilot.press("ctrl+t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_for(pilot, lambda: workers_idle(app) and "Validat" in static_text(app, "#setup-result"),
+                       what="the validation's result")
         result = static_text(app, "#setup-result")
         assert "Validation passed" in result, result
         assert f"files on {setup.days[0].isoformat()}" in result
@@ -172,20 +183,19 @@ async def test_cron_screen_explains_as_you_type_and_names_the_bad_field(tmp_path
     app = make_app(setup.workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("g")
-        await pilot.pause()
+        await wait_for_screen(pilot, "CronScreen")
         await type_into(pilot, "#cron-expr", "30 2 * * *")
         await fill(pilot, "#cron-zone", "America/New_York")
-        await pilot.pause()
         assert "02:30" in static_text(app, "#cron-description")
         assert "America/New_York" in static_text(app, "#cron-next")
         assert "02:30 does not exist in America/New_York" in static_text(app, "#cron-warnings")  # DST gap
         await type_into(pilot, "#cron-expr", "30 25 * * *")
-        await pilot.pause()
+        await settle(pilot)
         assert "hour" in static_text(app, "#cron-error")
         assert static_text(app, "#cron-description") == ""
         await type_into(pilot, "#cron-zone", "Europe/Lond")
         assert app.screen.query_one("#cron-zone", Input)._suggestion == "Europe/London"  # inline completion
-        await pilot.pause()
+        await settle(pilot)
         assert "Europe/London" in static_text(app, "#zone-matches")
     setup.close()
 
@@ -198,7 +208,7 @@ async def test_groups_list_shows_next_fire_and_last_result(tmp_path: Path) -> No
     app = make_app(setup.workspace)  # clock pinned at 2026-11-03 12:00 UTC (07:00 in New York)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("g")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#groups-table").row_count == 1, what="the group listed")
         table = app.screen.query_one("#groups-table")
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[0] == "nightly" and row[2] == COURIER
@@ -206,6 +216,6 @@ async def test_groups_list_shows_next_fire_and_last_result(tmp_path: Path) -> No
         assert row[4] == "never run"
         table.focus()
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen.query_one("#cron-zone", Input).value == "America/New_York"
+        await wait_for(pilot, lambda: app.screen.query_one("#cron-zone", Input).value == "America/New_York",
+                       what="the group's schedule in the form")
     setup.close()

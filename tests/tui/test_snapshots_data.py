@@ -1,4 +1,8 @@
-"""SVG snapshots of the data screens at 80x24 and 120x40, on deterministic data with frozen times."""
+"""SVG snapshots of the data screens at 80x24 and 120x40, on deterministic data with frozen times.
+
+Each `run_before` waits for the state the snapshot shows (rows listed, the log at its end, the
+screen's workers done) and for the screen to settle; never for an amount of time.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from courier.tui.screens.files import FilesScreen
 from courier.tui.screens.history import HistoryScreen
 from courier.tui.screens.run_progress import RunDialog, RunProgressScreen
 
+from tests.tui.helpers import log_at_end, steady_cursors, wait_for, workers_idle
 from tests.tui.test_run_progress import START, Host, seed_courier
 
 SIZES = [(80, 24), (120, 40)]
@@ -48,12 +53,14 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Any:
     time.tzset()
 
 
-async def settle(pilot: Any, condition: Any, rounds: int = 400) -> None:
-    for _ in range(rounds):
-        if condition(pilot.app.screen):
-            break
-        await pilot.pause(0.05)
-    await pilot.pause()
+def shown(pilot: Any, screen_class: type) -> Any:
+    """The screen the Host shows, once it is the one the test made (NoMatches until then)."""
+    from textual.css.query import NoMatches
+
+    screen = pilot.app.screen
+    if not isinstance(screen, screen_class):
+        raise NoMatches(f"{screen_class.__name__} is not shown yet")
+    return screen
 
 
 def landed(s3: Any, catalog: Catalog) -> None:
@@ -126,8 +133,17 @@ def test_files_screen(snap_compare: Any, s3: Any, workspace: Any, catalog: Catal
     landed(s3, catalog)
     app = Host(lambda: FilesScreen(workspace, catalog, "optimizely", today=date(2026, 11, 3)))
 
+    files = catalog.one("SELECT count(*) AS n FROM ledger")["n"]
+    newest = catalog.one("SELECT key FROM ledger ORDER BY last_modified DESC, key DESC")["key"]
+
+    def listed_and_previewed(pilot: Any) -> bool:
+        screen = shown(pilot, FilesScreen)
+        return (screen.query_one("#files").row_count == files and screen._preview_key == newest
+                and screen.query_one("#preview-rows").row_count > 0 and workers_idle(pilot.app))
+
     async def ready(pilot: Any) -> None:
-        await settle(pilot, lambda s: s.query_one("#preview-rows").row_count > 0)
+        await wait_for(pilot, lambda: listed_and_previewed(pilot), what="the landed files and the newest one's preview")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -139,8 +155,15 @@ def test_feed_editor(snap_compare: Any, s3: Any, workspace: Any, catalog: Catalo
     app = Host(lambda: FeedEditorScreen(workspace, catalog, sample=key))
 
     async def ready(pilot: Any) -> None:
-        await settle(pilot, lambda s: bool(s.columns))
+        await wait_for(pilot, lambda: bool(shown(pilot, FeedEditorScreen).columns) and workers_idle(pilot.app),
+                       what="the sample's columns")
+        screen = shown(pilot, FeedEditorScreen)
         await pilot.press("down", "down", "k")
+        third = screen.columns[2].name
+        await wait_for(pilot, lambda: third in screen.primary_key and "PK" in str(
+            screen.query_one("#columns").get_cell(third, "key")) and workers_idle(pilot.app),
+            what=f"{third} marked as a key")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -148,7 +171,13 @@ def test_feed_editor(snap_compare: Any, s3: Any, workspace: Any, catalog: Catalo
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_run_dialog(snap_compare: Any, workspace: Any, catalog: Catalog, size: tuple[int, int]) -> None:
     app = Host(lambda: RunDialog(workspace, catalog, "optimizely", today=lambda: date(2026, 11, 3)))
-    assert snap_compare(app, terminal_size=size)
+
+    async def ready(pilot: Any) -> None:
+        await wait_for(pilot, lambda: shown(pilot, RunDialog).query_one("#mode").has_focus_within,
+                       what="the run dialog with its mode choice focused")
+        await steady_cursors(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -156,8 +185,15 @@ def test_run_progress_finished(snap_compare: Any, workspace: Any, catalog: Catal
     recorded_run(catalog)
     app = Host(lambda: RunProgressScreen(workspace, catalog, run_id=RUN_ID, clock=lambda: T0 + 72))
 
+    def finished_and_at_the_end(pilot: Any) -> bool:
+        screen = shown(pilot, RunProgressScreen)
+        return (screen._ended and "Completed in" in str(screen.query_one("#outcome").render())
+                and log_at_end(screen.query_one("#log"), "Completed in")
+                and workers_idle(pilot.app))  # the follower has read the last event and stopped
+
     async def ready(pilot: Any) -> None:
-        await settle(pilot, lambda s: s._ended)
+        await wait_for(pilot, lambda: finished_and_at_the_end(pilot), what="the finished run, its log at its end")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -167,10 +203,17 @@ def test_history(snap_compare: Any, workspace: Any, catalog: Catalog, size: tupl
     history(catalog)
     app = Host(lambda: HistoryScreen(workspace, catalog, clock=lambda: T0 + 9000))
 
+    def events_at_the_end(pilot: Any) -> bool:
+        screen = shown(pilot, HistoryScreen)
+        return (RUN_ID in str(screen.query_one("#events").border_title)
+                and log_at_end(screen.query_one("#events"), "run_finished") and workers_idle(pilot.app))
+
     async def ready(pilot: Any) -> None:
-        await settle(pilot, lambda s: s.query_one("#runs").row_count == 3)
+        await wait_for(pilot, lambda: shown(pilot, HistoryScreen).query_one("#runs").row_count == 3
+                       and workers_idle(pilot.app), what="the runs")
         await pilot.press("end", "enter")
-        await settle(pilot, lambda s: "run_finished" in "".join(x.text for x in s.query_one("#events").lines))
+        await wait_for(pilot, lambda: events_at_the_end(pilot), what="the oldest run's events, at their end")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -180,7 +223,14 @@ def test_explorer(snap_compare: Any, workspace: Any, catalog: Catalog, size: tup
     warehouse(workspace)
     app = Host(lambda: ExplorerScreen(workspace, catalog))
 
+    def sampled(pilot: Any) -> bool:
+        screen = shown(pilot, ExplorerScreen)
+        return (screen.query_one("#tables").row_count == 2 and screen.query_one("#rows").row_count == 2
+                and "Optimizely:Conversions" in str(screen.query_one("#rows").border_title)
+                and workers_idle(pilot.app))
+
     async def ready(pilot: Any) -> None:
-        await settle(pilot, lambda s: s.query_one("#rows").row_count == 2)
+        await wait_for(pilot, lambda: sampled(pilot), what="the tables and the first one's rows")
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)

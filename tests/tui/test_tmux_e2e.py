@@ -1,7 +1,8 @@
 """End to end in a real terminal: tmux runs `courier demo`, keys are sent, the screen is read back.
 
-One key per send-keys call (keys sent together race focus changes), and capture-pane is polled
-between steps. Skipped only where tmux is missing.
+One key per send-keys call (keys sent together race focus changes), and after each key capture-pane
+is polled until the screen shows what the key did (never a fixed sleep). Skipped only where tmux is
+missing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,19 +36,31 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "demo")
 
+    def styled(self) -> str:
+        """The screen with its colours and attributes (a moved highlight changes only those)."""
+        return self.tmux("capture-pane", "-p", "-e", "-t", "demo")
+
     def key(self, key: str) -> None:
         self.tmux("send-keys", "-t", "demo", key)
 
-    def wait_for(self, text: str, seconds: float = 90) -> str:
-        """Poll the screen until `text` shows (the bound only stops a hung test)."""
+    def wait_until(self, shown: Callable[[], bool], what: str, seconds: float = 90) -> None:
+        """Poll the pane until `shown()` holds (the bound only stops a hung test)."""
         deadline = time.monotonic() + seconds
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+        while not shown():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"gave up waiting for {what}; the screen was:\n{self.screen()}")
+            time.sleep(0.2)  # the poll's interval: the wait ends on what the screen shows
+
+    def wait_for(self, text: str, seconds: float = 90) -> str:
+        """Poll the screen until `text` shows."""
+        self.wait_until(lambda: text in self.screen(), repr(text), seconds)
+        return self.screen()
+
+    def key_changes_screen(self, key: str, what: str) -> None:
+        """Send `key` and wait until the screen (styles included) has changed because of it."""
+        before = self.styled()
+        self.key(key)
+        self.wait_until(lambda: self.styled() != before, what)
 
     def dead(self) -> bool:
         return self.tmux("display", "-p", "-t", "demo", "#{pane_dead}").strip() == "1"
@@ -85,12 +98,11 @@ def test_demo_reaches_a_finished_run_from_the_keyboard(terminal: Terminal) -> No
     terminal.wait_for("r Run")  # the home screen's footer
     terminal.key("r")
     terminal.wait_for("All available data")
-    terminal.key("Down")
-    time.sleep(0.3)
-    terminal.key("Down")
-    time.sleep(0.3)
+    terminal.key_changes_screen("Down", "the highlight on the second choice")
+    terminal.key_changes_screen("Down", "the highlight on the third choice")
     terminal.key("Enter")  # choose "All available data"
-    time.sleep(0.3)
+    terminal.wait_until(lambda: any("●" in line and "All available data" in line
+                                    for line in terminal.screen().splitlines()), "All available data chosen")
     terminal.key("F5")
     screen = terminal.wait_for("Completed in")
     assert "courier optimizely" in screen and "· all" in screen

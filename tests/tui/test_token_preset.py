@@ -14,7 +14,7 @@ from courier.tui.app import CourierApp
 from textual.widgets import Input, Select
 
 from tests.token_server import TokenServer
-from tests.tui.test_run_progress import wait_for
+from tests.tui.helpers import wait_for
 
 
 def _mint() -> dict[str, Any]:  # the keys are not used: filling the form only reads the s3Path
@@ -29,13 +29,13 @@ async def test_preset_with_a_token_credential_asks_optimizely_for_account_and_bu
         app = CourierApp(workspace)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("s")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "CourierSetupScreen", "courier setup")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "CourierSetupScreen", what="courier setup")
             screen: Any = app.screen
             assert screen.query_one("#courier-credential", Select).value == "opt-token"
             await pilot.press("ctrl+o")
             await wait_for(pilot, lambda: screen.query_one("#preset-account", Input).value == "8675309",
-                           "the token exchange to fill the account")
-            await wait_for(pilot, lambda: screen.query_one("#entities-editor").ok, "the preset entities")
+                           what="the token exchange to fill the account")
+            await wait_for(pilot, lambda: screen.query_one("#entities-editor").ok, what="the preset entities")
             assert json.loads(screen.query_one("#entities-editor").text) == preset_entities("8675309")
             assert screen.query_one("#courier-bucket", Input).value == "optimizely-events-data"
             assert screen.query_one("#courier-region", Input).value == "us-east-1"
@@ -45,9 +45,9 @@ async def test_preset_with_a_token_credential_asks_optimizely_for_account_and_bu
         app = CourierApp(workspace)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("s")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "CourierSetupScreen", "courier setup")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "CourierSetupScreen", what="courier setup")
             await pilot.press("ctrl+o")
             await wait_for(pilot, lambda: "✗ Optimizely token" in str(app.screen.query_one("#setup-result").render()),
-                           "the token error next to the form")
+                           what="the token error next to the form")
             assert "rejected" in str(app.screen.query_one("#setup-result").render())
     catalog.close()
