@@ -60,12 +60,14 @@ def test_demo_serves_until_interrupted_and_leaves_no_server(tmp_path: Path) -> N
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     port = endpoint.rsplit(":", 1)[1]
-    time.sleep(0.5)
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=2)
-        alive = True
-    except OSError:
-        alive = False
+    deadline = time.monotonic() + 30  # only stops a hung test: the wait ends when the port refuses
+    alive = True
+    while alive and time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=2)
+            time.sleep(0.1)  # the poll's interval
+        except OSError:
+            alive = False
     assert not alive, "the embedded S3 outlived `courier demo`"
     assert os.stat(ws).st_mode & 0o077 == 0
 

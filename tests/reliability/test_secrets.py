@@ -232,7 +232,7 @@ async def test_the_secret_is_in_no_screenshot(tmp_path: Path) -> None:
     try:
         from textual.widgets import Input
 
-        from tests.tui.helpers import make_app, offline_workspace
+        from tests.tui.helpers import make_app, offline_workspace, wait_for
     except ImportError as exc:  # pragma: no cover - the TUI is being written in parallel
         pytest.skip(f"the TUI is not importable yet: {exc}")
     secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
@@ -241,7 +241,7 @@ async def test_the_secret_is_in_no_screenshot(tmp_path: Path) -> None:
     shots: list[Path] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c", "n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#cred-name", Input).has_focus, what="the new credential form")
         app.screen.query_one("#cred-name", Input).value = "typed"
         app.screen.query_one("#cred-access_key_id", Input).value = LOCAL_ACCESS_KEY
         field_ = app.screen.query_one("#cred-secret_access_key", Input)
@@ -249,11 +249,12 @@ async def test_the_secret_is_in_no_screenshot(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press(*secret[:10])  # typed key by key, as an operator would
         field_.value = secret
-        await pilot.pause()
+        await wait_for(pilot, lambda: field_.value == secret, what="the secret in its field")
         assert field_.password and field_.value == secret
         shots.append(Path(app.save_screenshot(path=str(tmp_path), filename="typing.svg")))
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: setup.catalog.execute("SELECT count(*) FROM credentials WHERE name = 'typed'")
+                       .fetchone()[0] == 1, what="the credential saved")
         shots.append(Path(app.save_screenshot(path=str(tmp_path), filename="saved.svg")))
     setup.close()
     assert shots[0].read_text().count("•") >= len(secret), "the masked input is not on the screenshot"

@@ -345,7 +345,8 @@ async def test_live_run_view_shows_hostile_keys_literally(hostile: Hostile) -> N
     async with app.run_test(size=(250, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, RunProgressScreen)
-        await wait_for(pilot, lambda: screen.state.finished and screen._ended, "the run's end")
+        await wait_for(pilot, lambda: screen.state.finished and screen._ended and screen.log_at_end,
+                       "the run's end, its log at its end")
         await pilot.pause()
         text = screen_text(app)
         assert_no_raw_controls(text, "the live run view")

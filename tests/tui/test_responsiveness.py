@@ -20,6 +20,7 @@ from textual.app import App
 from textual.widgets import DataTable, Markdown, Static
 from textual.widgets._footer import FooterKey
 
+from tests.tui import helpers
 from tests.tui.helpers import add_courier, make_app, offline_workspace
 from tests.tui.test_run_progress import Host
 
@@ -27,13 +28,9 @@ RUN_ID = "wf-20261102-060000-Resp01"
 KEY = "v1/account_id=1234567890/type=decisions/date=2026-11-01/experiment={i}/part-0.parquet"
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], what: str, rounds: int = 600) -> None:
-    """Let the app work until `condition` holds (bounded; nothing timed)."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+async def wait_for(pilot: Any, condition: Callable[[], bool], what: str) -> None:
+    """Let the app work until `condition` holds and the screen has settled (helpers.wait_for)."""
+    await helpers.wait_for(pilot, condition, what=what)
 
 
 def footer_actions(app: App[Any]) -> set[str]:

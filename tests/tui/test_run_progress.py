@@ -22,6 +22,8 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input, RadioSet, Static
 
+from tests.tui import helpers
+
 ACCOUNT = "1234567890"
 BUCKET = "optimizely-events-data"
 START = date(2026, 11, 1)
@@ -52,13 +54,9 @@ class Host(App[None]):
         self.push_screen(self.make())
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], what: str, rounds: int = 600) -> None:
-    """Let the app work until `condition` holds (bounded; no timing asserted)."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+async def wait_for(pilot: Any, condition: Callable[[], bool], what: str) -> None:
+    """Let the app work until `condition` holds and the screen has settled (helpers.wait_for)."""
+    await helpers.wait_for(pilot, condition, what=what)
 
 
 def outcome(app: App[Any]) -> str:
