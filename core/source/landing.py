@@ -34,8 +34,8 @@ from courier.core.catalog.workspace import Workspace
 from courier.core.errors import CourierError, RunFailed, first_line
 from courier.core.optimizely import partition_of
 from courier.core.source.aws import translate_error
-from courier.core.source.footer import FooterError, parquet_num_rows
 from courier.core.source.listing import RemoteObject
+from courier.core.source.parquet_footer import FooterError, parquet_num_rows
 from courier.core.text import iso_utc
 
 MB = 1024 * 1024

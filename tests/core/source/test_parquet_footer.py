@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from courier.core.source.footer import FooterError, footer_bytes, parquet_num_rows
 from courier.core.source.landing import _parquet_rows
+from courier.core.source.parquet_footer import FooterError, footer_bytes, parquet_num_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
