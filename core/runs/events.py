@@ -191,6 +191,7 @@ class RunFinished(Event):
     status: RunStatus = RunStatus.FAILED
     notification: str | None = None
     error: str | None = None
+    seconds: float | None = None  # the run's duration as its record and "Completed in …" count it
 
     def describe(self) -> str:
         return f"run {_shown(self.status)}: {_message(self.error or self.notification or '')}".rstrip(": ")

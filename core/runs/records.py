@@ -248,7 +248,7 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
     notification = notification_for(ended - started) if status is RunStatus.SUCCEEDED else (error or status)
     if status is RunStatus.SUCCEEDED and steps.nothing_loaded_reason:
         notification = f"{notification}. {steps.nothing_loaded_reason}"
-    unsaved = _finish(catalog, log, run_id, status, ended, steps, error, notification)
+    unsaved = _finish(catalog, log, run_id, status, ended, steps, error, notification, ended - started)
     if unsaved is not None:
         raise DiskFull(unsaved.path, hint=f"run {run_id} {status} and its record could not be saved; free space "
                                           "on that disk, then `courier runs` shows it as failed") from None
@@ -259,7 +259,7 @@ def _run_locked(catalog: Catalog, workspace: Workspace, courier: Any, request: R
 
 
 def _finish(catalog: Catalog, log: EventLog, run_id: str, status: str, ended: float, steps: Any,
-            error: str | None, notification: str) -> DiskFull | None:
+            error: str | None, notification: str, seconds: float) -> DiskFull | None:
     """Record how the run ended: the error event, the run row, the last event. A full disk skips
     none of them (the reserve is given back first); returned when the run row was not written."""
     def attempt(write: Any) -> DiskFull | None:
@@ -275,7 +275,8 @@ def _finish(catalog: Catalog, log: EventLog, run_id: str, status: str, ended: fl
     unsaved = attempt(lambda: catalog.execute(
         "UPDATE runs SET status = ?, ended_at = ?, stats = ?, warnings = ?, error = ?, notification = ? WHERE id = ?",
         (status, ended, dumps(steps.stats.to_json()), dumps(steps.warnings), error, notification, run_id)))
-    attempt(lambda: log.emit(RunFinished, status=status, notification=notification, error=error))
+    attempt(lambda: log.emit(RunFinished, status=status, notification=notification, error=error,
+                             seconds=seconds))
     return unsaved
 
 
@@ -307,14 +308,15 @@ def follow(catalog: Catalog, run_id: str, poll: float = 0.2,
             return
         if not events:
             reap_dead_runs(catalog)
-            row = catalog.one("SELECT status, error FROM runs WHERE id = ?", (run_id,))
+            row = catalog.one("SELECT status, error, started_at, ended_at FROM runs WHERE id = ?", (run_id,))
             if row is None:
                 return
             if row["status"] != RunStatus.RUNNING:
                 tail = read_events(catalog, run_id, seq)
                 yield from tail
                 if not any(e.type == TERMINAL for e in tail):
+                    took = row["ended_at"] - row["started_at"] if row["ended_at"] is not None else None
                     yield RunFinished(run_id, seq + 1, time.time(), status=RunStatus(row["status"]),
-                                      error=row["error"], notification=row["error"])
+                                      error=row["error"], notification=row["error"], seconds=took)
                 return
         time.sleep(poll)

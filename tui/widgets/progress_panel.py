@@ -136,9 +136,10 @@ class RunState:
         elif isinstance(event, RunError):
             self.errors.append(event.message)
         elif isinstance(event, RunFinished):
-            self.ended_at = event.at
             if self.started_at is None:
                 self.started_at = event.at
+            # the record's duration when the event carries it: "elapsed" then agrees with "Completed in …"
+            self.ended_at = self.started_at + event.seconds if event.seconds is not None else event.at
             self.status, self.notification, self.error = event.status, event.notification, event.error
         if not isinstance(event, FileListed | BatchLoaded):  # one line per file landed is enough
             self._log(event.describe())
@@ -159,7 +160,8 @@ class RunState:
 
 
 def human_duration(seconds: float) -> str:
-    seconds = int(seconds)
+    """Whole seconds, rounded as the run's notification rounds them ("Completed in 1 second" is 0.6 s)."""
+    seconds = int(round(seconds))
     minutes, sec = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     if hours:

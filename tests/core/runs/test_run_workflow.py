@@ -193,3 +193,16 @@ def test_a_run_request_holds_its_mode_as_a_run_mode() -> None:
     assert later.mode is RunMode.DAY and later.days() == [START]
     with pytest.raises(ConfigError, match="unknown run mode 'weekly'"):
         RunRequest("optimizely", "weekly").validate()  # type: ignore[arg-type]
+
+
+def test_the_last_event_carries_the_duration_the_record_and_notification_count(demo: ExportSpec,
+                                                                                catalog: Catalog) -> None:
+    from courier.core.runs.events import RunFinished
+    from courier.core.runs.records import get_run, notification_for, read_events
+
+    result = start_run(catalog, RunRequest("optimizely", "day", day=START))
+    record = get_run(catalog, result.id)
+    finished = [e for e in read_events(catalog, result.id) if isinstance(e, RunFinished)]
+    assert len(finished) == 1 and finished[0].seconds is not None and record.ended_at is not None
+    assert finished[0].seconds == pytest.approx(record.ended_at - record.started_at, abs=1e-6)
+    assert (result.notification or "").startswith(notification_for(finished[0].seconds))
