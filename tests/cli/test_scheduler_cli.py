@@ -24,6 +24,13 @@ START = date(2026, 11, 1)  # three days; the newest, 2026-11-03, has no _SUCCESS
 WAITING = "courier optimizely: waiting for late files: day 2026-11-03 is not ready for decisions (no ready marker yet)"
 
 
+def _drain(lines: queue.Queue[str]) -> list[str]:
+    out: list[str] = []
+    while not lines.empty():
+        out.append(lines.get_nowait())
+    return out
+
+
 def test_once_prints_and_logs_that_it_waits_for_late_files(s3, workspace_dir: Path, catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
     upload_export(ExportSpec(start=START, days=3, decisions_per_day=20, conversions_per_day=10), s3.client("s3"),
                   "optimizely-events-data")
@@ -59,5 +66,11 @@ def test_once_prints_and_logs_that_it_waits_for_late_files(s3, workspace_dir: Pa
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGTERM)  # cancels the waiting run; its fire time stays unhandled
-        proc.wait(timeout=30)
+        try:  # a bound for a hung scheduler, above the catalog's 30 s busy timeout (a busy CI machine)
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+            raise AssertionError("the scheduler did not stop within 120 s of SIGTERM; it said:\n"
+                                 + "".join(seen) + "".join(_drain(lines))) from None
     assert proc.returncode == 0
