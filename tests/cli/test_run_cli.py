@@ -13,10 +13,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from courier.core.catalog.catalog import Catalog
-from courier.core.config.couriers import add_courier
-from courier.core.config.credentials import add_credential
-from courier.core.devtools.s3server import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-from courier.core.devtools.synth import ExportSpec, upload_export
 from courier.core.feeds.model import activate_feed, add_feed
 
 COURIER = str(Path(sys.executable).parent / "courier")
@@ -24,13 +20,9 @@ DAY = date(2026, 11, 1)
 
 
 @pytest.fixture
-def ws(s3, workspace_dir: Path, catalog: Catalog) -> Path:
-    upload_export(ExportSpec(start=DAY, days=2, decisions_per_day=100, conversions_per_day=60, experiments=2),
-                  s3.client("s3"), "optimizely-events-data")
-    add_credential(catalog, "opt", "iam-credential", access_key_id=LOCAL_ACCESS_KEY, secret_access_key=LOCAL_SECRET_KEY)
-    add_courier(catalog, "optimizely", credential="opt", bucket="optimizely-events-data", endpoint_url=s3.endpoint_url,
-                optimizely_account="1234567890", load_operations="{}")
-    return workspace_dir
+def ws(landing_only: Path) -> Path:
+    """A courier whose load operations are `{}` (tests/cli/conftest.py)."""
+    return landing_only
 
 
 def courier(ws: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,6 +13,8 @@ from courier.tui.screens.run_progress import RunDialog
 from textual.app import App
 from textual.widgets import Input, RadioSet, Static
 
+from tests.tui.helpers import wait_for
+
 
 class Host(App[None]):
     CSS_PATH = str(Path(courier.tui.__file__).parent / "app.tcss")
@@ -37,7 +39,7 @@ async def test_an_out_of_range_date_names_the_dialogs_control(workspace: Any, ca
     dialog = RunDialog(workspace, catalog, "optimizely")
     app = Host(dialog)
     async with app.run_test(size=(100, 34)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen is dialog and dialog.is_mounted, what="the run dialog")
         if "#day" not in fields:
             dialog.query_one("#mode", RadioSet).focus()
             await pilot.press("down", "enter")  # the second choice: a period
@@ -45,7 +47,7 @@ async def test_an_out_of_range_date_names_the_dialogs_control(workspace: Any, ca
         for widget_id, text in fields.items():
             dialog.query_one(widget_id, Input).value = text
         await pilot.press("f5")
-        await pilot.pause()
+        await wait_for(pilot, lambda: str(dialog.query_one("#run-error", Static).render()).strip(), what="the refusal")
         assert app.screen is dialog  # refused: the dialog stays open
         error = str(dialog.query_one("#run-error", Static).render())
         assert f"{range_} is outside the dates courier loads" in error, error

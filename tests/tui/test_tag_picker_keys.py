@@ -12,6 +12,8 @@ from courier.tui.widgets.tag_picker import TagPicker
 from textual.app import App
 from textual.widgets import Input, Label, OptionList
 
+from tests.tui.helpers import wait_for
+
 DISMISSED = object()
 
 
@@ -34,7 +36,7 @@ class Host(App[None]):
 async def test_the_search_field_has_a_label_on_screen() -> None:
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, TagPicker), what="the tag picker")
         picker = app.screen
         assert isinstance(picker, TagPicker)
         search = picker.query_one("#tag-search", Input)
@@ -50,7 +52,7 @@ async def test_the_search_field_has_a_label_on_screen() -> None:
 async def test_esc_in_the_search_field_leaves_the_field_then_closes_the_picker() -> None:
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, TagPicker), what="the tag picker")
         picker = app.screen
         assert isinstance(picker, TagPicker)
         search = picker.query_one("#tag-search", Input)
@@ -67,7 +69,7 @@ async def test_esc_in_the_search_field_leaves_the_field_then_closes_the_picker()
 async def test_esc_on_the_options_closes_the_picker_at_once() -> None:
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, TagPicker), what="the tag picker")
         picker = app.screen
         picker.query_one("#tag-options", OptionList).focus()
         await pilot.press("escape")
