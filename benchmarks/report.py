@@ -117,10 +117,18 @@ def figures(r: dict[str, Any]) -> list[Figure]:
                    f"(median of {len(t['files_screen']['samples_s'])})",
                    t["files_screen"]["median_s"], None, "s", TUI_FILES_S, on_ratio=False),
             Figure(f"TUI: key press to repaint while a load runs (worst of {t['keys']['presses']}; "
-                   f"idle: worst {t['keys']['idle']['max_s']:.2f} s)",
+                   f"idle: worst {t['keys']['idle']['max_s']:.2f} s{_through_tmux(t)})",
                    t["keys"]["max_s"], None, "s", TUI_KEY_S, on_ratio=False),
         ]
     return rows
+
+
+def _through_tmux(t: dict[str, Any]) -> str:
+    """The same presses through tmux (send-keys and capture-pane processes included), beside the figure."""
+    tmux = t.get("keys_through_tmux") or {}
+    if tmux.get("max_s") is None:
+        return ""
+    return f"; through tmux: worst {tmux['max_s']:.2f} s"
 
 
 def _get(d: dict[str, Any], *keys: str) -> Any:

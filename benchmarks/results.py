@@ -94,7 +94,9 @@ def render_markdown(r: dict[str, Any], figs: list[Figure], inv: list[Check]) -> 
     if tui and not tui.get("skipped"):
         lines += [f"TUI samples (s): cold start {tui['cold_start']['samples_s']}, sample files "
                   f"{tui['files_screen']['samples_s']}, key presses during a load {tui['keys']['samples_s']}, the same "
-                  f"keys with the TUI idle {tui['keys'].get('idle', {}).get('samples_s')}.", ""]
+                  f"keys with the TUI idle {tui['keys'].get('idle', {}).get('samples_s')}"
+                  + (f"; through tmux, during a load {tui['keys_through_tmux']['samples_s']}"
+                     if tui.get("keys_through_tmux") else "") + ".", ""]
     lines.append(f"Invariants (counts): {len(inv) - len(failed)} of {len(inv)} hold."
                  + "".join(f"\n- FAILED {c.name}: {c.detail}" for c in failed))
     return "\n".join(lines) + "\n"

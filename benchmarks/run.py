@@ -67,14 +67,17 @@ def _tui(bench: scenarios.Bench, exports: scenarios.Exports) -> dict[str, Any]:
                                   scenarios.EXPORT_BUCKET, scale.tui_files,
                                   exports.day.files("decisions")[0])
     load_ws = scenarios.workspace(bench, exports, "ws-tui-load", load=True)
+    tmux_load_ws = scenarios.workspace(bench, exports, "ws-tui-load-tmux", load=True)
     with tui_bench.tmux_server(bench.work) as tmux:
         bench.say(f"TUI: cold start x{scale.tui_runs}")
         cold = tui_bench.cold_start(tmux, day_ws, scale.tui_runs)
         bench.say(f"TUI: sample files with {scale.tui_files:,} landed files x{scale.tui_runs}")
         files = tui_bench.files_screen(tmux, files_ws.root, scale.tui_files, scale.tui_runs)
-        bench.say("TUI: key presses while courier run loads the day")
-        keys = tui_bench.keys_during_load(tmux, load_ws.root, scenarios.run_argv(load_ws, START))
-    return {"cold_start": cold, "files_screen": files, "keys": keys}
+        bench.say("TUI: key presses while courier run loads the day (pseudo-terminal, then through tmux)")
+        keys = tui_bench.keys_during_load(load_ws.root, scenarios.run_argv(load_ws, START))
+        through_tmux = tui_bench.keys_during_load(tmux_load_ws.root, scenarios.run_argv(tmux_load_ws, START),
+                                                  tmux=tmux)
+    return {"cold_start": cold, "files_screen": files, "keys": keys, "keys_through_tmux": through_tmux}
 
 
 def measure_all(scale_name: str, work: Path, cache: Path, *, peers: bool, tui: bool) -> dict[str, Any]:

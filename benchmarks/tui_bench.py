@@ -1,20 +1,32 @@
-"""TUI timings in a real terminal: `courier` runs inside a private tmux server and the harness polls
+"""TUI timings in a real terminal.
+
+Cold start and the sample-files screen run inside a private tmux server; the harness polls
 `tmux capture-pane` for what the operator would see (a poll costs ~3 ms, the resolution here).
 
 - cold start: from starting the process to the first painted frame (the header's subtitle);
 - sample files: from pressing `f` on the home screen to the files table showing N landed files
   (ledger rows inserted straight into the workspace's catalog);
 - key presses while a load runs: `?` opens help, `esc` closes it, each timed to the repaint, while
-  `courier run` loads a day in another process on the same workspace.
+  `courier run` loads a day in another process on the same workspace. The figure is taken on a
+  pseudo-terminal this process owns (`PtyTerminal`): the key is written to it and the repaint is
+  the moment the frame's bytes come out, read as they come. Through tmux the same presses also pay
+  for a `tmux send-keys` process per key and a `capture-pane` process per look (3–25 ms and
+  10–40 ms each on a loaded 2-core machine, measured beside the TUI's own trace), which is the
+  harness's time, not the TUI's; that figure is kept beside it (`keys_through_tmux`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import signal
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +35,8 @@ from typing import Any
 
 HEADER = "Optimizely exports"  # the header's subtitle: on screen once the first frame is painted
 HELP_OPEN = "esc closes"  # the help modal's border subtitle
+HOME_SHOWN = "Needs attention"  # a home panel's title: drawn when help closes (help's backdrop hides it)
+PTY_KEYS = {"?": b"?", "Escape": b"\x1b"}
 COURIER = str(Path(sys.executable).parent / "courier")
 
 
@@ -71,6 +85,79 @@ class Tmux:
                 return time.monotonic() - started
             time.sleep(0.002)
         raise TimeoutError(f"tmux pane {name} never showed the expected text; last screen:\n{self.screen(name)}")
+
+
+class PtyTerminal:
+    """One TUI on a pseudo-terminal this process owns, 160x48 like the tmux panes: keys are bytes
+    written to it, and a thread reads its output as it comes, noting when each chunk arrived, so a
+    repaint's time is when its bytes left the TUI (no process is started per key or per look)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cols: int = 160, rows: int = 48) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.master = master
+        self.output = bytearray()
+        self.arrivals: list[tuple[int, float]] = []  # (end offset of a chunk, when it was read)
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 1 << 16)
+            except OSError:  # the TUI closed its side
+                data = b""
+            now = time.monotonic()
+            with self._changed:
+                if data:
+                    self.output += data
+                    self.arrivals.append((len(self.output), now))
+                self._changed.notify_all()
+            if not data:
+                return
+
+    def press(self, key: str) -> tuple[float, int]:
+        """Write `key`; returns when it was written and where the output stood then."""
+        with self._changed:
+            offset = len(self.output)
+        started = time.monotonic()
+        os.write(self.master, PTY_KEYS.get(key, key.encode()))
+        return started, offset
+
+    def wait_for(self, marker: str, since: int = 0, timeout: float = 30.0) -> float:
+        """When the bytes of `marker` came out (after offset `since`); raises after `timeout`."""
+        wanted = marker.encode()
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = self.output.find(wanted, since)
+                if found >= 0:
+                    end = found + len(wanted)
+                    return next(at for offset, at in self.arrivals if offset >= end)
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
+                    tail = self.output[-2000:].decode("utf-8", "replace")
+                    raise TimeoutError(f"the TUI never wrote {marker!r}; its last output:\n{tail}")
+                self._changed.wait(min(left, 0.5))
+
+    def stop(self) -> None:
+        """Stop the TUI (its whole session) and wait until it is gone."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._reader.join(timeout=10)
+        os.close(self.master)
 
 
 def _env() -> dict[str, str]:
@@ -143,7 +230,8 @@ def files_screen(tmux: Tmux, workspace: Path, count: int, runs: int) -> dict[str
 
 
 def _press_help(tmux: Tmux, name: str) -> list[float]:
-    """`?` then `esc`: seconds from each key to the repaint that shows (then hides) the help modal."""
+    """`?` then `esc` through tmux: seconds from each key to the pane showing (then not showing)
+    the help modal."""
     samples = []
     for key, shown in (("?", True), ("Escape", False)):
         started = time.monotonic()
@@ -154,31 +242,53 @@ def _press_help(tmux: Tmux, name: str) -> list[float]:
     return samples
 
 
-def keys_during_load(tmux: Tmux, workspace: Path, run_argv: list[str], presses: int = 20,
+def _press_help_pty(term: PtyTerminal) -> list[float]:
+    """`?` then `esc` on the pseudo-terminal: seconds from writing each key to the bytes of the
+    frame that shows help (its border's "esc closes"), then home again (a home panel's title)."""
+    samples = []
+    for key, marker in (("?", HELP_OPEN), ("Escape", HOME_SHOWN)):
+        started, offset = term.press(key)
+        samples.append(term.wait_for(marker, offset, timeout=10) - started)
+        time.sleep(0.1)
+    return samples
+
+
+def keys_during_load(workspace: Path, run_argv: list[str], *, tmux: Tmux | None = None, presses: int = 20,
                      tui_prefix: list[str] | None = None) -> dict[str, Any]:
     """Open and close help while the TUI is idle, then while `run_argv` (a courier run) loads in
     another process; the first open/close (imports, first layout) is a warm-up, not measured.
+    On a pseudo-terminal of this process, or through `tmux` when given.
     `tui_prefix` runs the TUI under another command (a profiler, say)."""
-    name = "keys"
-    tmux.start(name, [*(tui_prefix or []), COURIER, "--workspace", str(workspace)])
-    tmux.wait(name, lambda s: HEADER in s)
-    time.sleep(0.5)
-    _press_help(tmux, name)  # warm-up
-    idle = _press_help(tmux, name) + _press_help(tmux, name)
-    load = subprocess.Popen(run_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    samples: list[float] = []
+    argv = [*(tui_prefix or []), COURIER, "--workspace", str(workspace)]
+    press_pair: Callable[[], list[float]]
+    if tmux is None:
+        term = PtyTerminal(argv, {**_env(), "COLORTERM": "truecolor"})
+        term.wait_for(HEADER)
+        press_pair, stop = (lambda: _press_help_pty(term)), term.stop
+    else:
+        name = "keys"
+        tmux.start(name, argv)
+        tmux.wait(name, lambda s: HEADER in s)
+        press_pair, stop = (lambda: _press_help(tmux, name)), (lambda: tmux.stop(name))
     try:
-        time.sleep(0.3)  # the run is past start-up
-        while load.poll() is None and len(samples) < presses:
-            pair = _press_help(tmux, name)
-            if load.poll() is None:  # count only presses answered while the load still ran
-                samples += pair
+        time.sleep(0.5)
+        press_pair()  # warm-up
+        idle = press_pair() + press_pair()
+        load = subprocess.Popen(run_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        samples: list[float] = []
+        try:
+            time.sleep(0.3)  # the run is past start-up
+            while load.poll() is None and len(samples) < presses:
+                pair = press_pair()
+                if load.poll() is None:  # count only presses answered while the load still ran
+                    samples += pair
+        finally:
+            if load.poll() is None:
+                load.terminate()  # enough presses: the rest of the load is not measured
+            load.wait(timeout=60)
     finally:
-        if load.poll() is None:
-            load.terminate()  # enough presses: the rest of the load is not measured
-        load.wait(timeout=60)
-        tmux.stop(name)
-    out: dict[str, Any] = {"presses": len(samples), "idle": _summary(idle)}
+        stop()
+    out: dict[str, Any] = {"terminal": "tmux" if tmux else "pty", "presses": len(samples), "idle": _summary(idle)}
     if not samples:
         return {**out, "median_s": None, "max_s": None, "samples_s": []}
     return {**out, **_summary(samples)}
@@ -205,7 +315,8 @@ def files_screen_alone(count: int, runs: int) -> dict[str, Any]:
             return files_screen(tmux, workspace.root, count, runs)
 
 
-def keys_alone(scale_name: str, runs: int, cache: Path, tui_prefix: list[str] | None = None) -> dict[str, Any]:
+def keys_alone(scale_name: str, runs: int, cache: Path, tui_prefix: list[str] | None = None,
+               through_tmux: bool = False) -> dict[str, Any]:
     """The key-press figure by itself: a local S3 with the scale's measured day, and `runs` rounds,
     each on a fresh workspace whose `courier run --day` (landing, then loading) is the load."""
     import tempfile
@@ -228,9 +339,11 @@ def keys_alone(scale_name: str, runs: int, cache: Path, tui_prefix: list[str] | 
         with tmux_server(work) as tmux:
             for i in range(runs):
                 ws = scenarios.workspace(bench, exports, f"ws-keys-{i}", load=True)
-                rounds.append(keys_during_load(tmux, ws.root, scenarios.run_argv(ws, START), tui_prefix=tui_prefix))
+                rounds.append(keys_during_load(ws.root, scenarios.run_argv(ws, START), tui_prefix=tui_prefix,
+                                               tmux=tmux if through_tmux else None))
     worst = [r["max_s"] for r in rounds if r["max_s"] is not None]
-    return {"scale": scale_name, "rounds": rounds, "max_s_range": [min(worst), max(worst)] if worst else None}
+    return {"scale": scale_name, "terminal": "tmux" if through_tmux else "pty", "rounds": rounds,
+            "max_s_range": [min(worst), max(worst)] if worst else None}
 
 
 def _isolate(work: Path) -> None:
@@ -260,11 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keys", action="store_true", help="measure key presses while a load runs instead")
     parser.add_argument("--scale", default="small", help="with --keys: the scale of the loaded day (default small)")
     parser.add_argument("--cache", type=Path, default=Path(".bench/cache"), help="generated exports (with --keys)")
+    parser.add_argument("--through-tmux", action="store_true", help="with --keys: press keys through tmux "
+                        "(send-keys, capture-pane polls) instead of on a pseudo-terminal of this process")
     parser.add_argument("--tui-prefix", default="", help="with --keys: run the TUI under this command "
                         "(e.g. 'pyinstrument -o /tmp/p.html -r html')")
     args = parser.parse_args(argv)
     if args.keys:
-        print(json.dumps(keys_alone(args.scale, args.runs, args.cache, shlex.split(args.tui_prefix) or None)))
+        print(json.dumps(keys_alone(args.scale, args.runs, args.cache, shlex.split(args.tui_prefix) or None,
+                                    through_tmux=args.through_tmux)))
         return 0
     figure = files_screen_alone(args.files, args.runs)
     figure["target_s"] = TUI_FILES_S

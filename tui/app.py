@@ -147,6 +147,7 @@ class CourierApp(App[None]):
         self.catalog = Catalog(workspace)
         self.demo_info = demo_info
         self.checked_credentials = set()
+        self.help_screen: HelpScreen | None = None
         self.run_choice = None
         self.fixed_now = None
 
@@ -268,7 +269,11 @@ class CourierApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused))
+        if self.help_screen is None:  # one, kept: see HelpScreen
+            self.help_screen = HelpScreen()
+            self.install_screen(self.help_screen, "help")
+        self.help_screen.show_for(self.focused)
+        self.push_screen(self.help_screen)
 
     def keys_of(self, binding: Binding) -> str:
         """The keys of `binding` as they are now (the keymap applied), spelled as the footer spells them."""

@@ -46,6 +46,7 @@ async def test_help_is_one_widget_and_reopening_it_parses_nothing(tmp_path) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         help_screen = app.screen
         body = help_screen.query_one("#help-body")
+        text = help_screen.query_one(HelpText)
         assert [type(w) for w in body.children] == [HelpText]  # one widget holds text and keys
         assert not help_screen.query(Markdown)  # no widget per block and per table cell
         assert "Help" in str(help_screen.keys)  # the keys that work here are listed
@@ -54,9 +55,43 @@ async def test_help_is_one_widget_and_reopening_it_parses_nothing(tmp_path) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home again")
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help again")
-        assert app.screen is not help_screen
+        assert app.screen is help_screen  # kept, not built again: nothing composed, styled or removed
+        assert help_screen.query_one(HelpText) is text  # the same widget draws it
         assert help_renderable.cache_info().misses == misses  # the same help: nothing parsed again
         assert help_lines.cache_info().misses == laid_out  # nor laid out again: cached lines are drawn
+
+
+async def test_the_kept_help_screen_says_what_the_widget_focused_now_is_for(tmp_path) -> None:
+    """One help screen serves every open: each shows the focused widget's text, title and keys
+    (never the last open's), from its top."""
+    setup = offline_workspace(tmp_path / "ws")
+    setup.close()
+    app = make_app(setup.workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home")
+        app.screen.query_one("#couriers-table", DataTable).focus()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help on the couriers")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        text = help_screen.query_one(HelpText)
+        assert help_screen.title_text == "Couriers" and "Enter opens its setup" in text.body
+        scroll = help_screen.query_one("#help-body")
+        scroll.scroll_end(animate=False)
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y, "help scrolled to its end")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home again")
+
+        app.screen.query_one("#feeds-table", DataTable).focus()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is help_screen, "help on the feeds")
+        assert help_screen.title_text == "Feeds" and text.body == help_screen.body
+        assert "Enter opens the data explorer" in text.body and "Enter opens its setup" not in text.body
+        assert str(scroll.border_title) == "Help: Feeds"
+        assert scroll.scroll_y == 0  # from its top
+        drawn = " ".join(" ".join(text.render_line(y).text for y in range(text.size.height)).split())
+        assert "Enter opens the data explorer" in drawn  # what is drawn, not only what is stored
+        assert "home.refresh" in [binding_id for _, _, binding_id in help_screen.rows]  # home's keys
 
 
 async def help_round_trip(pilot: Any, app: App[Any]) -> None:

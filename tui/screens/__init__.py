@@ -105,6 +105,10 @@ class CourierScreen(Screen[None]):
             self._read_at_mount = False  # a pushed screen is mounted, then resumed: read once, not twice
             return
         if self.is_mounted:
+            self.call_after_refresh(self._reread)  # paint what is there first (a key's answer), then re-read
+
+    def _reread(self) -> None:
+        if self.is_mounted and self.is_current:  # not if it was left (or covered) before it painted
             self.refresh_data()
 
     def on_screen_suspend(self) -> None:

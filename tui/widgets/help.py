@@ -161,7 +161,12 @@ class HelpScreen(ModalScreen[None]):
     """A modal with the focused widget's help and the active keys; esc, q or F1 closes it.
 
     Its backdrop is opaque: a see-through one makes every frame composite the whole screen below
-    through a tint, in Python, which was half of what opening help cost on a busy machine."""
+    through a tint, in Python, which was half of what opening help cost on a busy machine.
+
+    The app keeps one HelpScreen installed and shows it again with `show_for` (help is the key an
+    operator presses most): a screen built per open is composed, styled, laid out twice and, once
+    closed, removed, and the removal lays out the screen below a second time; a kept one is only
+    redrawn."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; background: $background; }
@@ -172,7 +177,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,f1,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, widget: Widget | None) -> None:
+    def __init__(self, widget: Widget | None = None) -> None:
         super().__init__()
         self.title_text, self.body = help_for(widget)
         self.rows = key_rows(widget)
@@ -184,6 +189,21 @@ class HelpScreen(ModalScreen[None]):
         scroll.border_subtitle = "esc closes"
         with scroll:
             yield HelpText(self.body, self.rows, id="help-text")
+
+    def show_for(self, widget: Widget | None) -> None:
+        """Say what `widget` is for, and the keys that work now, the next time this screen shows."""
+        self.title_text, self.body = help_for(widget)
+        self.rows = key_rows(widget)
+        self.keys = keys_markdown(self.rows)
+        if not self.is_mounted:
+            return  # compose reads them
+        scroll = self.query_one("#help-body", VerticalScroll)
+        scroll.border_title = f"Help: {self.title_text}"
+        scroll.scroll_home(animate=False)
+        text = self.query_one(HelpText)
+        if (text.body, text.rows) != (self.body, self.rows):
+            text.body, text.rows = self.body, self.rows
+            text.refresh(layout=True)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
