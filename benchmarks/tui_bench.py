@@ -253,11 +253,38 @@ def _press_help_pty(term: PtyTerminal) -> list[float]:
     return samples
 
 
+class RunPhase:
+    """Which part of a `courier run` is under way, read from its events in the catalog (read-only,
+    one small query per look): landing (downloads; here the local S3 serves them on the same cores)
+    until the first feed starts loading, then loading (DuckDB writing)."""
+
+    def __init__(self, workspace: Path) -> None:
+        from courier.core.catalog.workspace import open_workspace
+
+        self.uri = f"file:{open_workspace(workspace).catalog_path}?mode=ro"
+        self.loading = False
+
+    def now(self) -> str:
+        if not self.loading:
+            try:
+                con = sqlite3.connect(self.uri, uri=True, timeout=1)
+                try:
+                    self.loading = con.execute(
+                        "SELECT 1 FROM run_events WHERE type = 'feed_load_started' LIMIT 1").fetchone() is not None
+                finally:
+                    con.close()
+            except sqlite3.OperationalError:
+                pass  # not created yet, or busy: still landing as far as we know
+        return "loading" if self.loading else "landing"
+
+
 def keys_during_load(workspace: Path, run_argv: list[str], *, tmux: Tmux | None = None, presses: int = 20,
                      tui_prefix: list[str] | None = None) -> dict[str, Any]:
-    """Open and close help while the TUI is idle, then while `run_argv` (a courier run) loads in
-    another process; the first open/close (imports, first layout) is a warm-up, not measured.
-    On a pseudo-terminal of this process, or through `tmux` when given.
+    """Open and close help while the TUI is idle, then while `run_argv` (a courier run) lands and
+    loads in another process: up to `presses` timings in each phase (a phase shorter than that gives
+    fewer), each counted in the phase it began in and only if the run still ran when it was answered.
+    The first open/close (imports, first layout) is a warm-up, not measured. The figure is the worst
+    of both phases. On a pseudo-terminal of this process, or through `tmux` when given.
     `tui_prefix` runs the TUI under another command (a profiler, say)."""
     argv = [*(tui_prefix or []), COURIER, "--workspace", str(workspace)]
     press_pair: Callable[[], list[float]]
@@ -270,25 +297,32 @@ def keys_during_load(workspace: Path, run_argv: list[str], *, tmux: Tmux | None 
         tmux.start(name, argv)
         tmux.wait(name, lambda s: HEADER in s)
         press_pair, stop = (lambda: _press_help(tmux, name)), (lambda: tmux.stop(name))
+    phases: dict[str, list[float]] = {"landing": [], "loading": []}
     try:
         time.sleep(0.5)
         press_pair()  # warm-up
         idle = press_pair() + press_pair()
+        phase = RunPhase(workspace)
         load = subprocess.Popen(run_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        samples: list[float] = []
         try:
             time.sleep(0.3)  # the run is past start-up
-            while load.poll() is None and len(samples) < presses:
+            while load.poll() is None and not all(len(s) >= presses for s in phases.values()):
+                now = phase.now()
+                if len(phases[now]) >= presses:
+                    time.sleep(0.05)  # enough of this phase: wait for the next
+                    continue
                 pair = press_pair()
-                if load.poll() is None:  # count only presses answered while the load still ran
-                    samples += pair
+                if load.poll() is None:  # count only presses answered while the run still ran
+                    phases[now] += pair
         finally:
             if load.poll() is None:
-                load.terminate()  # enough presses: the rest of the load is not measured
+                load.terminate()  # enough presses: the rest of the run is not measured
             load.wait(timeout=60)
     finally:
         stop()
-    out: dict[str, Any] = {"terminal": "tmux" if tmux else "pty", "presses": len(samples), "idle": _summary(idle)}
+    samples = phases["landing"] + phases["loading"]
+    out: dict[str, Any] = {"terminal": "tmux" if tmux else "pty", "presses": len(samples), "idle": _summary(idle),
+                           **{name: _summary(s) if s else None for name, s in phases.items()}}
     if not samples:
         return {**out, "median_s": None, "max_s": None, "samples_s": []}
     return {**out, **_summary(samples)}

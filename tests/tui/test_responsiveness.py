@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Markdown, Static
 from textual.widgets._footer import FooterKey
 
 from tests.tui import helpers
-from tests.tui.helpers import add_courier, make_app, offline_workspace
+from tests.tui.helpers import add_courier, make_app, offline_workspace, workers_idle
 from tests.tui.test_run_progress import Host
 
 RUN_ID = "wf-20261102-060000-Resp01"
@@ -126,6 +126,38 @@ async def test_home_coming_back_redraws_only_what_changed(tmp_path) -> None:
             assert home.redraws["feeds"] == 1  # the feeds did not change: not redrawn
             await pilot.pause()
             assert list(home.query(FooterKey)) == keys  # the same keys work: the footer was not rebuilt
+    finally:
+        setup.close()
+
+
+async def test_home_opens_the_warehouse_again_only_after_a_commit(tmp_path) -> None:
+    """Coming back into view, home re-reads the catalog but recounts rows only when the warehouse
+    file changed (a commit); an unchanged file keeps its counts and DuckDB is not opened."""
+    from courier.core.warehouse.duckdb import Warehouse
+
+    setup = offline_workspace(tmp_path / "ws")
+    path = setup.workspace.warehouse_path
+    with Warehouse(path) as warehouse:
+        warehouse.con.execute('CREATE TABLE "Optimizely:Decisions" (uuid VARCHAR)')
+        warehouse.con.execute("""INSERT INTO "Optimizely:Decisions" VALUES ('a')""")
+    app = make_app(setup.workspace)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home")
+            home = app.screen
+            assert isinstance(home, HomeScreen)
+            await wait_for(pilot, lambda: home.counts_read == 1, "the opening count")
+            assert home._counts == {"Optimizely:Decisions": 1}
+
+            await help_round_trip(pilot, app)
+            await wait_for(pilot, lambda: home.reads == 1 and workers_idle(app), "the re-read after help")
+            assert home.counts_read == 1  # nothing committed: the counts stand, DuckDB was not opened
+
+            with Warehouse(path) as warehouse:  # another process commits rows
+                warehouse.con.execute("""INSERT INTO "Optimizely:Decisions" VALUES ('b')""")
+            await help_round_trip(pilot, app)
+            await wait_for(pilot, lambda: home.counts_read == 2, "the recount after the commit")
+            assert home._counts == {"Optimizely:Decisions": 2}
     finally:
         setup.close()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courier.core.catalog.catalog import Catalog
 from courier.core.errors import CourierError
@@ -38,6 +38,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
+
+if TYPE_CHECKING:
+    from courier.core.warehouse.duckdb import FileState
 
 
 def stamp(epoch: float | None) -> str:
@@ -88,10 +91,11 @@ class HomeScreen(CourierScreen):
     class RowCounts(Message):
         """The domain tables' row counts (None with a note when the warehouse could not be read)."""
 
-        def __init__(self, counts: dict[str, int] | None, note: str = "") -> None:
+        def __init__(self, counts: dict[str, int] | None, note: str = "", state: FileState | None = None) -> None:
             super().__init__()
             self.counts = counts
             self.note = note
+            self.state = state  # the warehouse file's state the counts were read at
 
     class Read(Message):
         """A re-read of the catalog, done on a worker thread."""
@@ -105,7 +109,9 @@ class HomeScreen(CourierScreen):
         self.view: HomeView | None = None  # what is on screen now
         self.redraws: dict[str, int] = {"couriers": 0, "feeds": 0, "attention": 0, "next": 0}  # per part
         self.reads = 0  # background re-reads handled (tests wait for this)
+        self.counts_read = 0  # row counts read from DuckDB (or found busy) and handled
         self._counts: dict[str, int] = {}
+        self._counted: FileState | None = None  # the warehouse file's state at the last count read
         self._count_note = ""
         self._noted = ""  # the warehouse note last shown as a notification (said once, not per re-read)
 
@@ -212,13 +218,19 @@ class HomeScreen(CourierScreen):
 
     @work(thread=True, exclusive=True, group="home-counts")
     def _count_rows(self) -> None:
-        """Row counts come from DuckDB, read-only; a load holding the warehouse is said so."""
+        """Row counts come from DuckDB, read-only; a load holding the warehouse is said so. When
+        nothing was committed since the last count (the file's state is the same) the counts
+        stand and DuckDB is not opened: home comes back into view often, and an open costs CPU
+        the key that brought it back is waiting for."""
         try:
-            from courier.core.warehouse.duckdb import Warehouse
+            from courier.core.warehouse.duckdb import Warehouse, file_state
 
+            state = file_state(self.workspace.warehouse_path)
+            if state == self._counted:
+                return
             with Warehouse(self.workspace.warehouse_path, read_only=True) as warehouse:
                 counts = dict(warehouse.tables())
-            self.post_message(self.RowCounts(counts))
+            self.post_message(self.RowCounts(counts, state=state))
         except CourierError as exc:
             self.post_message(self.RowCounts(None, note=exc.message))
 
@@ -226,6 +238,8 @@ class HomeScreen(CourierScreen):
     def _row_counts(self, message: RowCounts) -> None:
         """Refill the feeds table only when a count (or the note) changed; a warehouse that stays
         busy is said once, not on every re-read."""
+        self._counted = message.state  # None after a failed read: the next look reads again
+        self.counts_read += 1
         if message.counts is None:
             busy = bool(message.note) and message.note != "–"
             counts, note = {}, "busy" if busy else "–"
