@@ -11,8 +11,24 @@ from courier.core.errors import ConfigError, Fix, FixKind
 from courier.core.types import RunMode
 
 MODES: tuple[RunMode, ...] = tuple(RunMode)
-CHOOSE_ONE = "choose exactly one of --day D, --from D --to D, or --all"
-CHOOSE_ONE_HINT = "--day for one day, --from (inclusive) with --to (exclusive) for a period, --all for all available data"
+MODE_WORDS = {RunMode.DAY: "a day", RunMode.PERIOD: "a period", RunMode.ALL: "all available data"}
+MODE_MEANING = {RunMode.DAY: "a day is that one day", RunMode.PERIOD: "a period runs from a day (inclusive) to a "
+                "day (exclusive)", RunMode.ALL: "all is every day the bucket holds"}
+
+
+def one_of(words: list[str]) -> str:
+    """`a`, `a or b`, `a, b, or c`."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + ("," if len(words) > 2 else "") + f" or {words[-1]}"
+
+
+class SelectionError(ConfigError):
+    """Not exactly one date selection. It says which selections the face offered (`modes`), so each
+    face names them its own way (the CLI its flags) instead of the engine naming any face's."""
+
+    def __init__(self, modes: tuple[RunMode, ...]) -> None:
+        self.modes = modes
+        super().__init__(f"choose exactly one of {one_of([MODE_WORDS[m] for m in modes])}",
+                         hint="; ".join(MODE_MEANING[m] for m in modes))
 
 
 @dataclass
@@ -39,23 +55,24 @@ class RunRequest:
     def from_selection(cls, courier: str, *, day: date | None = None, from_day: date | None = None,
                        to_day: date | None = None, all_: bool = False, mode: str | None = None,
                        skip_missing: bool = False, group_name: str | None = None, group_run: str | None = None,
-                       wait_until: float | None = None) -> RunRequest:
+                       wait_until: float | None = None, modes: tuple[RunMode, ...] = MODES) -> RunRequest:
         """The validated request for one date selection: a day, a period [from_day, to_day) or all data.
 
-        The one selection rule every face uses (`courier run`, `courier groups run`, the TUI's run
-        dialog): exactly one of the three is given. A face that lets the operator pick the mode
-        first (the dialog's radio buttons) passes `mode`, and the mode's own checks then say what
-        is missing.
+        The one selection rule every face uses (`courier run`, `courier groups run`, `courier files
+        --remote`, the TUI's run dialog): exactly one of the selections the face offers (`modes`) is
+        given, else SelectionError. A face that lets the operator pick the mode first (the dialog's
+        radio buttons) passes `mode`, and the mode's own checks then say what is missing.
         """
         given = [name for name, chosen in (("day", day is not None),
                                            ("period", from_day is not None or to_day is not None),
                                            ("all", all_)) if chosen]
+        offered = {m.value for m in modes}
         if mode is None:
-            if len(given) != 1:
-                raise ConfigError(CHOOSE_ONE, hint=CHOOSE_ONE_HINT)
+            if len(given) != 1 or given[0] not in offered:
+                raise SelectionError(modes)
             mode = given[0]
         elif set(given) - {mode}:
-            raise ConfigError(CHOOSE_ONE, hint=CHOOSE_ONE_HINT)
+            raise SelectionError(modes)
         request = cls(courier, cast(RunMode, mode), day=day, from_day=from_day, to_day=to_day, skip_missing=skip_missing,
                       group_name=group_name, group_run=group_run, wait_until=wait_until)
         request.validate()

@@ -63,9 +63,20 @@ def test_an_out_of_range_date_names_the_cli_flag_that_fixes_it(ws: Path, command
 @pytest.mark.parametrize("args", [
     ("--from", "2026-11-03", "--to", "2026-11-01"),  # reversed
     ("--from", "2026-11-01"),  # no end
-    ("--day", "2026-11-01", "--from", "2026-11-01", "--to", "2026-11-02"),  # two selections
 ])
 def test_files_remote_refuses_a_selection_with_the_runs_own_error(ws: Path, args: tuple[str, ...]) -> None:
     run = error_and_hint(courier(ws, "run", "optimizely", *args))
     files = error_and_hint(courier(ws, "files", "optimizely", "--remote", *args))
     assert files == run
+
+
+def test_two_selections_are_refused_naming_the_flags_each_command_has(ws: Path) -> None:
+    """The engine says "a day, a period, or all available data"; each command names its own flags:
+    `files --remote` has no --all, so its error never offers it."""
+    two = ("--day", "2026-11-01", "--from", "2026-11-01", "--to", "2026-11-02")
+    assert error_and_hint(courier(ws, "run", "optimizely", *two)) == (
+        "error: choose exactly one of --day D, --from D --to D, or --all",
+        "hint: --day for one day, --from (inclusive) with --to (exclusive) for a period, --all for all available data")
+    assert error_and_hint(courier(ws, "files", "optimizely", "--remote", *two)) == (
+        "error: choose exactly one of --day D or --from D --to D",
+        "hint: --day for one day, --from (inclusive) with --to (exclusive) for a period")

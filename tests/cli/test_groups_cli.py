@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from courier.core.catalog.catalog import Catalog, now
 from courier.core.catalog.workspace import open_workspace
 from courier.core.errors import CourierError
-from courier.tui.cli.context import CliContext
+from courier.tui.cli.context import CliContext, cli_advice, cli_message
 from courier.tui.cli.groups import group
 from courier.tui.cli.scheduler import command as scheduler_command
 
@@ -32,7 +32,9 @@ def run(ws: Path, *args: str) -> Outcome:
     result = CliRunner().invoke(root, list(args), obj=CliContext(workspace_arg=str(ws)))
     if isinstance(result.exception, CourierError):
         exc = result.exception
-        return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\n" + (f"hint: {exc.hint}\n" if exc.hint else ""))
+        advice = cli_advice(exc)  # as courier's main prints it
+        return Outcome(exc.exit_code, result.stdout,
+                       result.stderr + f"error: {cli_message(exc)}\n" + (f"hint: {advice}\n" if advice else ""))
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     return Outcome(result.exit_code, result.stdout, result.stderr)
 

@@ -11,7 +11,9 @@ import click
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import Workspace, open_workspace
 from courier.core.errors import CourierError, Fix, FixKind, join_advice
+from courier.core.runs.request import SelectionError, one_of
 from courier.core.text import printable
+from courier.core.types import RunMode
 
 
 @dataclass
@@ -57,8 +59,23 @@ def cli_fix(fix: Fix | None) -> str | None:
     return f"{text} {fix.why}".rstrip()
 
 
+# A date selection the engine names in words ("a day"), as the CLI's flags.
+MODE_FLAGS = {RunMode.DAY: "--day D", RunMode.PERIOD: "--from D --to D", RunMode.ALL: "--all"}
+MODE_FLAG_HINTS = {RunMode.DAY: "--day for one day", RunMode.PERIOD: "--from (inclusive) with --to (exclusive) "
+                   "for a period", RunMode.ALL: "--all for all available data"}
+
+
+def cli_message(exc: CourierError) -> str:
+    """The `error:` line's text, phrased for a command line where the engine names no flag."""
+    if isinstance(exc, SelectionError):
+        return f"choose exactly one of {one_of([MODE_FLAGS[m] for m in exc.modes])}"
+    return str(exc)
+
+
 def cli_advice(exc: CourierError) -> str | None:
     """The `hint:` line: the error's hint and its fix, phrased for a command line."""
+    if isinstance(exc, SelectionError):
+        return ", ".join(MODE_FLAG_HINTS[m] for m in exc.modes)
     return join_advice(exc.hint, cli_fix(exc.fix))
 
 

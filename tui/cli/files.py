@@ -10,6 +10,7 @@ from courier.core.runs.request import RunRequest
 from courier.core.source.landing import landed_files
 from courier.core.source.listing import list_remote
 from courier.core.text import printable
+from courier.core.types import RunMode
 from courier.tui.cli.context import CliContext, pass_ctx, print_json
 from courier.tui.cli.dates import DAY
 from courier.tui.formatting import human_bytes
@@ -57,7 +58,8 @@ def command(ctx: CliContext, courier: str, remote: bool, day: date | None, from_
     if day is None and from_day is None and to_day is None:  # `files` has no --all: S3 is listed day by day
         raise ConfigError("--remote needs --day D or --from D --to D",
                           hint="listing only the days asked for keeps it cheap")
-    days = RunRequest.from_selection(courier, day=day, from_day=from_day, to_day=to_day).days()
+    days = RunRequest.from_selection(courier, day=day, from_day=from_day, to_day=to_day,
+                                     modes=(RunMode.DAY, RunMode.PERIOD)).days()
     listing = list_remote(ctx.catalog, courier, days)
     objects = listing.newest_first()
     if as_json:

@@ -7,7 +7,10 @@ from datetime import date
 
 import pytest
 from courier.core.errors import ConfigError
-from courier.core.runs.request import CHOOSE_ONE, RunRequest
+from courier.core.runs.request import RunRequest, SelectionError
+from courier.core.types import RunMode
+
+CHOOSE_ONE = "choose exactly one of a day, a period, or all available data"
 
 D1, D2 = date(2026, 11, 1), date(2026, 11, 3)
 
@@ -24,9 +27,21 @@ def test_each_selection_gives_its_mode_and_bounds() -> None:
 @pytest.mark.parametrize("selection", [{}, {"day": D1, "all_": True}, {"day": D1, "from_day": D1, "to_day": D2},
                                        {"to_day": D2, "all_": True}])
 def test_none_or_several_selections_are_one_error(selection: dict[str, object]) -> None:
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(SelectionError) as err:
         RunRequest.from_selection("opt", **selection)  # type: ignore[arg-type]
-    assert err.value.message == CHOOSE_ONE and "--to (exclusive)" in (err.value.hint or "")
+    assert err.value.message == CHOOSE_ONE and "to a day (exclusive)" in (err.value.hint or "")
+    assert "--" not in err.value.message + (err.value.hint or "")  # the engine names no face's flags
+    assert err.value.modes == tuple(RunMode)  # so each face can name the selections it offers
+
+
+def test_a_face_that_offers_fewer_selections_hears_only_of_those() -> None:
+    """`courier files --remote` lists day by day: a day or a period, never all."""
+    with pytest.raises(SelectionError) as err:
+        RunRequest.from_selection("opt", day=D1, from_day=D1, to_day=D2, modes=(RunMode.DAY, RunMode.PERIOD))
+    assert err.value.message == "choose exactly one of a day or a period"
+    assert "all" not in (err.value.hint or "")
+    with pytest.raises(SelectionError):  # a selection the face does not offer is none
+        RunRequest.from_selection("opt", all_=True, modes=(RunMode.DAY, RunMode.PERIOD))
 
 
 @pytest.mark.parametrize(("selection", "message"), [
