@@ -2,9 +2,10 @@
 attention (failed runs, days not ready, placeholder load operations).
 
 Home is read in full when it opens. When it comes back into view (after help, a dialog, another
-screen) it re-reads on a thread worker with its own read-only catalog connection and redraws only
-the parts whose data changed, so closing a modal repaints at once even while another process
-is loading and writing the catalog.
+screen) it first repaints what it had, then re-reads on a thread worker with its own read-only
+catalog connection and redraws only the parts whose data changed, so closing a modal repaints at
+once even while another process is loading and writing the catalog. Row counts are read from
+DuckDB again only when the warehouse file changed since the last count.
 """
 
 from __future__ import annotations
