@@ -59,6 +59,8 @@ def _tui(bench: scenarios.Bench, exports: scenarios.Exports) -> dict[str, Any]:
     if shutil.which("tmux") is None:
         return {"skipped": "tmux not installed"}
     scale = bench.scale
+    os.sync()  # the peers' gigabytes are on disk, not being written back under the TUI's timings
+    _settle(scale.name)
     day_ws = bench.work / "ws-day"
     files_ws = scenarios.workspace(bench, exports, "ws-tui-files", load=False)
     from courier.core.catalog.workspace import open_workspace

@@ -287,6 +287,7 @@ def keys_during_load(workspace: Path, run_argv: list[str], *, tmux: Tmux | None 
     of both phases. On a pseudo-terminal of this process, or through `tmux` when given.
     `tui_prefix` runs the TUI under another command (a profiler, say)."""
     argv = [*(tui_prefix or []), COURIER, "--workspace", str(workspace)]
+    os.sync()  # what the last round's load (or anything before) wrote is not written back during this one
     press_pair: Callable[[], list[float]]
     if tmux is None:
         term = PtyTerminal(argv, {**_env(), "COLORTERM": "truecolor"})
