@@ -10,9 +10,11 @@ Cold start and the sample-files screen run inside a private tmux server; the har
   `courier run` loads a day in another process on the same workspace. The figure is taken on a
   pseudo-terminal this process owns (`PtyTerminal`): the key is written to it and the repaint is
   the moment the frame's bytes come out, read as they come. Through tmux the same presses also pay
-  for a `tmux send-keys` process per key and a `capture-pane` process per look (3–25 ms and
-  10–40 ms each on a loaded 2-core machine, measured beside the TUI's own trace), which is the
-  harness's time, not the TUI's; that figure is kept beside it (`keys_through_tmux`).
+  for a `tmux send-keys` process per key (3–49 ms on a loaded 2-core machine) and a
+  `capture-pane` process per look (a frame was seen up to ~100 ms after it left the TUI), measured
+  beside the TUI's own trace: the harness's time, not the TUI's. That figure is kept beside it
+  (`keys_through_tmux`). Each round starts after `os.sync()`, so no earlier writes are being
+  written back under it.
 """
 
 from __future__ import annotations
