@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import click
-from click.testing import CliRunner
-from courier.core.errors import CourierError
 from courier.tui.cli.cron import command
 
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
+from tests.cli.invoke import Outcome, invoke
 
 
 def run(*args: str) -> Outcome:
     """Invoke the command the way `courier` does: a CourierError becomes `error:`/`hint:` and its exit code."""
     root = click.Group()
     root.add_command(command)
-    result = CliRunner().invoke(root, ["cron", *args])
-    if isinstance(result.exception, CourierError):
-        exc = result.exception
-        err = f"error: {exc}\n" + (f"hint: {exc.hint}\n" if exc.hint else "")
-        return Outcome(exc.exit_code, result.stdout, result.stderr + err)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return Outcome(result.exit_code, result.stdout, result.stderr)
+    return invoke(root, ["cron", *args])
 
 
 NOW = ("--now", "2025-03-07T12:00:00Z")

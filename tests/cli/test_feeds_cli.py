@@ -5,30 +5,22 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 from courier.core.catalog.catalog import Catalog
 from courier.core.catalog.workspace import open_workspace
 from courier.core.errors import CourierError
 from courier.core.warehouse.duckdb import Warehouse
-from courier.tui.cli.context import CliContext, cli_advice
+from courier.tui.cli.context import CliContext
 from courier.tui.cli.feeds import group
 
+from tests.cli.invoke import Outcome, invoke
 from tests.conftest import OPTIMIZELY_LABS
 
 DECISIONS = next((OPTIMIZELY_LABS / "type=decisions").rglob("*.parquet"))
 KEY = "v1/account_id=596780373/type=decisions/date=2020-09-14/experiment=18786493712/part-00000.snappy.parquet"
-
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
 
 
 @click.group()
@@ -46,12 +38,7 @@ def cli(workspace_dir: Path):  # type: ignore[no-untyped-def]
     """Run `courier --workspace WS feeds ...` the way `courier` does: CourierError -> error/hint + exit code."""
 
     def run(*args: str) -> Outcome:
-        result = CliRunner().invoke(root, ["--workspace", str(workspace_dir), "feeds", *args])
-        if isinstance(result.exception, CourierError):
-            exc = result.exception
-            return Outcome(exc.exit_code, result.stdout, result.stderr + f"error: {exc}\nhint: {cli_advice(exc)}\n")
-        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-        return Outcome(result.exit_code, result.stdout, result.stderr)
+        return invoke(root, ["--workspace", str(workspace_dir), "feeds", *args])
 
     return run
 

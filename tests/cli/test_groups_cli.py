@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 from courier.core.catalog.catalog import Catalog, now
 from courier.core.catalog.workspace import open_workspace
-from courier.core.errors import CourierError
-from courier.tui.cli.context import CliContext, cli_advice, cli_message
+from courier.tui.cli.context import CliContext
 from courier.tui.cli.groups import group
 from courier.tui.cli.scheduler import command as scheduler_command
 
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
+from tests.cli.invoke import Outcome, invoke
 
 
 def run(ws: Path, *args: str) -> Outcome:
@@ -29,14 +21,7 @@ def run(ws: Path, *args: str) -> Outcome:
     root = click.Group()
     root.add_command(group)
     root.add_command(scheduler_command)
-    result = CliRunner().invoke(root, list(args), obj=CliContext(workspace_arg=str(ws)))
-    if isinstance(result.exception, CourierError):
-        exc = result.exception
-        advice = cli_advice(exc)  # as courier's main prints it
-        return Outcome(exc.exit_code, result.stdout,
-                       result.stderr + f"error: {cli_message(exc)}\n" + (f"hint: {advice}\n" if advice else ""))
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return Outcome(result.exit_code, result.stdout, result.stderr)
+    return invoke(root, args, obj=CliContext(workspace_arg=str(ws)))
 
 
 @pytest.fixture

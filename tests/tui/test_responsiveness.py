@@ -68,8 +68,7 @@ async def test_the_kept_help_screen_says_what_the_widget_focused_now_is_for(tmp_
     setup.close()
     app = make_app(setup.workspace)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home")
-        app.screen.query_one("#couriers-table", DataTable).focus()
+        (await home_screen(pilot, app)).query_one("#couriers-table", DataTable).focus()
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help on the couriers")
         help_screen = app.screen
@@ -94,6 +93,13 @@ async def test_the_kept_help_screen_says_what_the_widget_focused_now_is_for(tmp_
         assert "home.refresh" in [binding_id for _, _, binding_id in help_screen.rows]  # home's keys
 
 
+async def home_screen(pilot: Any, app: App[Any]) -> HomeScreen:
+    """The home screen, once the app shows it."""
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home")
+    assert isinstance(app.screen, HomeScreen)
+    return app.screen
+
+
 async def help_round_trip(pilot: Any, app: App[Any]) -> None:
     """Open help, then close it, each once the screen before has the keys."""
     await pilot.press("question_mark")
@@ -107,9 +113,7 @@ async def test_home_coming_back_redraws_only_what_changed(tmp_path) -> None:
     app = make_app(setup.workspace)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home")
-            home = app.screen
-            assert isinstance(home, HomeScreen)
+            home = await home_screen(pilot, app)
             couriers = home.query_one("#couriers-table", DataTable)
             assert home.redraws == {"couriers": 1, "feeds": 1, "attention": 1, "next": 1}  # the opening read
             await help_round_trip(pilot, app)
@@ -143,9 +147,7 @@ async def test_home_opens_the_warehouse_again_only_after_a_commit(tmp_path) -> N
     app = make_app(setup.workspace)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "home")
-            home = app.screen
-            assert isinstance(home, HomeScreen)
+            home = await home_screen(pilot, app)
             await wait_for(pilot, lambda: home.counts_read == 1, "the opening count")
             assert home._counts == {"Optimizely:Decisions": 1}
 

@@ -79,6 +79,13 @@ def cli_advice(exc: CourierError) -> str | None:
     return join_advice(exc.hint, cli_fix(exc.fix))
 
 
+def error_lines(exc: CourierError) -> list[str]:
+    """How the CLI says `exc`: `error: …` and, when there is advice, `hint: …` (control characters
+    escaped: messages quote keys, names and S3's texts)."""
+    advice = cli_advice(exc)
+    return [f"error: {printable(cli_message(exc))}", *([f"hint: {printable(advice)}"] if advice else [])]
+
+
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
 

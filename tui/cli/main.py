@@ -15,7 +15,7 @@ from courier.core.catalog.workspace import default_workspace_dir
 from courier.core.errors import CourierError, disk_full
 from courier.core.text import printable
 from courier.tui.cli.commands import LazyGroup
-from courier.tui.cli.context import CliContext, cli_advice, cli_message, print_json
+from courier.tui.cli.context import CliContext, error_lines, print_json
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,10 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="courier", standalone_mode=False)
     except CourierError as exc:
-        click.echo(f"error: {printable(cli_message(exc))}", err=True)  # messages quote keys, names, S3's texts
-        advice = cli_advice(exc)
-        if advice:
-            click.echo(f"hint: {printable(advice)}", err=True)
+        for line in error_lines(exc):
+            click.echo(line, err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
